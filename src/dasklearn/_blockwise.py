@@ -1,0 +1,132 @@
+"""Blockwise helpers: map a kernel over row blocks, tree-reduce per-block partial results.
+
+Algorithms express one pass over the data as ``reduce_blocks(kernel, X, y, args=(...))``: the
+kernel runs on every row block where that block lives and returns small NumPy results (sums, counts,
+Gram matrices, losses), which are summed pairwise in a tree into one small result. Broadcast
+arguments (centers, coefficients, a fitted model) enter the graph once, not once per block.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from functools import reduce
+from typing import Any
+
+import dask
+import dask.array as da
+import numpy as np
+from dask.base import is_dask_collection
+from dask.delayed import Delayed
+
+__all__ = ["broadcast", "map_row_blocks", "reduce_blocks", "sum_parts"]
+
+
+def sum_parts(a: Any, b: Any) -> Any:
+    """Add two partial results: numbers, arrays, or tuples/lists/dicts of them, elementwise."""
+    if isinstance(a, tuple | list):
+        return type(a)(sum_parts(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return {k: sum_parts(a[k], b[k]) for k in a}
+    return a + b
+
+
+def _combine(parts: Sequence[Any], combine: Callable[[Any, Any], Any]) -> Any:
+    return reduce(combine, parts)
+
+
+def broadcast(value: Any) -> Any:
+    """Wrap a value so that it enters a dask graph once and is shared by every block task."""
+    if is_dask_collection(value):
+        return value
+    return dask.delayed(value, pure=True)
+
+
+def _row_blocks(array: da.Array) -> list[Delayed]:
+    if array.ndim == 2 and array.numblocks[1] != 1:
+        array = array.rechunk({1: -1})
+    return list(array.to_delayed().ravel())
+
+
+def reduce_blocks(
+    kernel: Callable[..., Any],
+    *arrays: da.Array,
+    args: Sequence[Any] = (),
+    combine: Callable[[Any, Any], Any] = sum_parts,
+    split_every: int = 8,
+) -> Delayed:
+    """One pass over the row blocks of ``arrays``: ``kernel`` per block, tree-combined.
+
+    Parameters
+    ----------
+    kernel : callable
+        ``kernel(*blocks, *args)`` on NumPy blocks, returning a small result.
+    *arrays : dask arrays
+        Same row chunks; 2-D arrays are taken with all columns in one block.
+    args : sequence
+        Extra arguments, each placed in the graph once.
+    combine : callable
+        Binary function merging two partial results (default: elementwise sum).
+    split_every : int
+        Fan-in of the reduction tree.
+
+    Returns
+    -------
+    dask.delayed.Delayed
+        Call ``dask.compute`` on it, together with anything else computed in the same pass.
+    """
+    if not arrays:
+        raise ValueError("reduce_blocks needs at least one array")
+    row_chunks = arrays[0].chunks[0]
+    for a in arrays[1:]:
+        if a.chunks[0] != row_chunks:
+            raise ValueError("reduce_blocks: arrays have different row chunks")
+    blocks = [_row_blocks(a) for a in arrays]
+    shared = [broadcast(a) for a in args]
+    task = dask.delayed(kernel, pure=True)
+    parts = [task(*(b[i] for b in blocks), *shared) for i in range(len(row_chunks))]
+    combiner = dask.delayed(_combine, pure=True)
+    while len(parts) > 1:
+        parts = [
+            combiner(parts[i : i + split_every], combine)
+            for i in range(0, len(parts), split_every)
+        ]
+    return parts[0]
+
+
+def map_row_blocks(
+    func: Callable[..., np.ndarray],
+    X: da.Array,
+    *args: Any,
+    dtype: Any,
+    n_columns: int | None = None,
+    name: str | None = None,
+) -> da.Array:
+    """Apply ``func(block, *args)`` to each row block of a 2-D dask array.
+
+    ``func`` returns a 1-D array with one value per row (``n_columns=None``) or a 2-D array with
+    ``n_columns`` columns. ``args`` are broadcast: each enters the graph once.
+    """
+    if X.ndim == 2 and X.numblocks[1] != 1:
+        X = X.rechunk({1: -1})
+    shared = [broadcast(a) for a in args]
+    dtype = np.dtype(dtype)
+    if n_columns is None:
+        return da.map_blocks(
+            func,
+            X,
+            *shared,
+            dtype=dtype,
+            drop_axis=1,
+            chunks=(X.chunks[0],),
+            meta=np.empty((0,), dtype=dtype),
+            name=name,
+        )
+    return da.map_blocks(
+        func,
+        X,
+        *shared,
+        dtype=dtype,
+        chunks=(X.chunks[0], (n_columns,)),
+        meta=np.empty((0, 0), dtype=dtype),
+        name=name,
+    )

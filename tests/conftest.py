@@ -1,0 +1,93 @@
+"""Shared test fixtures.
+
+* ``cluster_client``: one LocalCluster (2 worker processes x 1 thread, 127.0.0.1) for the session.
+* ``client``: that client, made the current client and dask's scheduler for one test.
+* ``scheduler``: runs a test twice, under dask's threaded scheduler and on the LocalCluster.
+* ``input_kind`` / ``as_kind``: the four input kinds (numpy, pandas, dask array, dask dataframe).
+
+Tests that must break a cluster (kill a worker, tiny memory limits) start their own small one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+
+import dask
+import dask.array as da
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import pytest
+from distributed import Client
+
+from dasklearn._client import local_cluster
+
+INPUT_KINDS = ("numpy", "pandas", "dask_array", "dask_dataframe")
+
+
+@pytest.fixture(scope="session")
+def cluster_client():
+    cluster = local_cluster(n_workers=2, threads_per_worker=1, memory_limit="2GiB", dashboard=False)
+    client = Client(cluster, set_as_default=False)
+    try:
+        yield client
+    finally:
+        client.close()
+        cluster.close()
+
+
+@contextlib.contextmanager
+def _using(client):
+    with client.as_current(), dask.config.set(scheduler=client):
+        yield client
+
+
+@pytest.fixture
+def client(cluster_client):
+    with _using(cluster_client):
+        yield cluster_client
+
+
+@pytest.fixture(params=["threads", "distributed"])
+def scheduler(request):
+    """The name of the scheduler the test runs under; the cluster client is current for 'distributed'."""
+    if request.param == "threads":
+        with dask.config.set(scheduler="threads"):
+            yield "threads"
+    else:
+        with _using(request.getfixturevalue("cluster_client")):
+            yield "distributed"
+
+
+def as_kind(kind: str, X, y=None, chunks: int = 50):
+    """Convert NumPy X (and y) into ``kind``; dask collections get row blocks of ``chunks``."""
+    X = np.asarray(X)
+    columns = [f"x{i}" for i in range(X.shape[1])] if X.ndim == 2 else None
+    if kind == "numpy":
+        out = X, y
+    elif kind == "pandas":
+        out = pd.DataFrame(X, columns=columns), None if y is None else pd.Series(y, name="y")
+    elif kind == "dask_array":
+        Xd = da.from_array(X, chunks=(chunks,) + X.shape[1:])
+        yd = None if y is None else da.from_array(np.asarray(y), chunks=chunks)
+        out = Xd, yd
+    elif kind == "dask_dataframe":
+        nparts = max(1, -(-len(X) // chunks))
+        frame = pd.DataFrame(X, columns=columns)
+        if y is not None:
+            frame["y"] = y
+        ddf = dd.from_pandas(frame, npartitions=nparts, sort=False)
+        out = (ddf[columns], None) if y is None else (ddf[columns], ddf["y"])
+    else:
+        raise ValueError(kind)
+    return out if y is not None else out[0]
+
+
+@pytest.fixture(params=INPUT_KINDS)
+def input_kind(request):
+    return request.param
+
+
+@pytest.fixture(name="as_kind")
+def as_kind_fixture():
+    return as_kind
