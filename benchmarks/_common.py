@@ -1,0 +1,102 @@
+"""Shared benchmark helpers: timing medians, peak memory, the machine's floor, ratio tables.
+
+Benchmarks are scripts, not tests: each runs dasklearn and its rivals on the same data in one run
+and prints a table with ratios. Run one with ``python benchmarks/<name>.py [--quick]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import resource
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+
+def parse_args(description: str, **extra: Any) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--quick", action="store_true", help="small sizes, for a smoke run")
+    parser.add_argument("--repeat", type=int, default=3, help="timed runs per contender")
+    for name, default in extra.items():
+        parser.add_argument(f"--{name.replace('_', '-')}", type=type(default), default=default)
+    return parser.parse_args()
+
+
+def timed(fn: Callable[[], Any], repeat: int = 3, warmup: int = 0) -> tuple[float, Any]:
+    """Median wall time of ``fn()`` over ``repeat`` runs, and the last result."""
+    result = None
+    for _ in range(warmup):
+        result = fn()
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        start = time.perf_counter()
+        result = fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), result
+
+
+def peak_rss_mib() -> float:
+    """Peak resident memory of this process so far (MiB)."""
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / 1024 if sys.platform != "darwin" else rss / 2**20
+
+
+def worker_peak_mib(client: Any) -> dict[str, float]:
+    """Current resident memory of each worker process (MiB) as the nanny/worker reports it."""
+
+    def rss(dask_worker: Any) -> float:
+        import psutil
+
+        return psutil.Process(os.getpid()).memory_info().rss / 2**20
+
+    return client.run(rss)
+
+
+def memory_bandwidth_gbs(n_bytes: int = 400 * 2**20) -> float:
+    """Single-thread read bandwidth measured with a NumPy sum over a large array (GB/s)."""
+    a = np.ones(n_bytes // 8)
+    a.sum()
+    t, _ = timed(a.sum, repeat=5)
+    return a.nbytes / t / 1e9
+
+
+def gemm_gflops(n: int = 1024) -> float:
+    """Measured float64 matrix-multiply rate on this machine (GFLOP/s), all BLAS threads."""
+    a = np.random.default_rng(0).random((n, n))
+    a @ a
+    t, _ = timed(lambda: a @ a, repeat=5)
+    return 2 * n**3 / t / 1e9
+
+
+def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
+    """Print rows as an aligned text table."""
+    cells = [[_fmt(r.get(c, "")) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    print("  ".join("-" * w for w in widths))
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, float):
+        if value == 0 or 1e-3 <= abs(value) < 1e6:
+            return f"{value:.4g}"
+        return f"{value:.3e}"
+    return str(value)
+
+
+def try_import(name: str) -> Any:
+    """Import a rival library, or return None (with a note) when it is not installed."""
+    try:
+        return __import__(name, fromlist=["_"])
+    except Exception as err:  # a rival that fails to import on today's stack is reported, not fatal
+        print(f"[{name} unavailable: {type(err).__name__}: {err}]")
+        return None
