@@ -1,0 +1,1 @@
+"""The ``dasklearn`` command line."""

@@ -1,0 +1,1 @@
+"""Steps of ``dasklearn demo``: each module has ``run(ctx: DemoContext) -> None``."""
