@@ -131,7 +131,7 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="n_samples"):
         datasets.make_regression(0, 3, n_informative=2)
     with pytest.raises(ValueError, match="do not add up"):
-        datasets.make_blobs(100, chunks=(30, 30))
+        datasets.make_blobs(100, chunks=(30, 30, 30))
     with pytest.raises(ValueError, match="positive"):
         datasets.make_counts(100, 3, chunks=0)
     with pytest.raises(ValueError, match="response_rate"):
