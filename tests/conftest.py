@@ -50,7 +50,7 @@ def client(cluster_client):
 
 @pytest.fixture(params=["threads", "distributed"])
 def scheduler(request):
-    """The name of the scheduler the test runs under; the cluster client is current for 'distributed'."""
+    """The scheduler a test runs under; for 'distributed' the cluster client is current."""
     if request.param == "threads":
         with dask.config.set(scheduler="threads"):
             yield "threads"

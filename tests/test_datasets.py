@@ -17,7 +17,9 @@ from dasklearn import datasets
 GENERATORS = {
     "classification": lambda **kw: datasets.make_classification(n_features=6, **kw),
     "multiclass": lambda **kw: datasets.make_classification(n_features=6, n_classes=4, **kw),
-    "regression": lambda **kw: datasets.make_regression(n_features=6, n_informative=3, noise=1.0, **kw),
+    "regression": lambda **kw: datasets.make_regression(
+        n_features=6, n_informative=3, noise=1.0, **kw
+    ),
     "blobs": lambda **kw: datasets.make_blobs(n_features=6, centers=4, **kw),
     "counts": lambda **kw: datasets.make_counts(n_features=6, **kw),
 }
@@ -70,11 +72,15 @@ def test_a_billion_rows_is_lazy_and_instant():
 def test_classification_is_learnable():
     from sklearn.linear_model import LogisticRegression
 
-    X, y = datasets.make_classification(4000, 5, n_informative=3, scale=2.0, chunks=1000, random_state=0)
+    X, y = datasets.make_classification(
+        4000, 5, n_informative=3, scale=2.0, chunks=1000, random_state=0
+    )
     X, y = dask.compute(X, y)
     majority = np.bincount(y[3000:]).max() / 1000
     assert LogisticRegression().fit(X[:3000], y[:3000]).score(X[3000:], y[3000:]) > majority + 0.15
-    X, y = datasets.make_classification(4000, 5, n_classes=3, scale=3.0, chunks=1000, random_state=0)
+    X, y = datasets.make_classification(
+        4000, 5, n_classes=3, scale=3.0, chunks=1000, random_state=0
+    )
     X, y = dask.compute(X, y)
     assert set(np.unique(y)) == {0, 1, 2}
     majority = np.bincount(y[3000:]).max() / 1000

@@ -87,8 +87,7 @@ def reduce_blocks(
     combiner = dask.delayed(_combine, pure=True)
     while len(parts) > 1:
         parts = [
-            combiner(parts[i : i + split_every], combine)
-            for i in range(0, len(parts), split_every)
+            combiner(parts[i : i + split_every], combine) for i in range(0, len(parts), split_every)
         ]
     return parts[0]
 

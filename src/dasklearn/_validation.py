@@ -4,7 +4,7 @@ One place turns what a user hands us (NumPy, pandas, dask array, dask dataframe 
 the algorithms work on:
 
 * an in-memory ``numpy.ndarray`` for NumPy and pandas input, or
-* a ``dask.array.Array`` with *known* row chunks and a single chunk along the columns for dask input.
+* a ``dask.array.Array`` with *known* row chunks and one chunk along the columns, for dask input.
 
 Every problem we can see is raised here, before any long work starts: wrong number of dimensions,
 X and y of different lengths, X and y blocks that do not line up, non-numeric columns, NaN or inf,
@@ -150,7 +150,9 @@ def _summarise_blocks(
             meta=np.empty((0, 2), dtype=np.int64),
         )
     return X.map_partitions(
-        lambda part: pd.DataFrame(_block_summary(part, check_finite, allow_nan), columns=["n", "ok"]),
+        lambda part: pd.DataFrame(
+            _block_summary(part, check_finite, allow_nan), columns=["n", "ok"]
+        ),
         meta=pd.DataFrame({"n": np.array([], dtype=np.int64), "ok": np.array([], dtype=np.int64)}),
     )
 
@@ -386,7 +388,7 @@ def validate_data(
     reset: bool = True,
     **check_params: Any,
 ) -> Any:
-    """Validate input for ``estimator`` and record or check ``n_features_in_``/``feature_names_in_``.
+    """Validate input for ``estimator``; record or check ``n_features_in_``, ``feature_names_in_``.
 
     Call with ``reset=True`` in ``fit`` and ``reset=False`` in post-fit methods.
     Returns X, or (X, y) when y is given.

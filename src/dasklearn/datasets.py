@@ -129,7 +129,9 @@ def make_classification(
     seed = check_random_state_int(random_state)
     rng = np.random.default_rng(seed)
     idx = np.sort(rng.choice(n_features, n_informative, replace=False))
-    beta = rng.normal(scale=scale, size=(n_informative,) if n_classes == 2 else (n_informative, n_classes))
+    beta = rng.normal(
+        scale=scale, size=(n_informative,) if n_classes == 2 else (n_informative, n_classes)
+    )
     row_chunks = _row_chunks(n_samples, n_features, chunks)
     X = _normal_features(seed, row_chunks, n_features)
     y = da.map_blocks(
@@ -215,7 +217,13 @@ def make_counts(
     beta = rng.normal(scale=scale, size=n_informative)
     X = _normal_features(seed, _row_chunks(n_samples, n_features, chunks), n_features)
     y = da.map_blocks(
-        _poisson_counts, X, idx, beta, seed, drop_axis=1, dtype=np.int64,
+        _poisson_counts,
+        X,
+        idx,
+        beta,
+        seed,
+        drop_axis=1,
+        dtype=np.int64,
         meta=np.empty((0,), dtype=np.int64),
     )
     return X, y
@@ -266,12 +274,23 @@ def make_blobs(
     std = np.broadcast_to(np.asarray(cluster_std, dtype=np.float64), (len(centers),)).copy()
     row_chunks = _row_chunks(n_samples, n_features, chunks)
     y = da.map_blocks(
-        _blob_labels, len(centers), seed, chunks=(row_chunks,), dtype=np.int64,
+        _blob_labels,
+        len(centers),
+        seed,
+        chunks=(row_chunks,),
+        dtype=np.int64,
         meta=np.empty((0,), dtype=np.int64),
     )
     X = da.map_blocks(
-        _blob_points, y, centers, std, seed, new_axis=1, chunks=(row_chunks, (n_features,)),
-        dtype=np.float64, meta=np.empty((0, 0), dtype=np.float64),
+        _blob_points,
+        y,
+        centers,
+        std,
+        seed,
+        new_axis=1,
+        chunks=(row_chunks, (n_features,)),
+        dtype=np.float64,
+        meta=np.empty((0, 0), dtype=np.float64),
     )
     return (X, y, centers) if return_centers else (X, y)
 
@@ -281,8 +300,14 @@ _PLANS = ("basic", "plus", "pro")
 
 
 def _classification_frame(
-    block: int, n_rows: int, start: int, seed: int, n_numeric: int, beta: np.ndarray,
-    response_rate: float, dates: tuple[pd.Timestamp, pd.Timestamp],
+    block: int,
+    n_rows: int,
+    start: int,
+    seed: int,
+    n_numeric: int,
+    beta: np.ndarray,
+    response_rate: float,
+    dates: tuple[pd.Timestamp, pd.Timestamp],
 ) -> pd.DataFrame:
     rng = _rng(seed, block, _X)
     numeric = rng.standard_normal((n_rows, n_numeric))

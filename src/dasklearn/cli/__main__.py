@@ -18,7 +18,9 @@ def _parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="run the end-to-end demo on a Dask cluster")
     demo.add_argument("--rows", type=int, default=3_000_000, help="rows of the main table")
     demo.add_argument(
-        "--scheduler", default=None, help="address of an existing scheduler (default: start a local one)"
+        "--scheduler",
+        default=None,
+        help="address of an existing scheduler (default: start a local one)",
     )
     demo.add_argument("--workers", type=int, default=2, help="workers of the local cluster")
     demo.add_argument("--threads-per-worker", type=int, default=1)

@@ -34,7 +34,9 @@ def run_demo(
     """Run the demo steps on a local 127.0.0.1 cluster, or on ``scheduler`` when given."""
     unknown = set(steps or ()) - {name for name, _ in STEPS}
     if unknown:
-        raise ValueError(f"Unknown demo steps {sorted(unknown)}; choose from {[n for n, _ in STEPS]}")
+        raise ValueError(
+            f"Unknown demo steps {sorted(unknown)}; choose from {[n for n, _ in STEPS]}"
+        )
     start = time.perf_counter()
     where = scheduler or f"a local cluster of {n_workers} workers x {threads_per_worker} thread(s)"
     print(f"dasklearn demo: starting {where} ...", flush=True)

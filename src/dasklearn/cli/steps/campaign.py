@@ -9,15 +9,53 @@ import pandas as pd
 from .._context import DemoContext
 
 EMPLOYERS = np.array(
-    ["SELF-EMPLOYED", "RETIRED", "NOT EMPLOYED", "ACME CORP", "GLOBEX", "INITECH", "UMBRELLA",
-     "STARK INDUSTRIES", "WAYNE ENTERPRISES", "HOOLI", "VANDELAY", "CYBERDYNE", "SOYLENT",
-     "TYRELL", "WONKA", "MASSIVE DYNAMIC", "AVIATO", "PIED PIPER", "DUNDER MIFFLIN", "OSCORP"]
+    [
+        "SELF-EMPLOYED",
+        "RETIRED",
+        "NOT EMPLOYED",
+        "ACME CORP",
+        "GLOBEX",
+        "INITECH",
+        "UMBRELLA",
+        "STARK INDUSTRIES",
+        "WAYNE ENTERPRISES",
+        "HOOLI",
+        "VANDELAY",
+        "CYBERDYNE",
+        "SOYLENT",
+        "TYRELL",
+        "WONKA",
+        "MASSIVE DYNAMIC",
+        "AVIATO",
+        "PIED PIPER",
+        "DUNDER MIFFLIN",
+        "OSCORP",
+    ]
     + [f"EMPLOYER {i:04d}" for i in range(2000)]
 )
 OCCUPATIONS = np.array(
-    ["RETIRED", "ATTORNEY", "PHYSICIAN", "ENGINEER", "TEACHER", "CONSULTANT", "HOMEMAKER",
-     "EXECUTIVE", "PROFESSOR", "SOFTWARE DEVELOPER", "NURSE", "CEO", "ACCOUNTANT", "SALES",
-     "WRITER", "ARTIST", "FARMER", "PILOT", "SCIENTIST", "STUDENT"]
+    [
+        "RETIRED",
+        "ATTORNEY",
+        "PHYSICIAN",
+        "ENGINEER",
+        "TEACHER",
+        "CONSULTANT",
+        "HOMEMAKER",
+        "EXECUTIVE",
+        "PROFESSOR",
+        "SOFTWARE DEVELOPER",
+        "NURSE",
+        "CEO",
+        "ACCOUNTANT",
+        "SALES",
+        "WRITER",
+        "ARTIST",
+        "FARMER",
+        "PILOT",
+        "SCIENTIST",
+        "STUDENT",
+    ]
     + [f"OCCUPATION {i:03d}" for i in range(300)]
 )
 STATES = np.array(["CA", "NY", "TX", "FL", "IL", "PA", "OH", "GA", "NC", "MI", "WA", "MA"])
@@ -86,5 +124,7 @@ def run(ctx: DemoContext) -> None:
 def _two_columns(left: pd.Series, left_title: str, right: pd.Series, right_title: str) -> str:
     rows = [f"   {left_title:<40} {right_title}"]
     for (name_l, val_l), (name_r, val_r) in zip(left.items(), right.items(), strict=False):
-        rows.append(f"   {str(name_l)[:24]:<24} {val_l:>15,.0f} {str(name_r)[:24]:<24} {val_r:>9,.2f}")
+        rows.append(
+            f"   {str(name_l)[:24]:<24} {val_l:>15,.0f} {str(name_r)[:24]:<24} {val_r:>9,.2f}"
+        )
     return "\n".join(rows)
