@@ -53,13 +53,14 @@ def reduce_blocks(
     args: Sequence[Any] = (),
     combine: Callable[[Any, Any], Any] = sum_parts,
     split_every: int = 8,
+    block_args: Sequence[Sequence[Any]] | None = None,
 ) -> Delayed:
     """One pass over the row blocks of ``arrays``: ``kernel`` per block, tree-combined.
 
     Parameters
     ----------
     kernel : callable
-        ``kernel(*blocks, *args)`` on NumPy blocks, returning a small result.
+        ``kernel(*blocks, *block_args[i], *args)`` on NumPy blocks, returning a small result.
     *arrays : dask arrays
         Same row chunks; 2-D arrays are taken with all columns in one block.
     args : sequence
@@ -68,6 +69,9 @@ def reduce_blocks(
         Binary function merging two partial results (default: elementwise sum).
     split_every : int
         Fan-in of the reduction tree.
+    block_args : sequence of sequences, optional
+        Per-block arguments: ``block_args[i]`` goes to the kernel of row block ``i`` only (state
+        kept per block between passes, as in consensus ADMM). Small values; one per block.
 
     Returns
     -------
@@ -80,10 +84,15 @@ def reduce_blocks(
     for a in arrays[1:]:
         if a.chunks[0] != row_chunks:
             raise ValueError("reduce_blocks: arrays have different row chunks")
+    n_blocks = len(row_chunks)
+    if block_args is None:
+        block_args = [()] * n_blocks
+    elif len(block_args) != n_blocks:
+        raise ValueError(f"reduce_blocks: {len(block_args)} block_args for {n_blocks} blocks")
     blocks = [_row_blocks(a) for a in arrays]
     shared = [broadcast(a) for a in args]
     task = dask.delayed(kernel, pure=True)
-    parts = [task(*(b[i] for b in blocks), *shared) for i in range(len(row_chunks))]
+    parts = [task(*(b[i] for b in blocks), *block_args[i], *shared) for i in range(n_blocks)]
     combiner = dask.delayed(_combine, pure=True)
     while len(parts) > 1:
         parts = [
