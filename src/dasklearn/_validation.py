@@ -33,6 +33,7 @@ __all__ = [
     "as_dask_array",
     "check_array",
     "check_consistent_blocks",
+    "check_features",
     "check_is_fitted",
     "check_X_y",
     "input_kind",
@@ -409,18 +410,39 @@ def validate_data(
             del estimator.feature_names_in_
     else:
         check_is_fitted(estimator, "n_features_in_")
-        if n_features != estimator.n_features_in_:
-            raise ValueError(
-                f"X has {n_features} features, but {type(estimator).__name__} is expecting "
-                f"{estimator.n_features_in_} features as input."
-            )
-        fitted = getattr(estimator, "feature_names_in_", None)
-        if fitted is not None and names is not None and list(fitted) != list(names):
-            raise ValueError(
-                "The feature names should match those that were passed during fit: "
-                f"fitted with {list(fitted)}, got {list(names)}."
-            )
+        _check_fitted_features(estimator, n_features, names)
     return out
+
+
+def _check_fitted_features(estimator: Any, n_features: int, names: np.ndarray | None) -> None:
+    expected = getattr(estimator, "n_features_in_", None)
+    if expected is not None and n_features != expected:
+        raise ValueError(
+            f"X has {n_features} features, but {type(estimator).__name__} is expecting "
+            f"{expected} features as input."
+        )
+    fitted = getattr(estimator, "feature_names_in_", None)
+    if fitted is not None and names is not None and list(fitted) != list(names):
+        raise ValueError(
+            "The feature names should match those that were passed during fit: "
+            f"fitted with {list(fitted)}, got {list(names)}."
+        )
+
+
+def check_features(estimator: Any, X: Any) -> None:
+    """Check the width and column names of ``X`` against a fitted estimator, reading no data.
+
+    A metadata-only counterpart of ``validate_data(..., reset=False)`` for code that hands X on
+    unchanged (meta-estimators, lazy predictions on dask dataframes with unknown lengths). Works
+    for any input kind; 1-D X (text, a single column) and estimators that did not record
+    ``n_features_in_`` are not checked.
+    """
+    if not hasattr(X, "shape"):
+        X = np.asarray(X)
+    if X.ndim != 2:
+        return
+    n_features = len(X.columns) if hasattr(X, "columns") else X.shape[1]
+    _check_fitted_features(estimator, n_features, _feature_names(X))
 
 
 def check_random_state_int(random_state: Any) -> int:
