@@ -1,0 +1,15 @@
+"""Linear models that scale: logistic, linear and Poisson regression over dask row blocks.
+
+Estimators (scikit-learn API, dask-ml's constructor): :class:`LogisticRegression`,
+:class:`LinearRegression`, :class:`PoissonRegression`. Solvers: ``newton`` (the default for a
+modest number of features), ``lbfgs``, ``admm``, ``gradient_descent``, ``proximal_grad``.
+Penalties: ``l2``, ``l1``, ``elastic_net`` (with ``l1_ratio``), None.
+
+Layout: ``_glm.py`` (estimators) → ``_solvers.py`` (algorithms) → ``_objective.py`` (one pass =
+one method) → ``_kernels.py`` (NumPy block kernels), with ``_families.py`` (losses) and
+``_penalties.py`` kept apart.
+"""
+
+from ._glm import LinearRegression, LogisticRegression, PoissonRegression
+
+__all__ = ["LinearRegression", "LogisticRegression", "PoissonRegression"]

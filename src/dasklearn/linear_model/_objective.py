@@ -1,0 +1,297 @@
+"""The objective over the row blocks of the data: every method here is one pass.
+
+:class:`Objective` holds the data (dask arrays with the same row blocks), a family and a penalty,
+and evaluates the penalised mean loss, its gradient and Hessian. Each call maps a kernel from
+:mod:`._kernels` over the row blocks and tree-sums the small results: one ``compute`` per pass,
+counted in :attr:`Objective.passes`. Solvers in :mod:`._solvers` only talk to this class.
+
+Where the data lives (:func:`place_data`):
+
+* NumPy/pandas input becomes a dask array of balanced row blocks (a multiple of the number of
+  worker threads, about 64 MiB at most). On a distributed client it is persisted: it reaches the
+  workers once, not once per pass.
+* Dask input is persisted when it fits in half of the cluster's memory (the sum of the workers'
+  memory limits; half of the available RAM on the local threaded scheduler). Otherwise it is
+  streamed: each pass recomputes or re-reads its blocks from the source, and memory use stays
+  at a few blocks per worker whatever the size of the data.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import os
+from typing import Any
+
+import dask
+import dask.array as da
+import numpy as np
+
+from .._blockwise import reduce_blocks
+from .._client import current_client
+from ._families import Family
+from ._kernels import (
+    admm_local_solve,
+    label_counts,
+    loss_grad,
+    loss_grad_hess,
+    merge_label_counts,
+    merge_moments,
+    target_moments,
+)
+from ._penalties import Penalty
+
+__all__ = ["Objective", "place_data"]
+
+_BLOCK_BYTES = 64 * 2**20
+_SMALL_BYTES = 4 * 2**20
+
+
+# --------------------------------------------------------------------------------------------
+# placement: persist or stream
+# --------------------------------------------------------------------------------------------
+
+
+def _distributed_client() -> Any:
+    """The distributed client dask will compute on, or None for a local scheduler."""
+    client = current_client()
+    if client is None:
+        return None
+    scheduler = dask.config.get("scheduler", None)
+    if scheduler is not None and scheduler is not client and scheduler != "dask.distributed":
+        return None
+    return client
+
+
+def _cluster_threads_and_memory(client: Any) -> tuple[int, float]:
+    if client is None:
+        threads = int(dask.config.get("num_workers", None) or os.cpu_count() or 1)
+        try:
+            import psutil
+
+            memory = float(psutil.virtual_memory().available)
+        except ImportError:  # pragma: no cover - psutil comes with distributed
+            memory = 4.0 * 2**30
+        return threads, memory
+    workers = client.scheduler_info(n_workers=-1)["workers"].values()
+    threads = sum(w.get("nthreads", 1) for w in workers) or 1
+    limits = [w.get("memory_limit") or 0 for w in workers]
+    memory = float(sum(limits)) if all(limits) else math.inf
+    return threads, memory
+
+
+def _balanced_rows(n_rows: int, row_bytes: int, threads: int) -> int:
+    """Rows per block: a multiple of ``threads`` blocks, each at most about 64 MiB."""
+    total = n_rows * row_bytes
+    if total <= _SMALL_BYTES:
+        return max(1, n_rows)
+    n_blocks = max(threads, math.ceil(total / _BLOCK_BYTES))
+    n_blocks = threads * math.ceil(n_blocks / threads)
+    return max(1, math.ceil(n_rows / n_blocks))
+
+
+def place_data(
+    X: np.ndarray | da.Array, *vectors: np.ndarray | da.Array | None
+) -> tuple[da.Array, list[da.Array | None], str]:
+    """Dask arrays for X and its row-aligned vectors, persisted or streamed; and the policy used.
+
+    Returns ``(X, [vectors...], policy)`` with ``policy`` one of ``"in-memory"`` (NumPy on the
+    local scheduler), ``"persisted"`` or ``"streamed"``.
+    """
+    client = _distributed_client()
+    threads, memory = _cluster_threads_and_memory(client)
+    if not isinstance(X, da.Array):
+        rows = _balanced_rows(len(X), X.itemsize * max(1, X.shape[1]), threads)
+        Xd = da.from_array(X, chunks=(rows, X.shape[1]))
+        vecs = [
+            None if v is None else da.from_array(np.asarray(v), chunks=(Xd.chunks[0],))
+            for v in vectors
+        ]
+        if client is None:
+            return Xd, vecs, "in-memory"
+        return (*_persist(Xd, vecs), "persisted")
+    vecs = [
+        None if v is None else (v if isinstance(v, da.Array) else da.from_array(v, X.chunks[0]))
+        for v in vectors
+    ]
+    nbytes = X.nbytes + sum(v.nbytes for v in vecs if v is not None)
+    if nbytes <= 0.5 * memory:
+        return (*_persist(X, vecs), "persisted")
+    return X, vecs, "streamed"
+
+
+def _persist(X: da.Array, vecs: list[da.Array | None]) -> tuple[da.Array, list[da.Array | None]]:
+    present = [v for v in vecs if v is not None]
+    persisted = dask.persist(X, *present)
+    it = iter(persisted[1:])
+    return persisted[0], [None if v is None else next(it) for v in vecs]
+
+
+# --------------------------------------------------------------------------------------------
+# passes over the target only
+# --------------------------------------------------------------------------------------------
+
+
+def _unweighted_y(kernel: Any, y: np.ndarray, *args: Any) -> Any:
+    """Call ``kernel(y, sw, ...)`` with ``sw=None``."""
+    return kernel(y, None, *args)
+
+
+def _unweighted(kernel: Any, X: np.ndarray, y: np.ndarray, *args: Any) -> Any:
+    """Call ``kernel(X, y, sw, ...)`` with ``sw=None``."""
+    return kernel(X, y, None, *args)
+
+
+def label_pass(y: da.Array, sw: da.Array | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Sorted labels of y, their counts and weight sums: one pass over y (and sample weights)."""
+    arrays = (y,) if sw is None else (y, sw)
+    kernel = label_counts if sw is not None else functools.partial(_unweighted_y, label_counts)
+    (out,) = dask.compute(reduce_blocks(kernel, *arrays, combine=merge_label_counts))
+    return out
+
+
+def moments_pass(y: da.Array, sw: da.Array | None) -> dict[str, float]:
+    """Rows, weight sum, weighted mean, minimum and non-finite count of a numeric target."""
+    arrays = (y,) if sw is None else (y, sw)
+    kernel = target_moments if sw is not None else functools.partial(_unweighted_y, target_moments)
+    (out,) = dask.compute(reduce_blocks(kernel, *arrays, combine=merge_moments))
+    n, s, sy, ymin, bad = (float(v) for v in out)
+    return {
+        "n": n,
+        "weight_sum": s,
+        "mean": sy / s if s > 0 else 0.0,
+        "min": ymin,
+        "n_bad": bad,
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# the objective
+# --------------------------------------------------------------------------------------------
+
+
+class Objective:
+    """Penalised mean loss over dask data; each evaluation is one pass over the row blocks.
+
+    Parameters
+    ----------
+    X : dask.array.Array
+        Features, one block along the columns.
+    y : dask.array.Array
+        Encoded target, same row blocks.
+    sw : dask.array.Array or None
+        Per-row weights (sample weights times class weights), same row blocks.
+    family : Family
+    penalty : Penalty
+    fit_intercept : bool
+    weight_sum : float
+        Σ sw (the number of rows without weights); the loss is divided by it.
+    verbose : int
+        Print one line per pass when > 1.
+    """
+
+    def __init__(
+        self,
+        X: da.Array,
+        y: da.Array,
+        sw: da.Array | None,
+        family: Family,
+        penalty: Penalty,
+        fit_intercept: bool,
+        weight_sum: float,
+        verbose: int = 0,
+    ) -> None:
+        self.X, self.y, self.sw = X, y, sw
+        self.family = family
+        self.penalty = penalty
+        self.fit_intercept = bool(fit_intercept)
+        self.scale = 1.0 / weight_sum
+        self.n_features = X.shape[1]
+        self.n_outputs = family.n_outputs
+        self.dim = self.n_outputs * (self.n_features + self.fit_intercept)
+        self.n_blocks = X.numblocks[0]
+        self.verbose = verbose
+        self.passes = 0
+
+    # ---- plumbing ----------------------------------------------------------------------------
+    def _run(self, kernel: Any, args: tuple, what: str, **kwargs: Any) -> Any:
+        arrays = (self.X, self.y) if self.sw is None else (self.X, self.y, self.sw)
+        if self.sw is None:
+            kernel = functools.partial(_unweighted, kernel)
+        (out,) = dask.compute(reduce_blocks(kernel, *arrays, args=args, **kwargs))
+        self.passes += 1
+        if self.verbose > 1:
+            print(f"    pass {self.passes}: {what}", flush=True)
+        if self.passes == 1:
+            self._check_first(out)
+        return out
+
+    def _check_first(self, out: Any) -> None:
+        values = out if isinstance(out, tuple | list) else (out,)
+        finite = all(np.isfinite(np.asarray(v, dtype=np.float64)).all() for v in values[:3])
+        if not finite:
+            raise ValueError(
+                "Input X contains NaN or infinity (found in the first pass over the data); "
+                "drop or impute those values first."
+            )
+
+    # ---- smooth part: mean loss + l2 ----------------------------------------------------------
+    def value_grad_hess(
+        self, w: np.ndarray, extra: list[np.ndarray] | None = None
+    ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
+        """Smooth objective, gradient and Hessian at ``w``; smooth objective at each ``extra``."""
+        extra_arr = np.asarray(extra) if extra else np.zeros((0, self.dim))
+        loss, g, H, extra_loss = self._run(
+            loss_grad_hess,
+            (w, extra_arr, self.family, self.fit_intercept),
+            f"loss, gradient and Hessian (+{len(extra_arr)} line-search points)",
+        )
+        pen = self.penalty
+        f = self.scale * loss + pen.smooth_value(w)
+        g = self.scale * g + pen.smooth_gradient(w)
+        H = self.scale * H
+        H[np.diag_indices_from(H)] += pen.smooth_hessian_diagonal()
+        fx = np.array(
+            [
+                self.scale * lx + pen.smooth_value(x)
+                for lx, x in zip(extra_loss, extra_arr, strict=True)
+            ]
+        )
+        return f, g, H, fx
+
+    def value_grad(self, points: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+        """Smooth objective (m,) and gradients (m, d) at m points, in one pass."""
+        P = np.asarray(points)
+        losses, G = self._run(
+            loss_grad, (P, self.family, self.fit_intercept), f"loss and gradient at {len(P)} pts"
+        )
+        pen = self.penalty
+        f = self.scale * losses + np.array([pen.smooth_value(x) for x in P])
+        G = self.scale * G + np.array([pen.smooth_gradient(x) for x in P])
+        return f, G
+
+    def values(self, points: list[np.ndarray]) -> np.ndarray:
+        """Smooth objective at m points, in one pass."""
+        P = np.asarray(points)
+        losses, _ = self._run(
+            loss_grad,
+            (P, self.family, self.fit_intercept, False),
+            f"loss at {len(P)} points",
+        )
+        return self.scale * losses + np.array([self.penalty.smooth_value(x) for x in P])
+
+    # ---- ADMM ---------------------------------------------------------------------------------
+    def admm_local(self, xs: np.ndarray, vs: np.ndarray, rho: float, max_local: int) -> np.ndarray:
+        """Each block's local solution of its loss + ρ/2 ‖x - v_b‖², in one pass; (B, d)."""
+        out = self._run(
+            admm_local_solve,
+            (rho, self.scale, self.family, self.fit_intercept, max_local),
+            "ADMM local solves",
+            combine=_concat,
+            block_args=[(xs[b], vs[b]) for b in range(self.n_blocks)],
+        )
+        return np.asarray(out)
+
+
+def _concat(a: list, b: list) -> list:
+    return a + b
