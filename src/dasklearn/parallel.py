@@ -1,0 +1,84 @@
+"""Run scikit-learn's own parallel work (``n_jobs``) on the workers of a dask cluster.
+
+scikit-learn parallelises with joblib: random forests fit their trees, ``GridSearchCV`` and
+``cross_validate`` fit their candidates and folds through ``joblib.Parallel``. joblib's ``dask``
+backend turns each batch of those calls into a task on a ``distributed`` cluster, so an unchanged
+scikit-learn estimator with ``n_jobs=-1`` uses every worker thread of the cluster::
+
+    from dasklearn.parallel import on_cluster
+
+    with on_cluster(client, scatter=[X, y]):
+        GridSearchCV(SVC(), grid, n_jobs=-1).fit(X, y)
+        RandomForestClassifier(n_estimators=200, n_jobs=-1).fit(X, y)
+
+The data must fit in memory on the client and on each worker; each task receives whole arrays.
+``scatter`` sends the listed objects to every worker once, up front; tasks that receive those very
+objects then refer to the workers' copies instead of carrying the data. Estimators that convert
+their input first (a random forest makes a float32 copy of X) pass the converted copy instead,
+which joblib's dask backend ships once per ``Parallel`` call: either way the training data travel
+to the workers once per call, not once per task.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Sequence
+from typing import Any
+
+import joblib
+from distributed import Client
+
+from ._client import current_client
+
+__all__ = ["on_cluster"]
+
+
+@contextlib.contextmanager
+def on_cluster(
+    client: Client | None = None,
+    scatter: Sequence[Any] | None = None,
+    n_jobs: int = -1,
+    **backend_params: Any,
+) -> Iterator[Client]:
+    """Send joblib-parallel work (scikit-learn's ``n_jobs``) to a dask cluster's workers.
+
+    Parameters
+    ----------
+    client : distributed.Client, optional
+        The cluster to use; defaults to the current client.
+    scatter : sequence of objects, optional
+        Data that every task uses (typically ``[X, y]``), broadcast to all workers once when the
+        block starts and released when it ends.
+    n_jobs : int
+        Default ``n_jobs`` for joblib calls that do not set it (``-1``: every worker thread). An
+        estimator's own ``n_jobs=-1`` means the same inside the block.
+    **backend_params
+        Passed to joblib's dask backend (for example ``wait_for_workers_timeout=``, or
+        ``resources=`` for every submitted task).
+
+    Yields
+    ------
+    distributed.Client
+        The client in use.
+
+    Raises
+    ------
+    ValueError
+        When no client is given and none is current.
+    """
+    client = client if client is not None else current_client()
+    if client is None:
+        raise ValueError(
+            "on_cluster needs a distributed Client: pass client=, or create one first "
+            "(for example dasklearn._client.connect() for a local cluster)."
+        )
+    if scatter is not None and not isinstance(scatter, list | tuple):
+        raise TypeError(f"scatter must be a list or tuple of objects, got {type(scatter).__name__}")
+    with joblib.parallel_config(
+        backend="dask",
+        n_jobs=n_jobs,
+        client=client,
+        scatter=None if scatter is None else list(scatter),
+        **backend_params,
+    ):
+        yield client
