@@ -175,9 +175,10 @@ def newton(
 ) -> SolverResult:
     """Damped (proximal) Newton; one pass per iteration when the full step is accepted.
 
-    The pass at a trial point ``w + d`` computes the gradient and Hessian there *and* the loss at
-    the backtracking points ``w + t d`` for ``t`` in ``line_search``, so a rejected full step
-    usually costs a single extra pass (the gradient and Hessian at the accepted point).
+    The pass at a trial point ``w + d`` computes the gradient and Hessian there. When the full
+    step is rejected, one cheap loss-only pass tries the points ``w + t d`` for ``t`` in
+    ``line_search`` and one more pass gets the gradient and Hessian at the accepted point; while
+    steps keep being damped, the backtracking points ride along in the Hessian pass instead.
     """
     pen = obj.penalty
     w = np.array(w0, dtype=np.float64)
@@ -190,6 +191,7 @@ def newton(
             callback(1, w)
         return SolverResult(w, 1, True)
     n_iter = 0
+    damped = False
     while True:
         opt = pen.optimality(w, g)
         F = f + pen.l1_value(w)
@@ -204,12 +206,19 @@ def newton(
         decrease = float(g @ d) + pen.l1_value(w + d) - pen.l1_value(w)
         if not decrease < 0:
             return SolverResult(w, max(n_iter, 1), False, "no descent direction")
-        candidates = [w + t * d for t in line_search]
+        # Line-search points ride along only while steps are being damped: near the optimum
+        # the full step is always taken and the extra losses would only cost time.
+        candidates = [w + t * d for t in line_search] if damped else []
         f1, g1, H1, fx = obj.value_grad_hess(w + d, candidates)
         n_iter += 1
         if np.isfinite(f1) and f1 + pen.l1_value(w + d) <= F + 1e-4 * decrease:
             w, f, g, H = w + d, f1, g1, H1
+            damped = False
         else:
+            damped = True
+            if not candidates:
+                candidates = [w + t * d for t in line_search]
+                fx = obj.values(candidates)
             ok = [
                 t
                 for t, fc, c in zip(line_search, fx, candidates, strict=True)
