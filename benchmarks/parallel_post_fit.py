@@ -1,0 +1,200 @@
+"""Benchmark: predict_proba of a fitted SVC(probability=True) over millions of rows.
+
+A model fitted on a small sample (``--n-train`` rows of ``dasklearn.datasets.make_classification``
+with 20 features; about 1800 support vectors for 3000 rows) scores ``--n-rows`` rows of the same
+distribution. libsvm's predict is single-threaded and costs n_support_vectors x rows kernel
+evaluations, so the work is pure compute that splits perfectly over row blocks.
+
+Contenders, same data and the same fitted model (pickled once and shared):
+
+* scikit-learn: one ``predict_proba`` call on the whole NumPy array, in this process.
+* dasklearn: ``ParallelPostFit(model).predict_proba(X).compute()`` on a local cluster of 2 worker
+  processes x 1 thread. X is generated block by block on the workers and persisted there before
+  the clock starts (the data never travel); the model is one key of the graph, shipped once.
+* dask-ml (from ``.venv-bench``): its ``ParallelPostFit`` on an identical cluster with identical
+  blocks, run in a subprocess (skipped with a printed reason when dask-ml does not import).
+
+The timed region ends with the probabilities gathered into the client as one NumPy array (32 MB
+for 2e6 rows). Blocks of ``--block-rows`` rows (20k: about 1 s of libsvm work each, 100 blocks)
+keep both workers busy to the end; the model is small next to a block, so the block count only
+matters for the tail (at most one block of imbalance).
+
+Run: ``.venv/bin/python benchmarks/parallel_post_fit.py [--quick] [--repeat N]``.
+
+Results
+-------
+See ``benchmarks/results/parallel_post_fit.md`` (machine, date, medians over runs, ratios).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import pickle
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import parse_args, print_table, timed  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_PYTHON = ROOT / ".venv-bench" / "bin" / "python"
+N_INFORMATIVE = 5
+
+
+def make_data(n_rows: int, n_features: int, block_rows: int):
+    """The rows to score as a lazy dask array, generated block by block where it is computed."""
+    from dasklearn.datasets import make_classification
+
+    return make_classification(
+        n_samples=n_rows,
+        n_features=n_features,
+        n_informative=N_INFORMATIVE,
+        random_state=0,
+        chunks=block_rows,
+    )
+
+
+def start_cluster():
+    from distributed import Client
+
+    from dasklearn._client import local_cluster
+
+    cluster = local_cluster(n_workers=2, threads_per_worker=1, memory_limit="4GiB", dashboard=False)
+    return cluster, Client(cluster)
+
+
+def time_on_cluster(wrapper_cls, model, args) -> tuple[float, np.ndarray]:
+    """Persist X on a fresh 2x1 cluster, then time predict_proba(X).compute()."""
+    from distributed import wait
+
+    cluster, client = start_cluster()
+    try:
+        X, _ = make_data(args.n_rows, args.n_features, args.block_rows)
+        X = client.persist(X)
+        wait(X)
+        wrapper = wrapper_cls(model)
+        seconds, proba = timed(lambda: wrapper.predict_proba(X).compute(), repeat=args.repeat)
+    finally:
+        client.close()
+        cluster.close()
+    return seconds, proba
+
+
+def checksum(proba: np.ndarray) -> list[float]:
+    return [float(proba[:, 1].sum()), float(proba[0, 1]), float(proba[-1, 1])]
+
+
+def run_dask_ml_child(args) -> None:
+    """In .venv-bench: dask-ml's ParallelPostFit on the same cluster shape, data and model."""
+    from dask_ml.wrappers import ParallelPostFit as DaskMLParallelPostFit
+
+    with open(args.child, "rb") as f:
+        model = pickle.load(f)
+    seconds, proba = time_on_cluster(DaskMLParallelPostFit, model, args)
+    print("RESULT " + json.dumps({"seconds": seconds, "checksum": checksum(proba)}), flush=True)
+
+
+def dask_ml_result(model_path: str, args) -> dict | str:
+    """Run this script in .venv-bench for the dask-ml part; a reason string when it cannot."""
+    if not BENCH_PYTHON.exists():
+        return f"{BENCH_PYTHON} not found"
+    probe = subprocess.run(
+        [str(BENCH_PYTHON), "-c", "import dask_ml.wrappers, dask_ml; print(dask_ml.__version__)"],
+        capture_output=True,
+        text=True,
+    )
+    if probe.returncode != 0:
+        return "dask-ml does not import: " + probe.stderr.strip().splitlines()[-1]
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    cmd = [str(BENCH_PYTHON), __file__, "--child", model_path]
+    cmd += ["--n-rows", str(args.n_rows), "--n-features", str(args.n_features)]
+    cmd += ["--block-rows", str(args.block_rows), "--repeat", str(args.repeat)]
+    child = subprocess.run(cmd, capture_output=True, text=True, env=env)
+    for line in child.stdout.splitlines():
+        if line.startswith("RESULT "):
+            out = json.loads(line[len("RESULT ") :])
+            out["version"] = probe.stdout.strip()
+            return out
+    tail = (child.stderr.strip().splitlines() or ["no output"])[-1]
+    return f"dask-ml run failed: {tail}"
+
+
+def fit_and_time_sklearn(args):
+    """Fit the SVC on the first rows; time one predict_proba call over all rows in memory."""
+    import dask
+    from sklearn.svm import SVC
+
+    X, y = make_data(args.n_rows, args.n_features, args.block_rows)
+    X_np, y_np = dask.compute(X, y, scheduler="threads")
+    model = SVC(probability=True, random_state=0).fit(X_np[: args.n_train], y_np[: args.n_train])
+    n_sv = int(model.n_support_.sum())
+    print(
+        f"SVC fitted on {args.n_train} rows x {args.n_features} features: {n_sv} support vectors;"
+        f" scoring {args.n_rows:,} rows in blocks of {args.block_rows:,}",
+        flush=True,
+    )
+    seconds, proba = timed(lambda: model.predict_proba(X_np), repeat=args.repeat)
+    return model, seconds, proba
+
+
+def main() -> None:
+    args = parse_args(
+        __doc__.splitlines()[0],
+        n_rows=2_000_000,
+        n_train=3000,
+        n_features=20,
+        block_rows=20_000,
+        child="",
+    )
+    warnings.filterwarnings("ignore", message=".*probability.*deprecated", category=FutureWarning)
+    if args.quick:
+        args.n_rows, args.block_rows = 100_000, 10_000
+    if args.child:
+        run_dask_ml_child(args)
+        return
+    args.repeat = max(1, args.repeat if "--repeat" in sys.argv else 1)  # long: one run by default
+
+    from dasklearn.wrappers import ParallelPostFit
+
+    print(f"load average before: {os.getloadavg()[0]:.2f}  ({os.cpu_count()} CPUs)", flush=True)
+    model, t_sk, p_sk = fit_and_time_sklearn(args)
+    rows = [{"contender": "scikit-learn (1 call)", "seconds": t_sk}]
+    print(f"scikit-learn: {t_sk:.1f} s", flush=True)
+
+    t_dl, p_dl = time_on_cluster(ParallelPostFit, model, args)
+    rows.append({"contender": "dasklearn ParallelPostFit", "seconds": t_dl})
+    print(f"dasklearn: {t_dl:.1f} s; identical to scikit-learn: {np.array_equal(p_dl, p_sk)}")
+
+    with tempfile.NamedTemporaryFile(suffix=".pkl", delete=False) as f:
+        pickle.dump(model, f)
+    try:
+        rival = dask_ml_result(f.name, args)
+    finally:
+        os.unlink(f.name)
+    if isinstance(rival, dict):
+        rows.append({"contender": f"dask-ml {rival['version']} ParallelPostFit", **rival})
+        same = np.allclose(rival["checksum"], checksum(p_sk), rtol=1e-12)
+        print(f"dask-ml: {rival['seconds']:.1f} s; same probabilities: {same}")
+    else:
+        print(f"[dask-ml skipped: {rival}]")
+
+    t_rival = rows[2]["seconds"] if len(rows) > 2 else None
+    for row in rows:
+        row["rows/s"] = args.n_rows / row["seconds"]
+        row["x sklearn"] = t_sk / row["seconds"]
+        if t_rival is not None:
+            row["x dask-ml"] = t_rival / row["seconds"]
+    print()
+    print_table(rows, ["contender", "seconds", "rows/s", "x sklearn", "x dask-ml"])
+    print(f"\nload average after: {os.getloadavg()[0]:.2f}; {time.strftime('%Y-%m-%d %H:%M')}")
+
+
+if __name__ == "__main__":
+    main()
