@@ -493,7 +493,7 @@ class LogisticRegression(ClassifierMixin, _GLM):
     def _prepare_target(self, y, sw, policy):
         labels, counts, weights = label_pass(y, sw)
         if len(labels) < 2:
-            shown = labels[0] if len(labels) else "none"
+            shown = _label_key(labels[0]) if len(labels) else "none"
             raise ValueError(
                 "This solver needs samples of at least 2 classes in the data, but the data "
                 f"contains only one class: {shown!r}."

@@ -131,6 +131,7 @@ def _add_gram(H: np.ndarray, buf: np.ndarray, Xs: np.ndarray, h: np.ndarray, sig
         H -= b.T @ b
 
 
+@np.errstate(invalid="ignore", over="ignore")
 def loss_grad_hess(
     X: np.ndarray,
     y: np.ndarray,
@@ -190,6 +191,7 @@ def loss_grad_hess(
     return loss, G.ravel(), H, extra_loss
 
 
+@np.errstate(invalid="ignore", over="ignore")
 def loss_grad(
     X: np.ndarray,
     y: np.ndarray,
