@@ -11,6 +11,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+from distributed import wait
+from distributed.diagnostics.plugin import SchedulerPlugin
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.compose import make_column_transformer
 from sklearn.datasets import make_classification, make_regression
@@ -574,6 +576,40 @@ def test_incremental_is_one_chain_computed_once(clf_data, client, monkeypatch):
     inc.fit(dX, dy, classes=np.unique(y))
     assert len(calls) == 1
     assert isinstance(inc.estimator_, SGDClassifier)
+
+
+class _Placement(SchedulerPlugin):
+    """Records, for each partial_fit task, whether it ran on a worker holding its X block."""
+
+    name = "dasklearn-test-placement"
+
+    def __init__(self, scheduler, x_name):
+        self.scheduler, self.x_name, self.local = scheduler, x_name, []
+
+    def transition(self, key, start, finish, *args, **kwargs):
+        if finish == "processing" and str(key).startswith("_partial_fit_block"):
+            ts = self.scheduler.tasks[key]
+            blocks = [d for d in ts.dependencies if isinstance(d.key, tuple)]
+            blocks = [d for d in blocks if d.key[0] == self.x_name]
+            self.local.append(all(ts.processing_on in d.who_has for d in blocks))
+
+
+def test_incremental_moves_the_model_not_the_data(client):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(16_000, 5))
+    y = (X[:, 0] > 0).astype(int)
+    dX, dy = client.persist([da.from_array(X, chunks=2000), da.from_array(y, chunks=2000)])
+    wait([dX, dy])
+    holders = {v[0] for v in client.who_has(dX).values()}
+    assert len(holders) == 2  # the blocks are spread over both workers
+    scheduler = client.cluster.scheduler
+    plugin = _Placement(scheduler, dX.name)
+    scheduler.add_plugin(plugin)
+    try:
+        Incremental(SGDClassifier(random_state=0), random_state=0).fit(dX, dy, classes=[0, 1])
+    finally:
+        scheduler.remove_plugin(name=plugin.name)
+    assert len(plugin.local) == 8 and all(plugin.local)
 
 
 def test_incremental_sample_weight_is_split_per_block(reg_data, scheduler):

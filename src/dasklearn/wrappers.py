@@ -694,8 +694,7 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
         if not is_dask_input(y):
             # y is in memory already: gather the predictions (one value per row, one pass)
             # rather than splitting y along blocks whose lengths may be unknown.
-            (pred,) = dask.compute(self.predict(X))
-            sample_weight = _to_memory(sample_weight)[0]
+            pred, sample_weight = dask.compute(self.predict(X), sample_weight)
             return _METRIC_FUNCTIONS[metric](np.asarray(y), np.asarray(pred), sample_weight)
         x_blocks = _block_list(X)
         y_blocks = _aligned_blocks(X, y, "y")
