@@ -8,7 +8,9 @@ arguments (centers, coefficients, a fitted model) enter the graph once, not once
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from functools import reduce
 from typing import Any
 
@@ -18,7 +20,15 @@ import numpy as np
 from dask.base import is_dask_collection
 from dask.delayed import Delayed
 
-__all__ = ["broadcast", "map_row_blocks", "reduce_blocks", "sum_parts"]
+__all__ = [
+    "broadcast",
+    "map_row_blocks",
+    "persist_if_fits",
+    "reduce_blocks",
+    "single_blas_thread",
+    "sum_parts",
+    "with_single_blas_thread",
+]
 
 
 def sum_parts(a: Any, b: Any) -> Any:
@@ -138,3 +148,87 @@ def map_row_blocks(
         meta=np.empty((0, 0), dtype=dtype),
         name=name,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# BLAS threads: one per kernel
+# --------------------------------------------------------------------------------------------
+
+_BLAS_LOCK = threading.Lock()
+_BLAS_STATE: dict[str, Any] = {"depth": 0, "limiter": None, "controller": None}
+
+
+@contextlib.contextmanager
+def single_blas_thread() -> Iterator[None]:
+    """Limit BLAS to one thread in this process while any caller is inside this block.
+
+    Dask runs one kernel per thread (threaded scheduler, or a worker's threads); a BLAS that also
+    starts one thread per core for every GEMM oversubscribes the CPU and its threads spin against
+    each other (k-means on 2 cores: 20x slower). Worker processes started by a nanny already run
+    with ``OPENBLAS_NUM_THREADS=1``; this covers threads in the client process. Thread-safe and
+    re-entrant: the first caller in sets the limit, the last one out restores it.
+    """
+    with _BLAS_LOCK:
+        if _BLAS_STATE["depth"] == 0:
+            if _BLAS_STATE["controller"] is None:
+                from threadpoolctl import ThreadpoolController
+
+                _BLAS_STATE["controller"] = ThreadpoolController()
+            _BLAS_STATE["limiter"] = _BLAS_STATE["controller"].limit(limits=1, user_api="blas")
+        _BLAS_STATE["depth"] += 1
+    try:
+        yield
+    finally:
+        with _BLAS_LOCK:
+            _BLAS_STATE["depth"] -= 1
+            if _BLAS_STATE["depth"] == 0:
+                _BLAS_STATE["limiter"].restore_original_limits()
+                _BLAS_STATE["limiter"] = None
+
+
+class with_single_blas_thread:  # noqa: N801 - used like a decorator
+    """Wrap a block kernel so that each call runs under :func:`single_blas_thread`.
+
+    For kernels that run later, in a graph the user computes (lazy ``predict``/``transform``).
+    Picklable, and tokenized by the wrapped function.
+    """
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.func = func
+        self.__name__ = getattr(func, "__name__", "kernel")
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with single_blas_thread():
+            return self.func(*args, **kwargs)
+
+    def __dask_tokenize__(self) -> Any:
+        return ("with_single_blas_thread", dask.base.tokenize(self.func))
+
+
+# --------------------------------------------------------------------------------------------
+# persist-if-it-fits
+# --------------------------------------------------------------------------------------------
+
+
+def persist_if_fits(*arrays: Any, fraction: float = 0.5) -> tuple[tuple[Any, ...], bool]:
+    """Persist dask collections that an algorithm reads many times, when they fit comfortably.
+
+    The policy: persist when their total size is at most ``fraction`` of the memory computations
+    may use (:func:`dasklearn._client.memory_budget`: the workers' total memory limit on a
+    distributed client, the machine's available memory otherwise); otherwise leave them lazy, so
+    that every pass streams them from their source (parquet, a generator) block by block, and
+    memory stays at a few blocks per worker. ``None`` entries pass through.
+
+    Returns the (possibly persisted) collections and whether they were persisted.
+    """
+    from ._client import active_client, memory_budget
+
+    present = [a for a in arrays if a is not None]
+    if not present:
+        return arrays, False
+    nbytes = sum(float(a.nbytes) for a in present)
+    client = active_client()
+    if not np.isfinite(nbytes) or nbytes > fraction * memory_budget(client):
+        return arrays, False
+    persisted = iter(client.persist(present) if client is not None else dask.persist(*present))
+    return tuple(None if a is None else next(persisted) for a in arrays), True

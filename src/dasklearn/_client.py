@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import dask
 from distributed import Client, LocalCluster
 
-__all__ = ["connect", "current_client", "local_cluster"]
+__all__ = ["active_client", "connect", "current_client", "local_cluster", "memory_budget"]
 
 
 def _local_kwargs(
@@ -68,3 +69,34 @@ def current_client() -> Client | None:
         return default_client()
     except ValueError:
         return None
+
+
+def active_client() -> Client | None:
+    """The ``distributed.Client`` that ``dask.compute`` would use right now, else None.
+
+    Follows dask's own rule: ``dask.config.set(scheduler=...)`` first, then the default client.
+    None means a local scheduler (threads, processes or synchronous) runs the graph.
+    """
+    owner = getattr(dask.base.get_scheduler(), "__self__", None)
+    return owner if isinstance(owner, Client) else None
+
+
+def memory_budget(client: Client | None = None) -> int:
+    """Bytes of memory that computations may hold: the workers' total memory limit, or RAM.
+
+    With a client, the sum of its workers' ``memory_limit`` (a worker without a limit counts the
+    memory of its host, as the scheduler reports it). Without one (dask's local schedulers), the
+    memory this machine has available now.
+    """
+    import psutil
+
+    if client is None:
+        return int(psutil.virtual_memory().available)
+    workers = client.scheduler_info(n_workers=-1).get("workers", {})
+    total = 0
+    for info in workers.values():
+        limit = info.get("memory_limit") or 0
+        if not limit:
+            limit = psutil.virtual_memory().total  # unlimited worker: count the host's memory
+        total += int(limit)
+    return total

@@ -17,6 +17,7 @@ cheap pass over the blocks.
 from __future__ import annotations
 
 import numbers
+import uuid
 from typing import Any, Literal
 
 import dask
@@ -367,12 +368,37 @@ def check_X_y(
     return X, y
 
 
-def as_dask_array(X: np.ndarray | da.Array, chunks: int | str = "auto") -> da.Array:
-    """A dask array view of validated input: dask arrays pass through, NumPy is split by rows."""
+def as_dask_array(X: np.ndarray | da.Array, chunks: Any = "auto") -> da.Array:
+    """A dask array view of validated input: dask arrays pass through, NumPy is split by rows.
+
+    NumPy input is not copied: every block of the graph is a view of ``X`` (``da.from_array``
+    copies its input since dask 2025), under a unique name. Don't modify ``X`` while the result
+    is in use. On a distributed client the views travel to the workers when the array is
+    persisted or computed.
+
+    Parameters
+    ----------
+    X : numpy.ndarray or dask.array.Array
+    chunks : "auto", int or tuple of int
+        Rows per block (``"auto"``: about 64 MiB per block), or the row lengths of the blocks.
+    """
     if isinstance(X, da.Array):
         return X
-    row_chunks = chunks if chunks != "auto" else max(1, min(len(X), _auto_rows(X)))
-    return da.from_array(X, chunks=(row_chunks,) + X.shape[1:])
+    X = np.asarray(X)
+    n = len(X)
+    if isinstance(chunks, tuple | list):
+        row_chunks = tuple(int(c) for c in chunks)
+        if sum(row_chunks) != n:
+            raise ValueError(f"Row chunks {_short(row_chunks)} do not add up to {n} rows.")
+    else:
+        rows = max(1, min(n, _auto_rows(X))) if chunks == "auto" else max(1, int(chunks))
+        row_chunks = (rows,) * (n // rows) + ((n % rows,) if n % rows or n == 0 else ())
+    name = f"numpy-view-{uuid.uuid4().hex}"
+    starts = np.concatenate([[0], np.cumsum(row_chunks)]).astype(int)
+    tail = (0,) * (X.ndim - 1)
+    graph = {(name, i, *tail): X[starts[i] : starts[i + 1]] for i in range(len(row_chunks))}
+    chunks_all = (row_chunks,) + tuple((s,) for s in X.shape[1:])
+    return da.Array(graph, name, chunks_all, meta=X[:0])
 
 
 def _auto_rows(X: np.ndarray) -> int:

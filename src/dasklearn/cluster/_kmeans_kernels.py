@@ -1,0 +1,406 @@
+"""Block kernels for k-means: pure NumPy/SciPy on one row block, no dask.
+
+Every kernel walks its block in sub-blocks of a few thousand rows, so that the (k, rows) distance
+matrix of a sub-block and the sub-block itself stay in cache; nothing larger than one sub-block's
+distances is ever held, whatever the block size.
+
+Distances use the GEMM form with a shift ``mu`` (the mean of the centers), so that data far from
+the origin keeps its precision::
+
+    ||x - c||^2 = ||x - mu||^2 + D(x, c),   D(x, c) = -2 x.(c - mu) + ||c - mu||^2 + 2 mu.(c - mu)
+
+``D`` for all centers is one GEMM ``A @ X.T`` plus a per-center constant ``b``
+(:func:`center_terms`); the nearest center does not need ``||x - mu||^2`` at all.
+
+Measured on one core for 2e6 x 20 float64 rows and 8 centers (CPU ms): the GEMM from memory ~33,
+the argmin ~12-24, the per-center sums ~14-21. NumPy's ``argmin`` down a row of 8 values costs
+~17 ns a row (branch mispredictions); :func:`argmin_centers` takes a vectorised ``min`` down the
+columns and finds the index with byte-wide operations instead. The per-center sums are a sparse
+one-hot (k, rows) matrix times the cache-resident sub-block (faster than ``np.add.at``, a dense
+one-hot GEMM, ``bincount`` per column or sorting). Row and column sums go through BLAS
+(``T @ ones``), 5-8x faster than ``T.sum(axis)`` on 20-wide rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import scipy.sparse as sp
+
+__all__ = [
+    "argmin_centers",
+    "assign_block",
+    "candidate_weights_block",
+    "center_terms",
+    "combine_farthest",
+    "combine_round",
+    "combine_sample",
+    "farthest_block",
+    "labels_block",
+    "lloyd_block",
+    "parallel_round_block",
+    "sample_block",
+    "sub_rows",
+    "transform_block",
+]
+
+#: Target bytes of one sub-block of X, and of its (k, rows) distance matrix (L2/L3 sized).
+_SUB_X_BYTES = 5 * 2**18
+_SUB_G_BYTES = 2**20
+_SUB_MIN, _SUB_MAX = 256, 8192
+
+
+def sub_rows(n_features: int, n_centers: int, itemsize: int = 8) -> int:
+    """Rows per sub-block: about 1.25 MiB of X and at most ~1 MiB of distances."""
+    by_x = _SUB_X_BYTES // max(1, n_features * itemsize)
+    by_g = _SUB_G_BYTES // max(1, n_centers * itemsize)
+    return int(min(_SUB_MAX, max(_SUB_MIN, min(by_x, by_g))))
+
+
+def _sub_blocks(n: int, step: int):
+    for start in range(0, n, step):
+        yield start, min(start + step, n)
+
+
+def center_terms(
+    centers: np.ndarray, dtype: np.dtype, shift: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(A, b, mu)`` such that ``A @ x + b`` = ``||x - c||^2 - ||x - mu||^2`` for every center.
+
+    ``mu`` defaults to the mean of the centers. ``A`` (k, d) and ``b`` (k, 1) are cast to
+    ``dtype`` (X's dtype) so that the GEMM runs at X's precision; ``mu`` stays float64.
+    """
+    C = np.asarray(centers, dtype=np.float64)
+    mu = C.mean(axis=0) if shift is None else np.asarray(shift, dtype=np.float64)
+    shifted = C - mu
+    A = np.ascontiguousarray(-2.0 * shifted, dtype=dtype)
+    b = ((shifted**2).sum(axis=1) + 2.0 * shifted @ mu).astype(dtype)[:, None]
+    return A, b, mu
+
+
+def argmin_centers(G: np.ndarray) -> np.ndarray:
+    """Row index of the smallest value in each column of ``G`` (k, rows); ties: lowest index.
+
+    A vectorised ``min`` down the columns, an equality mask, and the first True found with a
+    byte-wide ``max`` of reversed indices: ~2.5x faster than ``G.argmin(axis=0)`` for small k.
+    Returns int64 labels.
+    """
+    k = G.shape[0]
+    if k == 1:
+        return np.zeros(G.shape[1], dtype=np.int64)
+    if k > 255:
+        return G.argmin(axis=0).astype(np.int64, copy=False)
+    best = G.min(axis=0)
+    hits = (G == best).view(np.uint8)
+    hits *= np.arange(k - 1, -1, -1, dtype=np.uint8)[:, None]
+    return (k - 1) - hits.max(axis=0).astype(np.int64)
+
+
+def _weights(w: np.ndarray | None, n: int) -> np.ndarray:
+    return np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
+
+
+class _Distances:
+    """``D`` (k, rows) of one sub-block into a reused buffer."""
+
+    def __init__(self, A: np.ndarray, b: np.ndarray, rows: int, dtype: np.dtype) -> None:
+        self.A, self.b = A, b
+        self.buf = np.empty((A.shape[0], rows), dtype=dtype)
+
+    def __call__(self, Xs: np.ndarray) -> np.ndarray:
+        G = self.buf[:, : len(Xs)]
+        np.matmul(self.A, Xs.T, out=G)
+        G += self.b
+        return G
+
+
+class _Centred:
+    """``T = X_sub - mu`` for one sub-block, with row/column sums through BLAS."""
+
+    def __init__(self, mu: np.ndarray, rows: int, n_features: int) -> None:
+        self.mu = np.asarray(mu, dtype=np.float64)
+        self.buf = np.empty((rows, n_features))
+        self.ones_rows = np.ones(rows)
+        self.ones_cols = np.ones(n_features)
+
+    def __call__(self, Xs: np.ndarray, moments: list | None = None) -> np.ndarray:
+        """Squared norms ``||x - mu||^2`` of the rows; adds the column moments when asked."""
+        T = self.buf[: len(Xs)]
+        np.subtract(Xs, self.mu, out=T)
+        if moments is not None:
+            moments[0] += self.ones_rows[: len(Xs)] @ T
+        np.multiply(T, T, out=T)
+        if moments is not None:
+            moments[1] += self.ones_rows[: len(Xs)] @ T
+        return T @ self.ones_cols
+
+
+def _setup(X: np.ndarray, k: int) -> tuple[int, int, int]:
+    n, d = X.shape
+    return n, d, min(sub_rows(d, k, X.itemsize), max(n, 1))
+
+
+# --------------------------------------------------------------------------------------------
+# Lloyd
+# --------------------------------------------------------------------------------------------
+
+
+def lloyd_block(
+    X: np.ndarray,
+    w: np.ndarray | None,
+    A: np.ndarray,
+    b: np.ndarray,
+    moments_shift: np.ndarray | None = None,
+) -> tuple:
+    """One Lloyd step on a block: the weight and weighted row sum of each center's nearest rows.
+
+    Returns ``(weight_per_center (k,), sum_per_center (k, d))`` in float64, plus the block's
+    column moments ``(sum(x - s), sum((x - s)^2), rows)`` around ``moments_shift`` when given.
+    No labels leave the kernel.
+    """
+    n, d, step = _setup(X, A.shape[0])
+    k = A.shape[0]
+    w = _weights(w, n)
+    distances = _Distances(A, b, step, X.dtype)
+    centred = None if moments_shift is None else _Centred(moments_shift, step, d)
+    moments = None if moments_shift is None else [np.zeros(d), np.zeros(d)]
+    sums = np.zeros((k, d))
+    labels = np.empty(n, dtype=np.int64)
+    for start, stop in _sub_blocks(n, step):
+        Xs = X[start:stop]
+        lab = argmin_centers(distances(Xs))
+        labels[start:stop] = lab
+        rows = stop - start
+        onehot = sp.csc_array((w[start:stop], lab, np.arange(rows + 1)), shape=(k, rows))
+        sums += onehot @ Xs
+        if centred is not None:
+            centred(Xs, moments)
+    weights = np.bincount(labels, weights=w, minlength=k)
+    if moments is None:
+        return weights, sums
+    return weights, sums, (moments[0], moments[1], n)
+
+
+def assign_block(
+    X: np.ndarray,
+    w: np.ndarray | None,
+    centers: np.ndarray,
+    A: np.ndarray,
+    b: np.ndarray,
+    return_labels: bool = True,
+) -> tuple:
+    """Labels of a block and its exact inertia ``sum w ||x - c_label||^2``, computed directly.
+
+    Returns ``(labels int32 or None, inertia float)``.
+    """
+    n, d, step = _setup(X, A.shape[0])
+    w = None if w is None else np.asarray(w, dtype=np.float64)
+    distances = _Distances(A, b, step, X.dtype)
+    C = np.asarray(centers, dtype=np.float64)
+    ones = np.ones(d)
+    labels = np.empty(n, dtype=np.int32) if return_labels else None
+    inertia = 0.0
+    for start, stop in _sub_blocks(n, step):
+        Xs = X[start:stop]
+        lab = argmin_centers(distances(Xs))
+        if labels is not None:
+            labels[start:stop] = lab
+        diff = Xs - C[lab]
+        diff *= diff
+        sq = diff @ ones
+        inertia += float(sq.sum() if w is None else sq @ w[start:stop])
+    return labels, inertia
+
+
+def _check_finite(Xs: np.ndarray) -> None:
+    if not np.isfinite(Xs.sum()) and not np.isfinite(Xs).all():
+        raise ValueError("Input X contains NaN or infinity; drop or impute those values first.")
+
+
+def labels_block(X: np.ndarray, A: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Index of the nearest center of every row (int32). Raises on NaN or infinity."""
+    n, _, step = _setup(X, A.shape[0])
+    distances = _Distances(A, b, step, X.dtype)
+    out = np.empty(n, dtype=np.int32)
+    for start, stop in _sub_blocks(n, step):
+        Xs = X[start:stop]
+        _check_finite(Xs)
+        out[start:stop] = argmin_centers(distances(Xs))
+    return out
+
+
+def transform_block(X: np.ndarray, A: np.ndarray, b: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """Euclidean distance of every row to every center, shape (rows, k). Raises on NaN/inf."""
+    n, d, step = _setup(X, A.shape[0])
+    distances = _Distances(A, b, step, X.dtype)
+    centred = _Centred(mu, step, d)
+    out = np.empty((n, A.shape[0]), dtype=X.dtype)
+    for start, stop in _sub_blocks(n, step):
+        Xs = X[start:stop]
+        _check_finite(Xs)
+        G = distances(Xs)
+        G += centred(Xs).astype(X.dtype, copy=False)
+        np.maximum(G, 0, out=G)
+        np.sqrt(G.T, out=out[start:stop])
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# k-means|| and sampling
+# --------------------------------------------------------------------------------------------
+
+
+def _min_sq_distances(
+    X: np.ndarray, A: np.ndarray, b: np.ndarray, mu: np.ndarray, moments: list | None = None
+) -> np.ndarray:
+    """``min_c ||x - c||^2`` for every row (float64, clipped at 0); moments around ``mu``.
+
+    With a single center (``A`` zero, ``mu`` the center) this is ``||x - mu||^2``: no GEMM.
+    """
+    k = A.shape[0]
+    n, d, step = _setup(X, k)
+    centred = _Centred(mu, step, d)
+    distances = _Distances(A, b, step, X.dtype) if k > 1 else None
+    out = np.empty(n)
+    for start, stop in _sub_blocks(n, step):
+        Xs = X[start:stop]
+        out[start:stop] = centred(Xs, moments)
+        if distances is not None:
+            out[start:stop] += distances(Xs).min(axis=0)
+    np.maximum(out, 0, out=out)
+    return out
+
+
+def parallel_round_block(
+    X: np.ndarray,
+    w: np.ndarray | None,
+    block: int,
+    A: np.ndarray,
+    b: np.ndarray,
+    mu: np.ndarray,
+    ell: float,
+    seed: int,
+    round_: int,
+    moments: bool,
+) -> dict:
+    """One k-means|| round on a block: its cost, and the rows it may sample.
+
+    Every row gets a uniform draw ``u`` from a generator seeded by ``(seed, round_, block)``; the
+    round samples row ``i`` when ``u_i < ell * w_i * d_i^2 / phi`` with ``phi`` the total cost over
+    all blocks (Bahmani et al. 2012, step 4). The block does not know ``phi`` yet, but
+    ``phi >= phi_block``, so it returns the superset sampled under its own ``phi_block`` with each
+    row's key ``u_i / (ell * w_i * d_i^2)``; :func:`combine_round` keeps keys below ``1 / phi``,
+    which bounds what travels up the reduction tree to about ``ell`` rows per merge.
+
+    Returns ``{"phi", "rows", "keys"}``, plus ``"moments"`` around ``mu`` when asked.
+    """
+    n = len(X)
+    wv = _weights(w, n)
+    acc = [np.zeros(X.shape[1]), np.zeros(X.shape[1])] if moments else None
+    cost = _min_sq_distances(X, A, b, mu, acc)
+    cost *= wv
+    phi = float(cost.sum())
+    u = np.random.default_rng(np.random.SeedSequence([seed, round_, block])).random(n)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        keys = u / (ell * cost)
+    picked = np.flatnonzero(keys * phi < 1.0) if phi > 0 else np.empty(0, dtype=np.int64)
+    out = {"phi": phi, "rows": np.asarray(X[picked], dtype=np.float64), "keys": keys[picked]}
+    if moments:
+        out["moments"] = (acc[0], acc[1], n)
+    return out
+
+
+def combine_round(a: dict, b: dict) -> dict:
+    """Merge two k-means|| round results, dropping rows whose key the larger cost rules out."""
+    phi = a["phi"] + b["phi"]
+    rows = np.concatenate([a["rows"], b["rows"]])
+    keys = np.concatenate([a["keys"], b["keys"]])
+    if phi > 0:
+        keep = keys * phi < 1.0
+        rows, keys = rows[keep], keys[keep]
+    out = {"phi": phi, "rows": rows, "keys": keys}
+    if "moments" in a:
+        out["moments"] = tuple(x + y for x, y in zip(a["moments"], b["moments"], strict=True))
+    return out
+
+
+def candidate_weights_block(
+    X: np.ndarray, w: np.ndarray | None, A: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    """Total weight of the rows nearest to each candidate center (k-means|| step 7)."""
+    n, _, step = _setup(X, A.shape[0])
+    wv = _weights(w, n)
+    distances = _Distances(A, b, step, X.dtype)
+    labels = np.empty(n, dtype=np.int64)
+    for start, stop in _sub_blocks(n, step):
+        labels[start:stop] = argmin_centers(distances(X[start:stop]))
+    return np.bincount(labels, weights=wv, minlength=A.shape[0])
+
+
+def sample_block(
+    X: np.ndarray,
+    w: np.ndarray | None,
+    block: int,
+    size: int,
+    seed: int,
+    shift: np.ndarray,
+) -> dict:
+    """A weighted sample without replacement of up to ``size`` rows, and the block's moments.
+
+    Each row gets the key ``log(u) / w`` (Efraimidis and Spirakis 2006) from a generator seeded by
+    ``(seed, block)``; the ``size`` largest keys over all blocks are a weighted sample without
+    replacement, so a block keeps its own ``size`` largest and :func:`combine_sample` merges.
+    """
+    n, d = X.shape
+    wv = _weights(w, n)
+    u = np.random.default_rng(np.random.SeedSequence([seed, block])).random(n)
+    with np.errstate(divide="ignore"):
+        keys = np.log(u) / wv
+    keys[~(wv > 0)] = -np.inf
+    top = np.argpartition(keys, n - size)[n - size :] if n > size else np.arange(n)
+    top = np.sort(top)
+    acc = [np.zeros(d), np.zeros(d)]
+    step = min(sub_rows(d, 1, X.itemsize), max(n, 1))
+    centred = _Centred(shift, step, d)
+    for start, stop in _sub_blocks(n, step):
+        centred(X[start:stop], acc)
+    return {
+        "rows": np.asarray(X[top], dtype=np.float64),
+        "weights": wv[top],
+        "keys": keys[top],
+        "moments": (acc[0], acc[1], n),
+        "size": size,
+    }
+
+
+def combine_sample(a: dict, b: dict) -> dict:
+    """Keep the ``size`` largest keys of two samples (ties: the earlier row; deterministic)."""
+    keys = np.concatenate([a["keys"], b["keys"]])
+    rows = np.concatenate([a["rows"], b["rows"]])
+    weights = np.concatenate([a["weights"], b["weights"]])
+    size = a["size"]
+    if len(keys) > size:
+        top = np.sort(np.argsort(-keys, kind="stable")[:size])
+        keys, rows, weights = keys[top], rows[top], weights[top]
+    moments = tuple(x + y for x, y in zip(a["moments"], b["moments"], strict=True))
+    return {"rows": rows, "weights": weights, "keys": keys, "moments": moments, "size": size}
+
+
+def farthest_block(
+    X: np.ndarray, w: np.ndarray | None, A: np.ndarray, b: np.ndarray, mu: np.ndarray, size: int
+) -> dict:
+    """The ``size`` rows (of positive weight) farthest from their nearest center."""
+    d2 = _min_sq_distances(X, A, b, mu)
+    if w is not None:
+        d2[~(np.asarray(w) > 0)] = -1.0
+    n = len(X)
+    top = np.argpartition(d2, n - size)[n - size :] if n > size else np.arange(n)
+    top = np.sort(top[d2[top] >= 0])
+    return {"d2": d2[top], "rows": np.asarray(X[top], dtype=np.float64), "size": size}
+
+
+def combine_farthest(a: dict, b: dict) -> dict:
+    """Keep the overall farthest rows of two :func:`farthest_block` results (stable order)."""
+    d2 = np.concatenate([a["d2"], b["d2"]])
+    rows = np.concatenate([a["rows"], b["rows"]])
+    top = np.argsort(-d2, kind="stable")[: a["size"]]
+    return {"d2": d2[top], "rows": rows[top], "size": a["size"]}

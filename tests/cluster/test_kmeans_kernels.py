@@ -1,0 +1,125 @@
+"""The k-means block kernels, on NumPy alone (no dask)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from dasklearn.cluster import _kmeans_kernels as K
+
+
+def _naive_labels(X, C):
+    return ((X[:, None, :] - C[None]) ** 2).sum(-1).argmin(1)
+
+
+@pytest.mark.parametrize("k", [1, 2, 8, 40, 300])
+def test_argmin_centers_matches_argmin(k):
+    rng = np.random.default_rng(k)
+    G = rng.standard_normal((k, 1000)) * 100
+    G[:, :10] = 3.0  # ties: the lowest index wins, as with argmin
+    if k > 1:
+        G[k - 1, 10:20] = -np.inf
+    np.testing.assert_array_equal(K.argmin_centers(G.copy()), G.argmin(axis=0))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_lloyd_block_sums_and_weights(dtype):
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((5000, 6)).astype(dtype)
+    C = rng.standard_normal((5, 6))
+    w = rng.uniform(0.5, 2.0, size=len(X))
+    A, b, mu = K.center_terms(C, X.dtype)
+    weights, sums, (s1, s2, n) = K.lloyd_block(X, w, A, b, moments_shift=mu)
+    lab = _naive_labels(X.astype(np.float64), C)
+    np.testing.assert_allclose(weights, np.bincount(lab, weights=w, minlength=5))
+    expected = np.zeros((5, 6))
+    np.add.at(expected, lab, X * w[:, None])
+    np.testing.assert_allclose(sums, expected, rtol=1e-5 if dtype == np.float32 else 1e-10)
+    T = X.astype(np.float64) - mu
+    np.testing.assert_allclose(s1, T.sum(0), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(s2, (T**2).sum(0), rtol=1e-5)
+    assert n == len(X)
+
+
+def test_far_from_origin_keeps_precision():
+    """The shift by the centers' mean: data at 1e6 still gets exact labels and inertia."""
+    rng = np.random.default_rng(1)
+    C = rng.standard_normal((4, 3)) * 3 + 1e6
+    X = C[rng.integers(0, 4, 3000)] + rng.standard_normal((3000, 3))
+    A, b, _ = K.center_terms(C, X.dtype)
+    labels, inertia = K.assign_block(X, None, C, A, b)
+    lab = _naive_labels(X - 1e6, C - 1e6)
+    np.testing.assert_array_equal(labels, lab)
+    np.testing.assert_allclose(inertia, ((X - C[lab]) ** 2).sum(), rtol=1e-9)
+
+
+def test_transform_and_labels_blocks():
+    rng = np.random.default_rng(2)
+    X, C = rng.standard_normal((700, 4)), rng.standard_normal((3, 4))
+    A, b, mu = K.center_terms(C, X.dtype)
+    D = np.sqrt(((X[:, None, :] - C[None]) ** 2).sum(-1))
+    np.testing.assert_allclose(K.transform_block(X, A, b, mu), D, rtol=1e-9)
+    np.testing.assert_array_equal(K.labels_block(X, A, b), D.argmin(1))
+    X[5, 1] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        K.labels_block(X, A, b)
+
+
+def test_round_superset_is_exactly_the_global_sample():
+    """Blocks sample under their own cost; the merge keeps exactly u < ell w d^2 / phi."""
+    rng = np.random.default_rng(3)
+    X = rng.standard_normal((3000, 2))
+    cands = X[:3].copy()
+    A, b, mu = K.center_terms(cands, X.dtype)
+    ell, seed = 6.0, 11
+    blocks = np.array_split(np.arange(len(X)), 5)
+    parts = [
+        K.parallel_round_block(X[i], None, j, A, b, mu, ell, seed, 0, False)
+        for j, i in enumerate(blocks)
+    ]
+    merged = parts[0]
+    for p in parts[1:]:
+        merged = K.combine_round(merged, p)
+    d2 = np.maximum(K._min_sq_distances(X, A, b, mu), 0)
+    phi = d2.sum()
+    u = np.concatenate(
+        [
+            np.random.default_rng(np.random.SeedSequence([seed, 0, j])).random(len(i))
+            for j, i in enumerate(blocks)
+        ]
+    )
+    expected = X[u < ell * d2 / phi]
+    np.testing.assert_allclose(merged["phi"], phi)
+    np.testing.assert_array_equal(np.sort(merged["rows"], axis=0), np.sort(expected, axis=0))
+    assert 0 < len(expected) < 4 * ell
+
+
+def test_sample_keeps_the_largest_keys():
+    rng = np.random.default_rng(4)
+    X = rng.standard_normal((1000, 3))
+    parts = [
+        K.sample_block(X[i : i + 250], None, j, 20, 5, X[0])
+        for j, i in enumerate(range(0, 1000, 250))
+    ]
+    merged = parts[0]
+    for p in parts[1:]:
+        merged = K.combine_sample(merged, p)
+    keys = np.concatenate(
+        [
+            np.log(np.random.default_rng(np.random.SeedSequence([5, j])).random(250))
+            for j in range(4)
+        ]
+    )
+    top = np.sort(np.argsort(-keys)[:20])
+    np.testing.assert_array_equal(np.sort(merged["keys"]), np.sort(keys[top]))
+    assert merged["moments"][2] == 1000
+
+
+def test_farthest_rows():
+    X = np.arange(20.0).reshape(10, 2)
+    C = np.array([[0.0, 1.0]])
+    A, b, mu = K.center_terms(C, X.dtype)
+    left = K.farthest_block(X[:5], None, A, b, mu, 2)
+    right = K.farthest_block(X[5:], None, A, b, mu, 2)
+    best = K.combine_farthest(left, right)
+    np.testing.assert_array_equal(best["rows"], X[[9, 8]])
