@@ -42,7 +42,8 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 from sklearn.utils.metaestimators import available_if
 
-from ._blockwise import broadcast
+from ._blockwise import broadcast, with_single_blas_thread
+from ._client import active_client
 from ._validation import (
     NotFittedError,
     check_consistent_blocks,
@@ -372,6 +373,20 @@ def _pandas_meta(sample: Any, model: Any, method: str, index: pd.Index) -> Any:
     return meta.set_axis(index[:0], axis=0)
 
 
+def _share(model: Any) -> Any:
+    """The fitted model as one key of the graph, which every block task depends on.
+
+    On a distributed client the model is scattered (one transfer to one worker, which its peers
+    copy from; the graph stays small and the scheduler never holds the model). Under dask's local
+    schedulers it is a delayed value in the graph. Either way it is shipped once per call, not
+    once per block.
+    """
+    client = active_client()
+    if client is not None:
+        return client.scatter(model, hash=False)
+    return broadcast(model)
+
+
 # --------------------------------------------------------------------------------------------
 # estimators
 # --------------------------------------------------------------------------------------------
@@ -553,7 +568,7 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
                 f"{type(model).__name__}.{method} returns a list (one array per output); "
                 "ParallelPostFit supports array and pandas outputs only."
             )
-        shared = broadcast(model)
+        shared = _share(model)
         if _is_frame(X):
             return self._postfit_frame(model, shared, method, X, sample)
         return self._postfit_array(shared, method, X, sample)
@@ -575,7 +590,7 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
         elif X.ndim == 1 and empty.ndim == 2:
             axes["new_axis"] = 1
         return da.map_blocks(
-            _apply_array_block,
+            with_single_blas_thread(_apply_array_block),
             X,
             shared,
             method,
@@ -596,11 +611,16 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
             # No frame to make: sparse output, or a user meta without columns -> dask array.
             empty = sample[:0] if sp.issparse(sample) else np.asarray(sample)[:0]
             return X.map_partitions(
-                _apply_sparse_partition, shared, method, empty, meta=empty, enforce_metadata=False
+                with_single_blas_thread(_apply_sparse_partition),
+                shared,
+                method,
+                empty,
+                meta=empty,
+                enforce_metadata=False,
             )
         meta = _pandas_meta(sample, model, method, X._meta.index)
         return X.map_partitions(
-            _apply_frame_block,
+            with_single_blas_thread(_apply_frame_block),
             shared,
             method,
             meta,
@@ -699,8 +719,8 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
         x_blocks = _block_list(X)
         y_blocks = _aligned_blocks(X, y, "y")
         w_blocks = _aligned_blocks(X, sample_weight, "sample_weight")
-        shared = broadcast(model)
-        kernel = dask.delayed(_score_block, pure=True)
+        shared = _share(model)
+        kernel = dask.delayed(with_single_blas_thread(_score_block), pure=True)
         parts = [
             kernel(xb, yb, wb, shared, metric)
             for xb, yb, wb in zip(x_blocks, y_blocks, w_blocks, strict=True)
@@ -786,7 +806,7 @@ class Incremental(ParallelPostFit):
                 per_block[key] = _aligned_blocks(X, value, key)
             else:
                 shared[key] = broadcast(value)
-        step = dask.delayed(_partial_fit_block, pure=True)
+        step = dask.delayed(with_single_blas_thread(_partial_fit_block), pure=True)
         current: Any = broadcast(model)
         for i in self._block_order(len(x_blocks)):
             kwargs = dict(shared, **{key: blocks[i] for key, blocks in per_block.items()})
