@@ -36,7 +36,7 @@ def run(ctx: DemoContext) -> None:
     with ctx.step(
         f"ParallelPostFit: an SVC fitted on {N_SVC_TRAIN:,} rows scores {n_score:,} rows",
         "SVC(probability=True) fitted in memory on a sample; predict_proba runs block by block "
-        "on the workers (the fitted model enters the graph once), summarised in the same pass",
+        "on the workers (the fitted model shipped to them once), summarised in the same pass",
     ):
         X_fit, y_fit = dask.compute(X[:N_SVC_TRAIN], y[:N_SVC_TRAIN])
         with warnings.catch_warnings():  # scikit-learn 1.9 deprecates probability=True
