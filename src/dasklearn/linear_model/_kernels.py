@@ -243,46 +243,61 @@ def admm_local_solve(
     X: np.ndarray,
     y: np.ndarray,
     sw: np.ndarray | None,
-    x0: np.ndarray,
+    state: tuple | None,
     v: np.ndarray,
+    z: np.ndarray,
     rho: float,
     scale: float,
     family: Family,
     fit_intercept: bool,
-    max_iter: int = 10,
-    tol: float = 1e-10,
-) -> list[np.ndarray]:
-    """argmin_x scale·Σ_block sw·loss(x) + ρ/2 ‖x - v‖², by damped Newton from ``x0``.
+    max_iter: int = 1,
+    line_search: tuple[float, ...] = (0.5, 0.25, 0.1),
+) -> list[tuple]:
+    """Newton steps on ``scale·Σ_block sw·loss(x) + ρ/2 ‖x - v‖²``; the block's loss gradient at z.
 
-    Returns a one-element list (so that blocks' results concatenate rather than add up).
+    ``state`` is ``(x, loss, gradient, Hessian)`` of this block's loss at its current ``x``,
+    returned by the previous call (None the first time: then it is computed from ``z``). Each
+    Newton step costs one sweep of the block, which also gives the loss at the backtracking
+    points, and the gradient at the consensus ``z`` costs one cheaper sweep.
+
+    Returns ``[(state, loss_at_z, gradient_at_z)]``: a one-element list, so that blocks' results
+    concatenate instead of adding up.
     """
-    x = x0.copy()
-    none = np.zeros((0, len(x)))
-
-    def local(xx: np.ndarray) -> float:
-        losses, _ = loss_grad(X, y, sw, xx[None, :], family, fit_intercept, with_gradient=False)
-        dx = xx - v
-        return scale * losses[0] + 0.5 * rho * float(dx @ dx)
-
+    d = len(v)
+    if state is None:
+        x = z.copy()
+        loss, g, H, _ = loss_grad_hess(X, y, sw, x, np.zeros((0, d)), family, fit_intercept)
+    else:
+        x, loss, g, H = state
     for _ in range(max_iter):
-        loss, g, H, _ = loss_grad_hess(X, y, sw, x, none, family, fit_intercept)
         f = scale * loss + 0.5 * rho * float((x - v) @ (x - v))
-        g = scale * g + rho * (x - v)
-        H = scale * H
-        H[np.diag_indices_from(H)] += rho
-        step = np.linalg.solve(H, -g)
-        decrement = -float(g @ step)
-        if decrement <= tol * max(abs(f), 1e-300):
-            x = x + step
+        grad = scale * g + rho * (x - v)
+        hess = scale * H
+        hess[np.diag_indices_from(hess)] += rho
+        step = np.linalg.solve(hess, -grad)
+        decrement = -float(grad @ step)
+        if not decrement > 1e-16 * max(abs(f), 1e-300):
             break
-        t = 1.0
-        while t > 1e-10:
-            cand = x + t * step
-            if local(cand) <= f - 1e-4 * t * decrement:
-                break
-            t *= 0.5
-        x = x + t * step
-    return [x]
+        points = np.vstack([x + t * step for t in line_search])
+        loss1, g1, H1, extra = loss_grad_hess(X, y, sw, x + step, points, family, fit_intercept)
+
+        def local(xx: np.ndarray, lx: float) -> float:
+            return scale * lx + 0.5 * rho * float((xx - v) @ (xx - v))
+
+        if np.isfinite(loss1) and local(x + step, loss1) <= f - 1e-4 * decrement:
+            x, loss, g, H = x + step, loss1, g1, H1
+            continue
+        ok = [
+            t
+            for t, p, lx in zip(line_search, points, extra, strict=True)
+            if np.isfinite(lx) and local(p, lx) <= f - 1e-4 * t * decrement
+        ]
+        if not ok:
+            break
+        x = x + ok[0] * step
+        loss, g, H, _ = loss_grad_hess(X, y, sw, x, np.zeros((0, d)), family, fit_intercept)
+    losses, G = loss_grad(X, y, sw, z[None, :], family, fit_intercept)
+    return [((x, loss, g, H), float(losses[0]), G[0])]
 
 
 # --------------------------------------------------------------------------------------------

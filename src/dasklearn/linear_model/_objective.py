@@ -244,6 +244,8 @@ class Objective:
         return out
 
     def _check_first(self, out: Any) -> None:
+        if isinstance(out, list):  # ADMM: one (state, loss, gradient) per block
+            out = (sum(o[1] for o in out), np.sum([o[2] for o in out], axis=0))
         values = out if isinstance(out, tuple | list) else (out,)
         finite = all(np.isfinite(np.asarray(v, dtype=np.float64)).all() for v in values[:3])
         if not finite:
@@ -298,16 +300,28 @@ class Objective:
         return self.scale * losses + np.array([self.penalty.smooth_value(x) for x in P])
 
     # ---- ADMM ---------------------------------------------------------------------------------
-    def admm_local(self, xs: np.ndarray, vs: np.ndarray, rho: float, max_local: int) -> np.ndarray:
-        """Each block's local solution of its loss + ρ/2 ‖x - v_b‖², in one pass; (B, d)."""
+    def admm_local(
+        self, states: list, vs: np.ndarray, z: np.ndarray, rho: float, max_local: int
+    ) -> tuple[list, float, np.ndarray]:
+        """One pass: each block's local Newton step(s) on its loss + ρ/2 ‖x - v_b‖², and the
+        smooth objective and gradient at the consensus ``z`` (summed over blocks).
+
+        Returns the blocks' new states, f(z) and ∇f(z).
+        """
         out = self._run(
             admm_local_solve,
-            (rho, self.scale, self.family, self.fit_intercept, max_local),
-            "ADMM local solves",
+            (z, rho, self.scale, self.family, self.fit_intercept, max_local),
+            "ADMM local solves + gradient at z",
             combine=_concat,
-            block_args=[(xs[b], vs[b]) for b in range(self.n_blocks)],
+            block_args=[(states[b], vs[b]) for b in range(self.n_blocks)],
         )
-        return np.asarray(out)
+        new_states = [o[0] for o in out]
+        loss = sum(o[1] for o in out)
+        grad = np.sum([o[2] for o in out], axis=0)
+        pen = self.penalty
+        f = self.scale * loss + pen.smooth_value(z)
+        g = self.scale * grad + pen.smooth_gradient(z)
+        return new_states, f, g
 
 
 def _concat(a: list, b: list) -> list:
