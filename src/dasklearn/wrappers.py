@@ -419,7 +419,9 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
     Fit on data that fits in memory (often a sample), then predict, transform or score arbitrarily
     many rows in parallel on the cluster. ``fit`` delegates to the wrapped estimator (dask input is
     computed into memory first); the post-fit methods run the fitted estimator on each row block
-    where the block lives. The fitted model enters the task graph once per call.
+    where the block lives. The fitted model travels to the workers once per call: every block
+    task depends on one key holding it (scattered to the cluster on a distributed client, a
+    delayed value under dask's local schedulers).
 
     Parameters
     ----------
@@ -454,7 +456,12 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
       X's index and divisions; sparse output gives a dask array.
 
     Empty blocks give empty output. A wrong number of features or different column names raise
-    before any work is scheduled.
+    before any work is scheduled. A lazy result built while a distributed client is active refers
+    to the model scattered on that cluster: compute it there.
+
+    Block size matters for costly models (kernel SVMs, large forests): the time of a block grows
+    with its rows, so give each worker several blocks (e.g. 20k rows for an SVC with 2k support
+    vectors, about a second each) to keep every worker busy until the end.
     """
 
     def __init__(
