@@ -1,0 +1,355 @@
+"""Spectral clustering with the Nystrom approximation: memory O(n * n_components), never O(n^2).
+
+The algorithm (Fowlkes, Belongie, Chung and Malik 2004, in its orthogonalised form):
+
+1. Sample ``m = n_components`` landmark rows ``L`` (one pass). ``A = affinity(L, L)`` (m x m).
+2. The affinity matrix is approximated by ``W ~ C A^+ C^T`` with ``C = affinity(X, L)`` (n x m),
+   which is only ever formed one row block at a time.
+3. Pass 1: ``s = C^T 1`` gives the degrees ``d = W 1 ~ C (A^+ s)``.
+4. Pass 2: ``G = sum_i C_i^T C_i / d_i``. With ``R = A^{+1/2}``, ``F = D^{-1/2} C R`` satisfies
+   ``D^{-1/2} W D^{-1/2} ~ F F^T``, and the eigenvectors of ``F F^T`` come from the m x m matrix
+   ``F^T F = R G R = U S U^T``: ``V = F U S^{-1/2}``, orthonormal over all n rows.
+5. The top ``n_clusters`` columns of ``V``, rows scaled to unit length (Ng, Jordan and Weiss
+   2002), are clustered with :class:`dasklearn.cluster.KMeans` (``assign_labels="kmeans"``).
+
+Passes over X: one to sample, two for the degrees and the Gram matrix, and one to compute the
+(n, n_clusters) embedding that k-means then reads (persisted when it fits: ``persist_embedding``).
+"""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import dask
+import dask.array as da
+import numpy as np
+import scipy.linalg
+from sklearn.base import BaseEstimator, ClusterMixin, clone
+
+from .._blockwise import (
+    map_row_blocks,
+    persist_if_fits,
+    reduce_blocks,
+    single_blas_thread,
+    with_single_blas_thread,
+)
+from .._client import active_client
+from .._validation import (
+    as_dask_array,
+    check_array,
+    check_random_state_int,
+    is_dask_input,
+    validate_data,
+)
+from . import _spectral_kernels as S
+from ._kmeans import KMeans, _Data, _numpy_block_rows, _persist_on, _run, _sample, _tolerance
+
+__all__ = ["SpectralClustering"]
+
+
+def _kernel_names() -> set[str]:
+    from sklearn.metrics.pairwise import PAIRWISE_KERNEL_FUNCTIONS
+
+    return set(PAIRWISE_KERNEL_FUNCTIONS) | {"poly"}
+
+
+def _inverse_sqrt(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(A^+, A^{+1/2})`` of a symmetric PSD matrix, dropping near-zero eigenvalues."""
+    values, vectors = scipy.linalg.eigh((A + A.T) / 2)
+    cutoff = max(values.max(initial=0.0), 0.0) * len(A) * np.finfo(np.float64).eps
+    keep = values > cutoff
+    V, lam = vectors[:, keep], values[keep]
+    return (V / lam) @ V.T, (V / np.sqrt(lam)) @ V.T
+
+
+class SpectralClustering(ClusterMixin, BaseEstimator):
+    """Spectral clustering of large data with the Nystrom approximation.
+
+    A drop-in for ``dask_ml.cluster.SpectralClustering`` (same constructor). The (n, n) affinity
+    matrix is never formed: ``n_components`` rows are sampled as landmarks and only the
+    (rows, n_components) affinities of one row block exist at a time, so memory is
+    O(n * n_components). Works on NumPy, pandas, dask arrays and dask dataframes.
+
+    Parameters
+    ----------
+    n_clusters : int, default=8
+        Number of clusters, and dimension of the spectral embedding.
+    eigen_solver : ignored
+        Accepted for dask-ml compatibility (the m x m eigenproblem is solved exactly).
+    random_state : int, RandomState, Generator or None
+        Seeds the landmark sample and the k-means. The same seed gives the same labels on any
+        scheduler for the same row blocks.
+    n_init : "auto" or int, default="auto"
+        ``n_init`` of the k-means that assigns the labels.
+    gamma : float, default=1.0
+        Kernel coefficient for the rbf, polynomial, sigmoid, laplacian and chi2 affinities.
+    affinity : str or callable, default="rbf"
+        A kernel name from ``sklearn.metrics.pairwise.PAIRWISE_KERNEL_FUNCTIONS`` (``"rbf"``,
+        ``"polynomial"``, ``"laplacian"``, ...; it must give non-negative similarities); a callable
+        ``affinity(X_block, landmarks, **kernel_params)`` returning the (rows, n_components)
+        affinities; or ``"precomputed"``: X is the (n, n) affinity matrix, of which only the
+        sampled columns are read (X[:, landmarks]), so a chunked dask array never needs to fit.
+    n_neighbors : ignored
+        Accepted for dask-ml compatibility (no nearest-neighbors affinity).
+    eigen_tol : ignored
+        Accepted for dask-ml compatibility.
+    assign_labels : "kmeans" or estimator, default="kmeans"
+        ``"kmeans"``: :class:`dasklearn.cluster.KMeans` on the embedding. An estimator with
+        ``fit`` and ``labels_`` (cloned) is fitted on the embedding instead (a dask array for dask
+        input).
+    degree : float, default=3
+        Degree of the polynomial affinity.
+    coef0 : float, default=1
+        Zero coefficient of the polynomial and sigmoid affinities.
+    kernel_params : dict, optional
+        Extra keyword arguments for the affinity (a callable gets only these).
+    n_jobs : ignored
+        Accepted for dask-ml compatibility; parallelism comes from dask.
+    n_components : int, default=100
+        Number of landmark rows of the Nystrom approximation (at most n_samples - 1). More is
+        more accurate and costs O(n * n_components) per pass.
+    persist_embedding : bool, default=False
+        Persist the (n, n_clusters) embedding before k-means reads it. When False, k-means' own
+        policy decides (it persists its input when that takes less than half of the memory
+        computations may use, which the embedding almost always does); True persists it always.
+    kmeans_params : dict, optional
+        Parameters for the k-means of ``assign_labels`` (``max_iter``, ``tol``, ``init``, ...).
+
+    Attributes
+    ----------
+    labels_ : ndarray or dask.array.Array of shape (n_samples,)
+        Cluster of every row (lazy for dask input).
+    assign_labels_ : estimator
+        The fitted k-means (or ``assign_labels`` estimator).
+    eigenvalues_ : ndarray of shape (n_clusters,)
+        The largest eigenvalues of the approximated normalised affinity ``D^-1/2 W D^-1/2``.
+    landmarks_ : ndarray of shape (n_components, n_features)
+        The sampled rows (indices into the columns for ``affinity="precomputed"``).
+    n_features_in_ : int
+    feature_names_in_ : ndarray
+    """
+
+    def __init__(
+        self,
+        n_clusters: int = 8,
+        eigen_solver: Any = None,
+        random_state: Any = None,
+        n_init: Any = "auto",
+        gamma: float = 1.0,
+        affinity: Any = "rbf",
+        n_neighbors: int = 10,
+        eigen_tol: float = 0.0,
+        assign_labels: Any = "kmeans",
+        degree: float = 3,
+        coef0: float = 1,
+        kernel_params: dict | None = None,
+        n_jobs: Any = 1,
+        n_components: int = 100,
+        persist_embedding: bool = False,
+        kmeans_params: dict | None = None,
+    ) -> None:
+        self.n_clusters = n_clusters
+        self.eigen_solver = eigen_solver
+        self.random_state = random_state
+        self.n_init = n_init
+        self.gamma = gamma
+        self.affinity = affinity
+        self.n_neighbors = n_neighbors
+        self.eigen_tol = eigen_tol
+        self.assign_labels = assign_labels
+        self.degree = degree
+        self.coef0 = coef0
+        self.kernel_params = kernel_params
+        self.n_jobs = n_jobs
+        self.n_components = n_components
+        self.persist_embedding = persist_embedding
+        self.kmeans_params = kmeans_params
+
+    # ---- parameters ------------------------------------------------------------------------
+    def _check_params(self) -> dict:
+        k = self.n_clusters
+        if not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 1:
+            raise ValueError(f"n_clusters must be a positive integer, got {k!r}.")
+        m = self.n_components
+        if not isinstance(m, numbers.Integral) or m < k:
+            raise ValueError(
+                f"n_components must be an integer >= n_clusters={k}, got {m!r}: the embedding "
+                "takes n_clusters eigenvectors of an n_components x n_components problem."
+            )
+        affinity = self.affinity
+        if isinstance(affinity, str):
+            if affinity != "precomputed" and affinity not in _kernel_names():
+                raise ValueError(
+                    f"Unknown affinity {affinity!r}: use 'precomputed', a callable, or one of "
+                    f"{sorted(_kernel_names())}."
+                )
+        elif not callable(affinity):
+            raise ValueError(f"affinity must be a string or a callable, got {affinity!r}.")
+        if isinstance(self.assign_labels, str):
+            if self.assign_labels != "kmeans":
+                raise ValueError(
+                    f"assign_labels must be 'kmeans' or an estimator, got {self.assign_labels!r}."
+                )
+        elif not hasattr(self.assign_labels, "fit"):
+            raise ValueError("assign_labels must be 'kmeans' or an estimator with fit/labels_.")
+        if self.kmeans_params is not None and not isinstance(self.kmeans_params, dict):
+            raise ValueError("kmeans_params must be a dict or None.")
+        params = dict(self.kernel_params or {})
+        if not callable(affinity):
+            params.update(gamma=self.gamma, degree=self.degree, coef0=self.coef0)
+        return params
+
+    # ---- fit -------------------------------------------------------------------------------
+    def fit(self, X: Any, y: Any = None) -> SpectralClustering:
+        """Cluster X. ``y`` is ignored.
+
+        Returns
+        -------
+        self
+        """
+        params = self._check_params()
+        seed = check_random_state_int(self.random_state)
+        m = int(self.n_components)
+        with single_blas_thread():
+            if self.affinity == "precomputed":
+                data, lazy_X, landmarks, A = self._precomputed(X, m, seed)
+            else:
+                data, lazy_X, landmarks, A = self._sampled(X, m, seed, params)
+            q, projection, eigenvalues = self._spectrum(data, landmarks, A, params)
+            kernel_args = (landmarks, self.affinity, params, q, projection)
+            embedding = self._embedding(data, kernel_args)
+            model = self._assigner(seed)
+            model.fit(embedding)
+        self.assign_labels_ = model
+        self.eigenvalues_ = eigenvalues
+        self.landmarks_ = landmarks if self.affinity != "precomputed" else self._landmark_index
+        if data.in_memory or not isinstance(model, KMeans):
+            self.labels_ = model.labels_
+        else:
+            # labels from the input's own graph (not the persisted copy): light and picklable
+            lazy = map_row_blocks(
+                with_single_blas_thread(S.embedding_block),
+                lazy_X,
+                *kernel_args,
+                dtype=np.float64,
+                n_columns=self.n_clusters,
+            )
+            model.labels_ = model.predict(lazy)
+            self.labels_ = model.labels_
+        return self
+
+    def fit_predict(self, X: Any, y: Any = None) -> Any:
+        """Fit, then return ``labels_``."""
+        return self.fit(X).labels_
+
+    # ---- steps -----------------------------------------------------------------------------
+    def _place(self, Xv: Any) -> tuple[_Data, Any]:
+        """Blocks for the passes: NumPy split without copy (sent to the workers once on a
+        cluster); dask input persisted when it fits, streamed otherwise."""
+        n = Xv.shape[0]
+        if not isinstance(Xv, da.Array):
+            Xd = as_dask_array(Xv, chunks=_numpy_block_rows(Xv))
+            client = active_client()
+            if client is not None:
+                Xd, _ = _persist_on(client, Xd, None)
+            return _Data(Xd, None, n, in_memory=True), None
+        (Xp,), _ = persist_if_fits(Xv)
+        return _Data(Xp, None, n, in_memory=False), Xv
+
+    def _sampled(self, X: Any, m: int, seed: int, params: dict) -> tuple:
+        Xv = validate_data(
+            self, X, reset=True, dtype=[np.float64, np.float32], ensure_all_finite=False
+        )
+        n = Xv.shape[0]
+        if n <= m:
+            raise ValueError(
+                f"n_components={m} must be smaller than the number of samples ({n}); lower "
+                "n_components."
+            )
+        data, lazy_X = self._place(Xv)
+        sample = _sample(data, m, seed, np.zeros(Xv.shape[1]))
+        _tolerance(sample["moments"], 0.0)  # NaN / inf in X, found by the sampling pass
+        landmarks = sample["rows"]
+        A = S.affinity_block(landmarks, landmarks, self.affinity, params)
+        return data, lazy_X, landmarks, A
+
+    def _precomputed(self, X: Any, m: int, seed: int) -> tuple:
+        if not is_dask_input(X):
+            X = check_array(X, ensure_all_finite=True, what="X (precomputed affinity)")
+        shape = X.shape
+        if len(shape) != 2 or (not np.isnan(shape[0]) and shape[0] != shape[1]):
+            raise ValueError(
+                f"affinity='precomputed' needs a square (n, n) affinity matrix, got shape {shape}."
+            )
+        n = int(shape[1])
+        if n <= m:
+            raise ValueError(f"n_components={m} must be smaller than the number of samples ({n}).")
+        index = np.sort(np.random.default_rng(seed).choice(n, size=m, replace=False))
+        columns = X.iloc[:, index] if hasattr(X, "iloc") else X[:, index]
+        C = check_array(columns, ensure_all_finite=False, what="X (precomputed affinity)")
+        if C.shape[0] != n:
+            raise ValueError(
+                f"affinity='precomputed' needs a square matrix; got {C.shape[0]} rows."
+            )
+        self.n_features_in_ = n
+        self._landmark_index = index
+        data, lazy_X = self._place(C)
+        (A,) = dask.compute(data.X[index]) if isinstance(data.X, da.Array) else (C[index],)
+        A = np.asarray(A, dtype=np.float64)
+        if not np.isfinite(A).all():
+            raise ValueError("The precomputed affinity contains NaN or infinity.")
+        return data, lazy_X, None, A
+
+    def _spectrum(self, data: _Data, landmarks: Any, A: np.ndarray, params: dict) -> tuple:
+        """Passes 1 and 2: degrees and Gram matrix; then the m x m eigenproblem."""
+        affinity = self.affinity
+        (s,) = _run(reduce_blocks(S.column_sums_block, data.X, args=(landmarks, affinity, params)))
+        A_pinv, A_isqrt = _inverse_sqrt(A)
+        q = A_pinv @ s
+        graph = reduce_blocks(
+            S.gram_block, data.X, args=(landmarks, affinity, params, q), combine=S._min
+        )
+        ((G, low),) = _run(graph)
+        if not low > 0:
+            raise ValueError(
+                "Some Nystrom degrees are not positive: the affinity must give non-negative "
+                "similarities (rbf, laplacian, chi2, or a polynomial/sigmoid kernel whose values "
+                "stay positive on this data), and the landmarks must reach every row (raise "
+                "n_components or lower gamma)."
+            )
+        M = A_isqrt @ G @ A_isqrt
+        values, vectors = scipy.linalg.eigh((M + M.T) / 2)
+        order = np.argsort(values)[::-1][: self.n_clusters]
+        values = np.maximum(values[order], np.finfo(np.float64).tiny)
+        projection = A_isqrt @ vectors[:, order] / np.sqrt(values)
+        return q, projection, values
+
+    def _embedding(self, data: _Data, kernel_args: tuple) -> Any:
+        emb = map_row_blocks(
+            with_single_blas_thread(S.embedding_block),
+            data.X,
+            *kernel_args,
+            dtype=np.float64,
+            n_columns=self.n_clusters,
+        )
+        if data.in_memory:
+            (out,) = dask.compute(emb)
+            return out
+        if self.persist_embedding:
+            client = active_client()
+            (emb,) = client.persist([emb]) if client is not None else dask.persist(emb)
+        return emb
+
+    def _assigner(self, seed: int) -> Any:
+        if isinstance(self.assign_labels, str):
+            model = KMeans(
+                n_clusters=self.n_clusters,
+                random_state=int(np.random.SeedSequence([seed, 1]).generate_state(1)[0]),
+                n_init=self.n_init,
+            )
+        else:
+            model = clone(self.assign_labels)
+        if self.kmeans_params:
+            model.set_params(**self.kmeans_params)
+        return model
