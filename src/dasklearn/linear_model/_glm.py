@@ -70,10 +70,11 @@ from ._solvers import SOLVERS, SolverResult, solve
 __all__ = ["LinearRegression", "LogisticRegression", "PoissonRegression"]
 
 _SOLVER_NAMES = ("auto", *SOLVERS)
-#: 'auto' uses Newton while the cost of one Hessian pass (∝ (p+1)²·K(K+1)/2 per row) stays
-#: within this many times the cost of a gradient pass (∝ (p+1)·K); measured crossover, see
+#: 'auto' uses Newton while the Hessian part of its pass (∝ (p+1)²·K(K+1)/2 per sampled row)
+#: stays within about this many times a gradient pass (∝ (p+1)·K per row): Newton then needs
+#: ~6 passes where lbfgs needs 10 to several hundred (more on badly scaled data); measured in
 #: benchmarks/results/linear_model.md.
-_NEWTON_MAX_WORK = 64
+_NEWTON_MAX_WORK = 32
 _NEWTON_MAX_DIM = 2048
 
 
@@ -186,7 +187,7 @@ class _GLM(BaseEstimator):
         if self.solver_kwargs is not None and not isinstance(self.solver_kwargs, dict):
             raise ValueError(f"solver_kwargs must be a dict or None, got {self.solver_kwargs!r}.")
 
-    def _resolve_solver(self, family: Family, n_features: int, smooth: bool) -> str:
+    def _resolve_solver(self, family: Family, n_features: int, n_rows: int, smooth: bool) -> str:
         if self.solver != "auto":
             if self.solver == "gradient_descent" and not smooth:
                 raise ValueError(
@@ -199,9 +200,12 @@ class _GLM(BaseEstimator):
         dim = k * pa
         if family.quadratic:
             return "newton" if dim <= 4 * _NEWTON_MAX_DIM else "lbfgs"
+        if dim > _NEWTON_MAX_DIM:
+            return "lbfgs"
         blocks = k * (k + 1) // 2 if family.hessian_kind == "multinomial" else k
-        work = pa * blocks / k  # Hessian pass cost relative to a gradient pass
-        return "newton" if work <= _NEWTON_MAX_WORK and dim <= _NEWTON_MAX_DIM else "lbfgs"
+        stride = max(1, n_rows // max(100_000, 1000 * dim))  # newton's default Hessian sample
+        work = pa * blocks / k / stride  # Hessian cost per pass relative to the gradient's
+        return "newton" if work <= _NEWTON_MAX_WORK else "lbfgs"
 
     def _solver_options(self, solver: str) -> dict[str, Any]:
         options = dict(self.solver_kwargs or {})
@@ -295,7 +299,7 @@ class _GLM(BaseEstimator):
         if self.fit_intercept:
             mask[:, n_features] = False
         penalty = make_penalty(self.penalty, self._l1_fraction(), self.C, weight_sum, mask.ravel())
-        solver = self._resolve_solver(family, n_features, penalty.smooth)
+        solver = self._resolve_solver(family, n_features, X.shape[0], penalty.smooth)
         options = self._solver_options(solver)
         obj = Objective(
             Xd, yd, swd, family, penalty, self.fit_intercept, weight_sum, verbose=self.verbose

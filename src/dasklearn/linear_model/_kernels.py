@@ -140,14 +140,18 @@ def loss_grad_hess(
     extra: np.ndarray,
     family: Family,
     fit_intercept: bool,
+    stride: int = 1,
 ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
     """Loss sum, gradient and Hessian at ``w``, and the loss at each row of ``extra``.
 
     One read of the block serves all of them: the linear predictors of ``w`` and of the extra
-    points (line-search candidates) come from one matrix product.
+    points (line-search candidates) come from one matrix product. With ``stride > 1`` the
+    Hessian is estimated from every ``stride``-th row (scaled up to the block's row count);
+    the loss and gradient always use every row.
     """
     K, p = family.n_outputs, X.shape[1]
     pa = p + fit_intercept
+    stride = max(1, int(stride))
     points = np.vstack([w[None, :], extra]) if len(extra) else w[None, :]
     coefs, intercepts = _stack(points, K, p, fit_intercept)
     loss = 0.0
@@ -156,6 +160,7 @@ def loss_grad_hess(
     H = np.zeros((K * pa, K * pa))
     blocks = [[H[k * pa : (k + 1) * pa, m * pa : (m + 1) * pa] for m in range(K)] for k in range(K)]
     buf = np.empty((min(len(X), max(256, _SUB_BLOCK_BYTES // (8 * pa))), pa))
+    used = 0
     for rows in _sub_blocks(len(X), pa):
         Xs = _as_float(X[rows])
         ys = y[rows]
@@ -170,16 +175,17 @@ def loss_grad_hess(
         G[:, :p] += R.T @ Xs
         if fit_intercept:
             G[:, p] += R.sum(axis=0)
+        if stride > 1:
+            Xs, eta = Xs[::stride], eta[::stride]
+            ss = None if ss is None else ss[::stride]
+        used += len(Xs)
         if family.hessian_kind == "diagonal":
             hw = family.hessian_weights(eta, ss)
             for k in range(K):
                 _add_gram(blocks[k][k], buf, Xs, hw[:, k], 1.0)
         else:  # multinomial: Σ_i x xᵀ ⊗ sw (diag(P) - P Pᵀ)
             P = family.probabilities(eta)
-            if ss is not None:
-                Pw = P * ss[:, None]
-            else:
-                Pw = P
+            Pw = P if ss is None else P * ss[:, None]
             for k in range(K):
                 _add_gram(blocks[k][k], buf, Xs, Pw[:, k] * (1.0 - P[:, k]), 1.0)
                 for m in range(k + 1, K):
@@ -188,6 +194,8 @@ def loss_grad_hess(
         for k in range(K):
             for m in range(k + 1, K):
                 blocks[m][k][...] = blocks[k][m].T
+    if stride > 1 and used:
+        H *= len(X) / used
     return loss, G.ravel(), H, extra_loss
 
 

@@ -227,6 +227,7 @@ class Objective:
         self.n_outputs = family.n_outputs
         self.dim = self.n_outputs * (self.n_features + self.fit_intercept)
         self.n_blocks = X.numblocks[0]
+        self.n_rows = X.shape[0]
         self.verbose = verbose
         self.passes = 0
 
@@ -256,14 +257,19 @@ class Objective:
 
     # ---- smooth part: mean loss + l2 ----------------------------------------------------------
     def value_grad_hess(
-        self, w: np.ndarray, extra: list[np.ndarray] | None = None
+        self, w: np.ndarray, extra: list[np.ndarray] | None = None, stride: int = 1
     ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
-        """Smooth objective, gradient and Hessian at ``w``; smooth objective at each ``extra``."""
+        """Smooth objective, gradient and Hessian at ``w``; smooth objective at each ``extra``.
+
+        ``stride > 1`` estimates the Hessian from every ``stride``-th row (see
+        :func:`._kernels.loss_grad_hess`); the objective and gradient are always exact.
+        """
         extra_arr = np.asarray(extra) if extra else np.zeros((0, self.dim))
+        sampled = f", Hessian from 1/{stride} of the rows" if stride > 1 else ""
         loss, g, H, extra_loss = self._run(
             loss_grad_hess,
-            (w, extra_arr, self.family, self.fit_intercept),
-            f"loss, gradient and Hessian (+{len(extra_arr)} line-search points)",
+            (w, extra_arr, self.family, self.fit_intercept, stride),
+            f"loss, gradient and Hessian (+{len(extra_arr)} line-search points{sampled})",
         )
         pen = self.penalty
         f = self.scale * loss + pen.smooth_value(w)
