@@ -139,3 +139,16 @@ def test_penalty_scaling_and_optimality():
     p = Penalty(0.0, 1.0, mask)
     assert p.optimality(np.zeros(3), np.array([0.5, -2.0, 0.1])) == pytest.approx(1.0)
     assert p.optimality(np.array([1.0, 0, 0]), np.array([-1.0, 0.0, 0.0])) == 0.0
+
+
+@pytest.mark.parametrize("family", [Binomial(1), Multinomial(3)], ids=lambda f: f.name)
+def test_strided_hessian_estimate(family):
+    X, y, sw, w = _problem(family, n=3000, weighted=False)
+    none = np.zeros((0, len(w)))
+    full = K.loss_grad_hess(X, y, sw, w, none, family, True)
+    sampled = K.loss_grad_hess(X, y, sw, w, none, family, True, stride=3)
+    assert sampled[0] == full[0]
+    np.testing.assert_array_equal(sampled[1], full[1])  # loss and gradient stay exact
+    rel = np.abs(sampled[2] - full[2]).max() / np.abs(full[2]).max()
+    assert 0 < rel < 0.1
+    np.testing.assert_allclose(sampled[2], sampled[2].T, atol=1e-12)

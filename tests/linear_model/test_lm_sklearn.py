@@ -208,3 +208,24 @@ def test_ovr_matches_one_binary_model_per_class():
         _close(est.intercept_[k], ref.intercept_[0])
     proba = est.predict_proba(X)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+
+
+@pytest.mark.parametrize("model", ["binary", "multinomial", "poisson"])
+def test_newton_with_a_sampled_hessian_gives_the_same_answer(model):
+    """Hessian from every 7th row: more iterations, the same coefficients (the gradient is
+    exact)."""
+    X, y = _data(model)
+    est = _estimator(model, "l2", "newton", solver_kwargs={"hessian_rows": len(X) // 7})
+    est.fit(X, y)
+    coef, intercept, _ = reference(model, "l2")
+    _close(est.coef_, coef)
+    _close(est.intercept_, intercept)
+
+
+def test_auto_picks_lbfgs_when_the_hessian_is_expensive():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(300, 40))
+    y = (X[:, 0] + rng.logistic(size=300) > 0).astype(int)
+    assert LogisticRegression().fit(X, y).solver_ == "lbfgs"
+    assert LogisticRegression().fit(X[:, :10], y).solver_ == "newton"
+    assert LinearRegression().fit(X, y.astype(float)).solver_ == "newton"
