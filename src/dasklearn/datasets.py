@@ -72,6 +72,21 @@ def _normal_features(seed: int, row_chunks: tuple[int, ...], n_features: int) ->
     )
 
 
+def _target_from_rows(kernel: Any, X: da.Array, *args: Any, dtype: Any) -> da.Array:
+    """A 1-D target made block by block from X's rows: ``kernel(X_block, *args, block_info)``."""
+    return da.map_blocks(
+        kernel, X, *args, drop_axis=1, dtype=dtype, meta=np.empty((0,), dtype=dtype)
+    )
+
+
+def _informative(
+    rng: np.random.Generator, n_features: int, n_informative: int, scale: float, shape: tuple
+) -> tuple[np.ndarray, np.ndarray]:
+    """Which features matter (sorted indices) and their true coefficients, N(0, scale²)."""
+    idx = np.sort(rng.choice(n_features, n_informative, replace=False))
+    return idx, rng.normal(scale=scale, size=(n_informative, *shape))
+
+
 def _check_counts(n_features: int, n_informative: int) -> None:
     if n_features < 1:
         raise ValueError(f"n_features must be at least 1, got {n_features}.")
@@ -128,23 +143,12 @@ def make_classification(
         raise ValueError(f"n_classes must be at least 2, got {n_classes}.")
     seed = check_random_state_int(random_state)
     rng = np.random.default_rng(seed)
-    idx = np.sort(rng.choice(n_features, n_informative, replace=False))
-    beta = rng.normal(
-        scale=scale, size=(n_informative,) if n_classes == 2 else (n_informative, n_classes)
+    idx, beta = _informative(
+        rng, n_features, n_informative, scale, () if n_classes == 2 else (n_classes,)
     )
     row_chunks = _row_chunks(n_samples, n_features, chunks)
     X = _normal_features(seed, row_chunks, n_features)
-    y = da.map_blocks(
-        _classification_labels,
-        X,
-        idx,
-        beta,
-        seed,
-        drop_axis=1,
-        dtype=np.int64,
-        meta=np.empty((0,), dtype=np.int64),
-    )
-    return X, y
+    return X, _target_from_rows(_classification_labels, X, idx, beta, seed, dtype=np.int64)
 
 
 def _regression_target(
@@ -177,16 +181,8 @@ def make_regression(
     w = np.zeros(n_features)
     w[rng.choice(n_features, n_informative, replace=False)] = 100 * rng.random(n_informative)
     X = _normal_features(seed, _row_chunks(n_samples, n_features, chunks), n_features)
-    y = da.map_blocks(
-        _regression_target,
-        X,
-        w,
-        float(bias),
-        float(noise),
-        seed,
-        drop_axis=1,
-        dtype=np.float64,
-        meta=np.empty((0,), dtype=np.float64),
+    y = _target_from_rows(
+        _regression_target, X, w, float(bias), float(noise), seed, dtype=np.float64
     )
     return (X, y, w) if coef else (X, y)
 
@@ -213,20 +209,9 @@ def make_counts(
     _check_counts(n_features, n_informative)
     seed = check_random_state_int(random_state)
     rng = np.random.default_rng(seed)
-    idx = np.sort(rng.choice(n_features, n_informative, replace=False))
-    beta = rng.normal(scale=scale, size=n_informative)
+    idx, beta = _informative(rng, n_features, n_informative, scale, ())
     X = _normal_features(seed, _row_chunks(n_samples, n_features, chunks), n_features)
-    y = da.map_blocks(
-        _poisson_counts,
-        X,
-        idx,
-        beta,
-        seed,
-        drop_axis=1,
-        dtype=np.int64,
-        meta=np.empty((0,), dtype=np.int64),
-    )
-    return X, y
+    return X, _target_from_rows(_poisson_counts, X, idx, beta, seed, dtype=np.int64)
 
 
 def _blob_labels(n_centers: int, seed: int, block_info=None) -> np.ndarray:
