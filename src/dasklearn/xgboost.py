@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 
@@ -361,6 +362,10 @@ class _DaskLearnXGB:
         )
         keys = {k: k for k in extra}
         eval_keys = {k: k for k in eval_extra}
+        if classifier and isinstance(data.train["y"], dd.Series):
+            # XGBoost finds the classes with drop_duplicates (a shuffle) on a Series, with
+            # da.unique on an array: hand it the labels as an array with the known lengths
+            data.train["y"] = data.train["y"].to_dask_array(lengths=list(data.lengths))
         previous = self._client
         self.client = client
         try:
