@@ -89,9 +89,14 @@ def _check_width(X: Any, n_features: int, what: str) -> None:
         raise ValueError(f"X has {X.shape[1]} features, but {what} is expecting {n_features}.")
 
 
-def _width_of(model: Any, n_features: int, raw_score: bool) -> int | None:
-    probe = np.asarray(model.predict(np.zeros((1, n_features)), raw_score=raw_score))
-    return None if probe.ndim == 1 else int(probe.shape[1])
+def _width_of(model: Any) -> int | None:
+    """Columns of the model's raw output (None for one value per row)."""
+    if isinstance(model, lightgbm.Booster):
+        k = model.num_model_per_iteration()
+    else:
+        k = model.n_classes_ if isinstance(model, lightgbm.LGBMClassifier) else 1
+        k = k if k > 2 else 1
+    return None if k == 1 else int(k)
 
 
 def predict(client: Any, model: Any, data: Any, *, raw_score: bool = False) -> Any:
@@ -110,7 +115,7 @@ def predict(client: Any, model: Any, data: Any, *, raw_score: bool = False) -> A
         return map_predict(
             data, _label_block, local, classes, width=None, dtype=classes.dtype, name="prediction"
         )
-    width = _width_of(local, n_features, raw_score)
+    width = _width_of(local) if raw_score or isinstance(local, lightgbm.Booster) else None
     return map_predict(
         data,
         _values_block,
@@ -232,7 +237,7 @@ class LGBMRegressor(_DaskLearnLGBM, lightgbm.DaskLGBMRegressor):
         """Predicted values aligned with X."""
         self._check_predict_input(X)
         local = self.to_local()
-        width = _width_of(local, self.n_features_, raw_score)
+        width = _width_of(local) if raw_score else None
         return map_predict(
             X,
             _values_block,

@@ -21,6 +21,7 @@ data, with as many threads as the worker has.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -240,12 +241,15 @@ def _check_width(X: Any, n_features: int, what: str) -> None:
 
 
 def _output_width(booster: xgboost.Booster, n_features: int, predict_type: str) -> int | None:
-    probe = booster.inplace_predict(
-        np.zeros((1, n_features), dtype=np.float32),
-        predict_type=predict_type,
-        validate_features=False,
-    )
-    return None if probe.ndim == 1 else int(probe.shape[1])
+    """Columns of the model's output (None for one value per row), from its configuration."""
+    learner = json.loads(booster.save_config())["learner"]
+    params = learner["learner_model_param"]
+    n_classes = int(params.get("num_class", 0))
+    n_targets = int(params.get("num_target", 1))
+    if n_classes > 1:
+        softmax = learner["objective"]["name"] == "multi:softmax"
+        return None if softmax and predict_type == "value" else n_classes
+    return n_targets if n_targets > 1 else None
 
 
 def predict(
