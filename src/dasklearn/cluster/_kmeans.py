@@ -28,6 +28,7 @@ from __future__ import annotations
 import numbers
 import warnings
 from dataclasses import dataclass
+from functools import reduce
 from typing import Any
 
 import dask
@@ -41,9 +42,9 @@ from sklearn.base import (
 )
 
 from .._blockwise import (
+    broadcast,
     map_row_blocks,
     persist_if_fits,
-    reduce_blocks,
     single_blas_thread,
     sum_parts,
     with_single_blas_thread,
@@ -88,43 +89,45 @@ class _Data:
     w: da.Array | None
     n_samples: int
     in_memory: bool  # NumPy/pandas input: labels come back eagerly
+    _blocks: list | None = None
 
-    @property
-    def n_blocks(self) -> int:
-        return len(self.X.chunks[0])
-
-
-class _NoWeights:
-    """Call a ``kernel(X, w, ...)`` with ``w=None`` (no sample weights)."""
-
-    def __init__(self, kernel: Any) -> None:
-        self.kernel = kernel
-
-    def __call__(self, X: np.ndarray, *args: Any) -> Any:
-        return self.kernel(X, None, *args)
-
-    def __dask_tokenize__(self) -> Any:
-        return ("no-weights", dask.base.tokenize(self.kernel))
+    def blocks(self) -> list[tuple[Any, Any]]:
+        """``(X block, weight block or None)`` as Delayed objects, built once per fit."""
+        if self._blocks is None:
+            xs = list(self.X.to_delayed().ravel())
+            ws = [None] * len(xs) if self.w is None else list(self.w.to_delayed().ravel())
+            self._blocks = list(zip(xs, ws, strict=True))
+        return self._blocks
 
 
-def _pass_graph(
+def _pass(
     kernel: Any,
     data: _Data,
     *args: Any,
     combine: Any = sum_parts,
     per_block: bool = False,
+    weights: bool = True,
 ) -> Any:
-    """The graph of one pass: ``kernel(X_block, w_block, [block index], *args)``, tree-combined."""
-    if data.w is None:
-        fn, arrays = _NoWeights(kernel), (data.X,)
-    else:
-        fn, arrays = kernel, (data.X, data.w)
-    block_args = [(i,) for i in range(data.n_blocks)] if per_block else None
-    return reduce_blocks(fn, *arrays, args=args, combine=combine, block_args=block_args)
+    """One pass: ``kernel(X_block, [w_block], [block index], *args)`` on every block.
+
+    ``args`` enter the graph once each. The per-block results (small: sums, counts, a few rows)
+    come back to the client in one ``dask.compute`` and are merged there in block order, which
+    keeps the result independent of the scheduler and saves the round trips of a reduction tree
+    on a cluster. ``combine=None`` returns the list of per-block results. Keys are unique per
+    pass (``pure=False``): two passes with equal arguments never share half-released keys.
+    """
+    task = dask.delayed(kernel, pure=False)
+    shared = [broadcast(a) for a in args]
+    parts = []
+    for i, (x, w) in enumerate(data.blocks()):
+        head = (x, w) if weights else (x,)
+        parts.append(task(*head, *((i,) if per_block else ()), *shared))
+    results = _run(*parts)
+    return list(results) if combine is None else reduce(combine, results)
 
 
 def _run(*graphs: Any) -> tuple[Any, ...]:
-    """One ``dask.compute`` for everything a pass needs."""
+    """The one ``dask.compute`` of a pass (tests count passes here)."""
     return dask.compute(*graphs)
 
 
@@ -149,10 +152,9 @@ def _first_row(data: _Data, seed: int) -> np.ndarray:
 
 def _sample(data: _Data, size: int, seed: int, shift: np.ndarray) -> dict:
     """A weighted sample of ``size`` rows without replacement, and the column moments."""
-    graph = _pass_graph(
+    result = _pass(
         K.sample_block, data, size, seed, shift, combine=K.combine_sample, per_block=True
     )
-    (result,) = _run(graph)
     order = np.argsort(-result["keys"], kind="stable")  # a random order: keys are random
     result["rows"], result["weights"] = result["rows"][order], result["weights"][order]
     return result
@@ -183,7 +185,7 @@ def _init_kmeans_parallel(
     for round_ in range(rounds):
         A, b, mu = K.center_terms(candidates, data.X.dtype)
         take_moments = want_moments and round_ == 0
-        graph = _pass_graph(
+        result = _pass(
             K.parallel_round_block,
             data,
             A,
@@ -196,7 +198,6 @@ def _init_kmeans_parallel(
             combine=K.combine_round,
             per_block=True,
         )
-        (result,) = _run(graph)
         passes += 1
         if take_moments:
             moments = result["moments"]
@@ -207,7 +208,7 @@ def _init_kmeans_parallel(
         if result["phi"] == 0:
             break  # every row coincides with a candidate
     A, b, _ = K.center_terms(candidates, data.X.dtype)
-    (weights,) = _run(_pass_graph(K.candidate_weights_block, data, A, b))
+    weights = _pass(K.candidate_weights_block, data, A, b)
     passes += 1
     if len(candidates) < n_clusters:
         extra = _sample(data, n_clusters - len(candidates), seed + 1, candidates[0])
@@ -282,7 +283,7 @@ def _lloyd(
         n_iter += 1
         A, b, mu = K.center_terms(centers, data.X.dtype)
         moments_shift = mu if tol_abs is None else None
-        (result,) = _run(_pass_graph(K.lloyd_block, data, A, b, moments_shift))
+        result = _pass(K.lloyd_block, data, A, b, moments_shift)
         if tol_abs is None:
             weights, sums, moments = result
             tol_abs = _tolerance(moments, tol)
@@ -304,8 +305,7 @@ def _relocate(
     data: _Data, A: np.ndarray, b: np.ndarray, mu: np.ndarray, centers: np.ndarray, count: int
 ) -> np.ndarray:
     """New places for ``count`` empty clusters: the rows farthest from their nearest center."""
-    graph = _pass_graph(K.farthest_block, data, A, b, mu, count, combine=K.combine_farthest)
-    (result,) = _run(graph)
+    result = _pass(K.farthest_block, data, A, b, mu, count, combine=K.combine_farthest)
     order = np.argsort(-result["d2"], kind="stable")
     rows = result["rows"][order]
     if len(rows) < count:  # fewer rows than empty clusters: keep the old places for the rest
@@ -316,22 +316,11 @@ def _relocate(
 def _final_pass(data: _Data, centers: np.ndarray) -> tuple[np.ndarray | None, float]:
     """Exact inertia of ``centers`` (and the labels, for in-memory input): one pass."""
     A, b, _ = K.center_terms(centers, data.X.dtype)
+    parts = _pass(K.assign_block, data, centers, A, b, data.in_memory, combine=None)
+    inertia = float(sum(part[1] for part in parts))
     if data.in_memory:
-        graph = _pass_graph(K.assign_block, data, centers, A, b, True, combine=_concat_labels)
-    else:
-        graph = _pass_graph(_inertia_kernel, data, centers, A, b)
-    (result,) = _run(graph)
-    if data.in_memory:
-        return result[0], float(result[1])
-    return None, float(result)
-
-
-def _inertia_kernel(X, w, centers, A, b):
-    return K.assign_block(X, w, centers, A, b, False)[1]
-
-
-def _concat_labels(a: tuple, b: tuple) -> tuple:
-    return np.concatenate([a[0], b[0]]), a[1] + b[1]
+        return np.concatenate([part[0] for part in parts]), inertia
+    return None, inertia
 
 
 # ---------------------------------------------------------------------------------------------

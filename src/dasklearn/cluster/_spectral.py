@@ -30,7 +30,6 @@ from sklearn.base import BaseEstimator, ClusterMixin, clone
 from .._blockwise import (
     map_row_blocks,
     persist_if_fits,
-    reduce_blocks,
     single_blas_thread,
     with_single_blas_thread,
 )
@@ -43,7 +42,7 @@ from .._validation import (
     validate_data,
 )
 from . import _spectral_kernels as S
-from ._kmeans import KMeans, _Data, _numpy_block_rows, _persist_on, _run, _sample, _tolerance
+from ._kmeans import KMeans, _Data, _numpy_block_rows, _pass, _persist_on, _sample, _tolerance
 
 __all__ = ["SpectralClustering"]
 
@@ -311,13 +310,12 @@ class SpectralClustering(ClusterMixin, BaseEstimator):
     def _spectrum(self, data: _Data, landmarks: Any, A: np.ndarray, params: dict) -> tuple:
         """Passes 1 and 2: degrees and Gram matrix; then the m x m eigenproblem."""
         affinity = self.affinity
-        (s,) = _run(reduce_blocks(S.column_sums_block, data.X, args=(landmarks, affinity, params)))
+        s = _pass(S.column_sums_block, data, landmarks, affinity, params, weights=False)
         A_pinv, A_isqrt = _inverse_sqrt(A)
         q = A_pinv @ s
-        graph = reduce_blocks(
-            S.gram_block, data.X, args=(landmarks, affinity, params, q), combine=S._min
+        G, low = _pass(
+            S.gram_block, data, landmarks, affinity, params, q, combine=S._min, weights=False
         )
-        ((G, low),) = _run(graph)
         if not low > 0:
             raise ValueError(
                 "Some Nystrom degrees are not positive: the affinity must give non-negative "
