@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from functools import reduce
 from typing import Any
@@ -210,6 +211,18 @@ class with_single_blas_thread:  # noqa: N801 - used like a decorator
 # --------------------------------------------------------------------------------------------
 
 
+def _identity(block: Any) -> Any:
+    return block
+
+
+def _under_new_keys(array: Any) -> Any:
+    """The same array under fresh keys, so that persisting it leaves the caller's keys alone."""
+    if not isinstance(array, da.Array):
+        return array
+    name = f"persisted-{uuid.uuid4().hex}"
+    return array.map_blocks(_identity, dtype=array.dtype, meta=array._meta, name=name)
+
+
 def persist_if_fits(*arrays: Any, fraction: float = 0.5) -> tuple[tuple[Any, ...], bool]:
     """Persist dask collections that an algorithm reads many times, when they fit comfortably.
 
@@ -218,6 +231,10 @@ def persist_if_fits(*arrays: Any, fraction: float = 0.5) -> tuple[tuple[Any, ...
     distributed client, the machine's available memory otherwise); otherwise leave them lazy, so
     that every pass streams them from their source (parquet, a generator) block by block, and
     memory stays at a few blocks per worker. ``None`` entries pass through.
+
+    Dask arrays are persisted under fresh keys: the caller's own collection (and anything that
+    shares its keys, such as a lazy ``labels_`` built from it) is untouched, and computing it
+    later does not collide with the persisted copy still being released.
 
     Returns the (possibly persisted) collections and whether they were persisted.
     """
@@ -230,5 +247,6 @@ def persist_if_fits(*arrays: Any, fraction: float = 0.5) -> tuple[tuple[Any, ...
     client = active_client()
     if not np.isfinite(nbytes) or nbytes > fraction * memory_budget(client):
         return arrays, False
-    persisted = iter(client.persist(present) if client is not None else dask.persist(*present))
+    fresh = [_under_new_keys(a) for a in present]
+    persisted = iter(client.persist(fresh) if client is not None else dask.persist(*fresh))
     return tuple(None if a is None else next(persisted) for a in arrays), True
