@@ -293,7 +293,7 @@ def _lloyd(
         full = weights > 0
         new[full] = sums[full] / weights[full, None]
         if not full.all():
-            new[~full] = _relocate(data, A, b, mu, centers, int((~full).sum()))
+            new[~full] = _relocate(data, A, b, mu, centers[~full])
         shift = float(((new - centers) ** 2).sum())
         centers = new
         if shift <= tol_abs:
@@ -302,15 +302,17 @@ def _lloyd(
 
 
 def _relocate(
-    data: _Data, A: np.ndarray, b: np.ndarray, mu: np.ndarray, centers: np.ndarray, count: int
+    data: _Data, A: np.ndarray, b: np.ndarray, mu: np.ndarray, empty: np.ndarray
 ) -> np.ndarray:
-    """New places for ``count`` empty clusters: the rows farthest from their nearest center."""
+    """New places for the ``empty`` clusters' centers: the rows farthest from their nearest
+    center (scikit-learn's rule), found in one extra pass (only when a cluster is empty)."""
+    count = len(empty)
     result = _pass(K.farthest_block, data, A, b, mu, count, combine=K.combine_farthest)
     order = np.argsort(-result["d2"], kind="stable")
-    rows = result["rows"][order]
-    if len(rows) < count:  # fewer rows than empty clusters: keep the old places for the rest
-        rows = np.vstack([rows, centers[: count - len(rows)]])
-    return rows[:count]
+    rows = result["rows"][order][:count]
+    if len(rows) < count:  # fewer rows than empty clusters: the rest keep their places
+        rows = np.vstack([rows, empty[len(rows) :]])
+    return rows
 
 
 def _final_pass(data: _Data, centers: np.ndarray) -> tuple[np.ndarray | None, float]:

@@ -1,0 +1,77 @@
+"""The shared helpers the clustering code added: BLAS threads, persist policy, zero-copy blocks."""
+
+from __future__ import annotations
+
+import threading
+
+import dask
+import dask.array as da
+import numpy as np
+from threadpoolctl import threadpool_info
+
+from dasklearn._blockwise import persist_if_fits, single_blas_thread, with_single_blas_thread
+from dasklearn._client import active_client, memory_budget
+from dasklearn._validation import as_dask_array
+
+
+def _blas_threads() -> list[int]:
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+
+
+def test_single_blas_thread_is_reentrant_and_restores():
+    before = _blas_threads()
+    seen = []
+    barrier = threading.Barrier(3)
+
+    def worker():
+        with single_blas_thread():
+            barrier.wait()
+            seen.append(_blas_threads())
+            barrier.wait()
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for t in threads:
+        t.start()
+    with single_blas_thread():
+        barrier.wait()
+        with single_blas_thread():
+            seen.append(_blas_threads())
+        barrier.wait()
+    for t in threads:
+        t.join()
+    assert all(set(s) <= {1} for s in seen)
+    assert _blas_threads() == before
+
+    wrapped = with_single_blas_thread(_blas_threads)
+    assert set(wrapped()) <= {1}
+    assert dask.base.tokenize(wrapped) == dask.base.tokenize(with_single_blas_thread(_blas_threads))
+
+
+def test_persist_if_fits_follows_the_budget_and_keeps_the_callers_keys():
+    X = da.ones((1000, 4), chunks=250)
+    (persisted, none), done = persist_if_fits(X, None)
+    assert done and none is None
+    assert persisted.name != X.name  # fresh keys: X itself is untouched
+    np.testing.assert_array_equal(persisted.compute(), X.compute())
+    (same,), done = persist_if_fits(X, fraction=1e-12)
+    assert not done and same is X
+    assert active_client() is None and memory_budget() > 0
+
+
+def test_persist_if_fits_on_a_cluster(client):
+    assert active_client() is client
+    assert memory_budget(client) == 2 * 2 * 2**30  # the fixture's 2 workers x 2 GiB
+    X = da.ones((1000, 4), chunks=250)
+    (persisted,), done = persist_if_fits(X)
+    assert done and len(client.who_has(persisted)) == 4
+
+
+def test_as_dask_array_does_not_copy():
+    X = np.arange(40.0).reshape(10, 4)
+    Xd = as_dask_array(X, chunks=3)
+    assert Xd.chunks == ((3, 3, 3, 1), (4,))
+    (block,) = dask.compute(Xd.to_delayed().ravel()[1], scheduler="sync")
+    assert np.shares_memory(block, X)  # a kernel gets a view of the caller's array
+    w = as_dask_array(np.ones(10), chunks=Xd.chunks[0])
+    assert w.chunks == (Xd.chunks[0],)
+    assert as_dask_array(Xd) is Xd
