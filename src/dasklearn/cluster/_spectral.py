@@ -219,9 +219,11 @@ class SpectralClustering(ClusterMixin, BaseEstimator):
         m = int(self.n_components)
         with single_blas_thread():
             if self.affinity == "precomputed":
-                data, lazy_X, landmarks, A = self._precomputed(X, m, seed)
+                data, lazy_X, index, A = self._precomputed(X, m, seed)
+                landmarks = None  # the affinity columns are the landmarks
             else:
                 data, lazy_X, landmarks, A = self._sampled(X, m, seed, params)
+                index = landmarks
             q, projection, eigenvalues = self._spectrum(data, landmarks, A, params)
             kernel_args = (landmarks, self.affinity, params, q, projection)
             embedding = self._embedding(data, kernel_args)
@@ -229,7 +231,7 @@ class SpectralClustering(ClusterMixin, BaseEstimator):
             model.fit(embedding)
         self.assign_labels_ = model
         self.eigenvalues_ = eigenvalues
-        self.landmarks_ = landmarks if self.affinity != "precomputed" else self._landmark_index
+        self.landmarks_ = index
         if data.in_memory or not isinstance(model, KMeans):
             self.labels_ = model.labels_
         else:
@@ -299,13 +301,12 @@ class SpectralClustering(ClusterMixin, BaseEstimator):
                 f"affinity='precomputed' needs a square matrix; got {C.shape[0]} rows."
             )
         self.n_features_in_ = n
-        self._landmark_index = index
         data, lazy_X = self._place(C)
         (A,) = dask.compute(data.X[index]) if isinstance(data.X, da.Array) else (C[index],)
         A = np.asarray(A, dtype=np.float64)
         if not np.isfinite(A).all():
             raise ValueError("The precomputed affinity contains NaN or infinity.")
-        return data, lazy_X, None, A
+        return data, lazy_X, index, A
 
     def _spectrum(self, data: _Data, landmarks: Any, A: np.ndarray, params: dict) -> tuple:
         """Passes 1 and 2: degrees and Gram matrix; then the m x m eigenproblem."""
