@@ -26,8 +26,10 @@ Needs the ``torch`` extra (``pip install 'dasklearn[torch]'``; the CPU build is 
 from __future__ import annotations
 
 import datetime
+import gc
 import os
 import socket
+import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -196,6 +198,10 @@ def _rank_main(
         local = {name: _tensor(parts) for name, parts in shards.items()}
         call_args, call_kwargs = with_local(args, kwargs, local)
         result = _to_cpu(train_fn(*call_args, **call_kwargs))
+        del local, call_args, call_kwargs
+        # DDP models hold the process group (and its store) through reference cycles: collect
+        # them now, or the store's port stays open after the group is destroyed
+        gc.collect()
         if backend == "nccl":
             dist.barrier(device_ids=[torch.cuda.current_device()])
         else:
@@ -204,8 +210,10 @@ def _rank_main(
     except BaseException as err:
         mark_failure(err, rank)
         _abort_local_job()
+        traceback.clear_frames(err.__traceback__)  # the failed function's models, for gc
         raise
     finally:
+        gc.collect()
         if dist.is_initialized():
             try:
                 dist.destroy_process_group()
@@ -221,6 +229,12 @@ def _rank_main(
 
 def _probe(is_master: bool) -> dict[str, Any]:
     """Runs on each chosen worker before the job: CUDA devices and, on rank 0, a free port."""
+    try:
+        # imported lazily by the first DDP model of a process, torch._dynamo keeps that job's
+        # process group (and its store's port) alive for good: import it outside any job
+        import torch._dynamo  # noqa: F401
+    except Exception:
+        pass
     return {
         "cuda": torch.cuda.device_count() if torch.cuda.is_available() else 0,
         "port": free_port() if is_master else None,
