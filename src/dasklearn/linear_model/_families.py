@@ -90,6 +90,18 @@ class Family:
         """``sw * d²loss/deta²`` as an (n, K) array (diagonal families)."""
         raise NotImplementedError
 
+    def loss_gradient_curvature(
+        self, eta: np.ndarray, y: np.ndarray, sw: np.ndarray | None, stride: int = 1
+    ) -> tuple[float, np.ndarray, Any]:
+        """Loss sum, ``R`` and the curvature of every ``stride``-th row, sharing work.
+
+        The curvature is the (n/stride, K) array of Hessian weights for diagonal families, and
+        ``(P, sw)`` (probabilities and weights of those rows) for the multinomial.
+        """
+        loss, R = self.loss_gradient(eta, y, sw)
+        ss = None if sw is None else sw[::stride]
+        return loss, R, self.hessian_weights(eta[::stride], ss)
+
     # ---- on the client -----------------------------------------------------------------------
     def inverse_link(self, eta: np.ndarray) -> np.ndarray:
         """Mean of the target given the linear predictor."""
@@ -154,6 +166,19 @@ class Binomial(Family):
             h *= sw[:, None]
         return h
 
+    def loss_gradient_curvature(self, eta, y, sw, stride=1):
+        e = eta[:, 0]
+        loss = _weighted_sum(_softplus(e) - y * e, sw)
+        p = expit(e)
+        ps = p[::stride]
+        h = (ps * (1.0 - ps))[:, None]
+        if sw is not None:
+            h *= sw[::stride, None]
+        p -= y
+        if sw is not None:
+            p *= sw
+        return loss, p[:, None], h
+
     def inverse_link(self, eta):
         return expit(eta)
 
@@ -214,14 +239,23 @@ class Multinomial(Family):
         return _weighted_sum(lse - picked, sw)
 
     def loss_gradient(self, eta, y, sw):
-        lse = self._log_normaliser(eta)
+        loss, R, _ = self.loss_gradient_curvature(eta, y, sw, 0)
+        return loss, R
+
+    def loss_gradient_curvature(self, eta, y, sw, stride=1):
+        m = eta.max(axis=1)
+        prob = np.exp(eta - m[:, None])
+        total = prob.sum(axis=1)
+        prob /= total[:, None]
         rows = np.arange(len(y))
-        loss = _weighted_sum(lse - eta[rows, y], sw)
-        prob = np.exp(eta - lse[:, None])
+        loss = _weighted_sum(m + np.log(total) - eta[rows, y], sw)
+        curvature = None
+        if stride:
+            curvature = (prob[::stride].copy(), None if sw is None else sw[::stride])
         prob[rows, y] -= 1.0
         if sw is not None:
             prob *= sw[:, None]
-        return loss, prob
+        return loss, prob, curvature
 
     def probabilities(self, eta: np.ndarray) -> np.ndarray:
         return np.exp(eta - self._log_normaliser(eta)[:, None])

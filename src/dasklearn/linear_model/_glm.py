@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import inspect
 import numbers
+import os
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -59,7 +60,6 @@ from . import _kernels as K
 from ._families import Binomial, Family, Gaussian, Multinomial, OneVsRest, Poisson
 from ._objective import (
     Objective,
-    _distributed_client,
     label_pass,
     moments_pass,
     place_data,
@@ -83,14 +83,18 @@ def _penalty_key(penalty: Any) -> Any:
 
 
 @contextlib.contextmanager
-def _one_blas_thread_per_task() -> Iterator[None]:
+def _one_blas_thread_per_task(data: da.Array) -> Iterator[None]:
     """Avoid oversubscription: dask's local threads × BLAS threads would exceed the cores.
 
     Workers of a distributed cluster already run BLAS single-threaded (their nanny sets
     ``OPENBLAS_NUM_THREADS=1`` and friends); the local threaded scheduler does not.
     """
-    if _distributed_client() is not None:
-        yield
+    import dask.threaded
+    from dask.base import get_scheduler
+
+    threads = int(dask.config.get("num_workers", None) or os.cpu_count() or 1)
+    if get_scheduler(collections=[data]) is not dask.threaded.get or threads == 1:
+        yield  # distributed workers, the synchronous or the multiprocessing scheduler
         return
     try:
         from threadpoolctl import threadpool_limits
@@ -305,7 +309,7 @@ class _GLM(BaseEstimator):
             Xd, yd, swd, family, penalty, self.fit_intercept, weight_sum, verbose=self.verbose
         )
         w0 = self._initial_point(family, n_features, stats)
-        with _one_blas_thread_per_task():
+        with _one_blas_thread_per_task(Xd):
             result = solve(
                 solver,
                 obj,

@@ -168,7 +168,7 @@ def loss_grad_hess(
         E = Xs @ coefs
         E += intercepts
         eta = E[:, :K]
-        part, R = family.loss_gradient(eta, ys, ss)
+        part, R, curvature = family.loss_gradient_curvature(eta, ys, ss, stride)
         loss += part
         for j in range(len(extra)):
             extra_loss[j] += family.loss(E[:, (j + 1) * K : (j + 2) * K], ys, ss)
@@ -176,15 +176,13 @@ def loss_grad_hess(
         if fit_intercept:
             G[:, p] += R.sum(axis=0)
         if stride > 1:
-            Xs, eta = Xs[::stride], eta[::stride]
-            ss = None if ss is None else ss[::stride]
+            Xs = Xs[::stride]
         used += len(Xs)
         if family.hessian_kind == "diagonal":
-            hw = family.hessian_weights(eta, ss)
             for k in range(K):
-                _add_gram(blocks[k][k], buf, Xs, hw[:, k], 1.0)
+                _add_gram(blocks[k][k], buf, Xs, curvature[:, k], 1.0)
         else:  # multinomial: Σ_i x xᵀ ⊗ sw (diag(P) - P Pᵀ)
-            P = family.probabilities(eta)
+            P, ss = curvature
             Pw = P if ss is None else P * ss[:, None]
             for k in range(K):
                 _add_gram(blocks[k][k], buf, Xs, Pw[:, k] * (1.0 - P[:, k]), 1.0)
@@ -259,26 +257,32 @@ def admm_local_solve(
     family: Family,
     fit_intercept: bool,
     max_iter: int = 1,
+    stride: int = 1,
     line_search: tuple[float, ...] = (0.5, 0.25, 0.1),
 ) -> list[tuple]:
     """Newton steps on ``scale·Σ_block sw·loss(x) + ρ/2 ‖x - v‖²``; the block's loss gradient at z.
 
-    ``state`` is ``(x, loss, gradient, Hessian)`` of this block's loss at its current ``x``,
-    returned by the previous call (None the first time: then it is computed from ``z``). Each
-    Newton step costs one sweep of the block, which also gives the loss at the backtracking
-    points, and the gradient at the consensus ``z`` costs one cheaper sweep.
+    ``state`` is ``(x, loss, gradient, Hessian, damped)`` of this block's loss at its current
+    ``x``, returned by the previous call (None the first time: then it is computed at ``z``).
+    Each Newton step costs one sweep of the block (the Hessian from every ``stride``-th row),
+    and the gradient at the consensus ``z`` one cheaper sweep.
 
     Returns ``[(state, loss_at_z, gradient_at_z)]``: a one-element list, so that blocks' results
     concatenate instead of adding up.
     """
     d = len(v)
+    none = np.zeros((0, d))
     if state is None:
-        x = z.copy()
-        loss, g, H, _ = loss_grad_hess(X, y, sw, x, np.zeros((0, d)), family, fit_intercept)
+        x, damped = z.copy(), True
+        loss, g, H, _ = loss_grad_hess(X, y, sw, x, none, family, fit_intercept, stride)
     else:
-        x, loss, g, H = state
+        x, loss, g, H, damped = state
+
+    def local(xx: np.ndarray, lx: float) -> float:
+        return scale * lx + 0.5 * rho * float((xx - v) @ (xx - v))
+
     for _ in range(max_iter):
-        f = scale * loss + 0.5 * rho * float((x - v) @ (x - v))
+        f = local(x, loss)
         grad = scale * g + rho * (x - v)
         hess = scale * H
         hess[np.diag_indices_from(hess)] += rho
@@ -286,15 +290,18 @@ def admm_local_solve(
         decrement = -float(grad @ step)
         if not decrement > 1e-16 * max(abs(f), 1e-300):
             break
-        points = np.vstack([x + t * step for t in line_search])
-        loss1, g1, H1, extra = loss_grad_hess(X, y, sw, x + step, points, family, fit_intercept)
-
-        def local(xx: np.ndarray, lx: float) -> float:
-            return scale * lx + 0.5 * rho * float((xx - v) @ (xx - v))
-
+        # Backtracking points ride along only while this block's steps are being damped.
+        points = np.vstack([x + t * step for t in line_search]) if damped else none
+        loss1, g1, H1, extra = loss_grad_hess(
+            X, y, sw, x + step, points, family, fit_intercept, stride
+        )
         if np.isfinite(loss1) and local(x + step, loss1) <= f - 1e-4 * decrement:
-            x, loss, g, H = x + step, loss1, g1, H1
+            x, loss, g, H, damped = x + step, loss1, g1, H1, False
             continue
+        if not damped:
+            points = np.vstack([x + t * step for t in line_search])
+            extra, _ = loss_grad(X, y, sw, points, family, fit_intercept, with_gradient=False)
+        damped = True
         ok = [
             t
             for t, p, lx in zip(line_search, points, extra, strict=True)
@@ -303,9 +310,9 @@ def admm_local_solve(
         if not ok:
             break
         x = x + ok[0] * step
-        loss, g, H, _ = loss_grad_hess(X, y, sw, x, np.zeros((0, d)), family, fit_intercept)
+        loss, g, H, _ = loss_grad_hess(X, y, sw, x, none, family, fit_intercept, stride)
     losses, G = loss_grad(X, y, sw, z[None, :], family, fit_intercept)
-    return [((x, loss, g, H), float(losses[0]), G[0])]
+    return [((x, loss, g, H, damped), float(losses[0]), G[0])]
 
 
 # --------------------------------------------------------------------------------------------

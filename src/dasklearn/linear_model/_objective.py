@@ -307,7 +307,13 @@ class Objective:
 
     # ---- ADMM ---------------------------------------------------------------------------------
     def admm_local(
-        self, states: list, vs: np.ndarray, z: np.ndarray, rho: float, max_local: int
+        self,
+        states: list,
+        vs: np.ndarray,
+        z: np.ndarray,
+        rho: float,
+        max_local: int,
+        stride: int = 1,
     ) -> tuple[list, float, np.ndarray]:
         """One pass: each block's local Newton step(s) on its loss + ρ/2 ‖x - v_b‖², and the
         smooth objective and gradient at the consensus ``z`` (summed over blocks).
@@ -316,7 +322,7 @@ class Objective:
         """
         out = self._run(
             admm_local_solve,
-            (z, rho, self.scale, self.family, self.fit_intercept, max_local),
+            (z, rho, self.scale, self.family, self.fit_intercept, max_local, stride),
             "ADMM local solves + gradient at z",
             combine=_concat,
             block_args=[(states[b], vs[b]) for b in range(self.n_blocks)],
