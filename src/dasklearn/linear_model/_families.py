@@ -168,8 +168,17 @@ class Binomial(Family):
 
     def loss_gradient_curvature(self, eta, y, sw, stride=1):
         e = eta[:, 0]
-        loss = _weighted_sum(_softplus(e) - y * e, sw)
         p = expit(e)
+        # softplus(e) = max(e, 0) - log(max(p, 1 - p)): one log, reusing expit's exp
+        t = 1.0 - p
+        np.maximum(p, t, out=t)
+        np.log(t, out=t)
+        softplus = np.maximum(e, 0.0)
+        softplus -= t
+        if sw is None:
+            loss = float(softplus.sum() - y @ e)
+        else:
+            loss = float(sw @ softplus - (sw * y) @ e)
         ps = p[::stride]
         h = (ps * (1.0 - ps))[:, None]
         if sw is not None:

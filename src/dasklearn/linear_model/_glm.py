@@ -35,6 +35,7 @@ PoissonRegression(penalty=None)               PoissonRegressor(alpha=0)
 from __future__ import annotations
 
 import contextlib
+import functools
 import inspect
 import numbers
 import os
@@ -96,13 +97,22 @@ def _one_blas_thread_per_task(data: da.Array) -> Iterator[None]:
     if get_scheduler(collections=[data]) is not dask.threaded.get or threads == 1:
         yield  # distributed workers, the synchronous or the multiprocessing scheduler
         return
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - threadpoolctl comes with scikit-learn
+    controller = _blas_controller()
+    if controller is None:  # pragma: no cover - threadpoolctl comes with scikit-learn
         yield
         return
-    with threadpool_limits(limits=1, user_api="blas"):
+    with controller.limit(limits=1, user_api="blas"):
         yield
+
+
+@functools.cache
+def _blas_controller() -> Any:
+    """threadpoolctl's view of the loaded BLAS libraries (finding them takes ~15 ms: once)."""
+    try:
+        from threadpoolctl import ThreadpoolController
+    except ImportError:  # pragma: no cover
+        return None
+    return ThreadpoolController()
 
 
 class _GLM(BaseEstimator):
@@ -226,10 +236,11 @@ class _GLM(BaseEstimator):
     # ---- input -------------------------------------------------------------------------------
     def _validate_fit_input(self, X: Any, y: Any, sample_weight: Any):
         lazy = is_dask_input(X) or is_dask_input(y) or is_dask_input(sample_weight)
-        # Dask input: finiteness is checked by the first pass of the solver instead of a pass
-        # of its own; in-memory input is checked here (cheap).
+        # NaN or infinity in X is found by the first pass of the solver (it poisons the summed
+        # loss and gradient) rather than by a read of X of its own; y and the weights are
+        # checked by the pass over the target.
         X, y = validate_data(
-            self, X, y, reset=True, ensure_all_finite=not lazy, y_numeric=self._regressor
+            self, X, y, reset=True, ensure_all_finite=False, y_numeric=self._regressor
         )
         if y.ndim != 1:
             raise ValueError(f"y must be 1-dimensional, got shape {y.shape}.")
@@ -295,7 +306,7 @@ class _GLM(BaseEstimator):
         X, y, sw = self._validate_fit_input(X, y, sample_weight)
         Xd, (yd, swd), policy = place_data(X, y, sw)
         yd, swd, family, weight_sum, stats = self._prepare_target(yd, swd, policy)
-        if policy == "persisted":
+        if policy != "streamed":  # the encoded target and weights: computed once, kept
             yd, swd = _persist_vectors(yd, swd)
         n_features = X.shape[1]
         pa = n_features + self.fit_intercept
