@@ -159,14 +159,36 @@ def _summarise_blocks(
     )
 
 
+def _metadata_lengths(X: dd.DataFrame | dd.Series) -> tuple[int, ...] | None:
+    """Partition lengths a dask dataframe knows without reading its data, else None.
+
+    dask-expr answers ``Lengths`` from metadata for parquet (row counts in the file footers) and
+    for frames made from pandas; anything else (a filter, a CSV file) would need a pass.
+    """
+    try:
+        from dask.dataframe.dask_expr._expr import Lengths, Literal
+
+        expr = Lengths(X.expr).optimize()
+    except Exception:  # another dask version: fall back to counting the rows
+        return None
+    if not isinstance(expr, Literal) or len(expr.value) != X.npartitions:
+        return None
+    return tuple(int(n) for n in expr.value)
+
+
 def _resolve_blocks(X, check_finite: bool, allow_nan: bool, what: str):
     """Return (lengths, all_finite) for the blocks of a dask collection with one compute.
 
-    Skips the pass entirely when the chunks are known and no finiteness check is wanted.
+    Skips the pass entirely when no finiteness check is wanted and the lengths are known: the
+    chunks of a dask array, or the metadata of a parquet-backed dataframe.
     """
     known = isinstance(X, da.Array) and not np.isnan(X.shape[0])
     if known and not check_finite:
         return X.chunks[0], True
+    if not check_finite and isinstance(X, dd.DataFrame | dd.Series):
+        lengths = _metadata_lengths(X)
+        if lengths is not None:
+            return lengths, True
     (summary,) = dask.compute(_summarise_blocks(X, check_finite, allow_nan))
     summary = np.asarray(summary).reshape(-1, 2)
     lengths = tuple(int(n) for n in summary[:, 0])

@@ -75,3 +75,25 @@ def test_as_dask_array_does_not_copy():
     w = as_dask_array(np.ones(10), chunks=Xd.chunks[0])
     assert w.chunks == (Xd.chunks[0],)
     assert as_dask_array(Xd) is Xd
+
+
+def test_parquet_lengths_come_from_metadata(tmp_path):
+    """check_array of a parquet-backed frame reads no data when no NaN check is asked for."""
+    import dask.dataframe as dd
+    import pandas as pd
+
+    from dasklearn._validation import check_array
+
+    frame = pd.DataFrame({"a": np.arange(100.0), "b": np.ones(100)})
+    dd.from_pandas(frame, npartitions=4).to_parquet(str(tmp_path / "p"), write_index=False)
+    source = dd.read_parquet(str(tmp_path / "p"))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the data was read")
+
+    with dask.config.set(scheduler=refuse):
+        X = check_array(source, ensure_all_finite=False)
+    assert X.chunks == ((25, 25, 25, 25), (2,))
+    np.testing.assert_array_equal(X.compute(scheduler="sync"), frame.to_numpy())
+    filtered = source[source.a > 9]  # lengths unknown without reading: one pass, as before
+    assert check_array(filtered, ensure_all_finite=False).shape == (90, 2)
