@@ -320,3 +320,14 @@ def test_constant_column_without_penalty_is_not_unique_but_finite():
     assert np.all(np.isfinite(est.coef_)) and np.isfinite(est.intercept_).all()
     ref = sk.LogisticRegression(C=np.inf, tol=1e-10, max_iter=1000).fit(X, y)
     np.testing.assert_allclose(est.predict_proba(Xc), ref.predict_proba(X), atol=1e-6)
+
+
+def test_scikit_learn_conventions_for_targets():
+    X, y = _binary()
+    with pytest.raises(ValueError, match="requires y to be passed"):
+        LogisticRegression().fit(X, None)
+    with pytest.raises(ValueError, match="Unknown label type: continuous"):
+        LogisticRegression().fit(X, X[:, 0])
+    with pytest.raises(ValueError, match="weights sum to zero"):
+        PoissonRegression().fit(X, y, sample_weight=np.zeros(len(y)))
+    assert PoissonRegression().__sklearn_tags__().target_tags.positive_only

@@ -235,6 +235,10 @@ class _GLM(BaseEstimator):
 
     # ---- input -------------------------------------------------------------------------------
     def _validate_fit_input(self, X: Any, y: Any, sample_weight: Any):
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None."
+            )
         lazy = is_dask_input(X) or is_dask_input(y) or is_dask_input(sample_weight)
         # NaN or infinity in X is found by the first pass of the solver (it poisons the summed
         # loss and gradient) rather than by a read of X of its own; y and the weights are
@@ -517,6 +521,11 @@ class LogisticRegression(ClassifierMixin, _GLM):
                 "This solver needs samples of at least 2 classes in the data, but the data "
                 f"contains only one class: {shown!r}."
             )
+        if labels.dtype.kind == "f" and np.any(labels != np.round(labels)):
+            raise ValueError(
+                "Unknown label type: continuous. LogisticRegression expects discrete classes; "
+                "for a continuous target use LinearRegression or PoissonRegression."
+            )
         self.classes_ = labels
         cw = _class_weights(self.class_weight, labels, weights)
         n = len(labels)
@@ -649,6 +658,8 @@ class _Regressor(RegressorMixin, _GLM):
                 "drop or impute those rows first."
             )
         family = self._family(1)
+        if stats["weight_sum"] <= 0:
+            raise ValueError("The sample weights sum to zero; nothing to fit.")
         if isinstance(family, Poisson):
             if stats["min"] < 0:
                 raise ValueError(
@@ -658,8 +669,6 @@ class _Regressor(RegressorMixin, _GLM):
                 raise ValueError(
                     "Sum of y is not positive which is necessary for Poisson regression."
                 )
-        if stats["weight_sum"] <= 0:
-            raise ValueError("The sample weights sum to zero; nothing to fit.")
         if y.dtype != np.float64:
             y = y.astype(np.float64)
         return y, sw, family, stats["weight_sum"], stats
@@ -755,3 +764,8 @@ class PoissonRegression(_Regressor):
     """
 
     _family = Poisson
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.positive_only = True
+        return tags
