@@ -224,7 +224,7 @@ def test_newton_with_a_sampled_hessian_gives_the_same_answer(model):
 
 def test_auto_picks_lbfgs_when_the_hessian_is_expensive():
     rng = np.random.default_rng(0)
-    X = rng.normal(size=(300, 40))
+    X = rng.normal(size=(300, 80))
     y = (X[:, 0] + rng.logistic(size=300) > 0).astype(int)
     assert LogisticRegression().fit(X, y).solver_ == "lbfgs"
     assert LogisticRegression().fit(X[:, :10], y).solver_ == "newton"

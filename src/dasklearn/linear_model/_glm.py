@@ -66,16 +66,16 @@ from ._objective import (
     place_data,
 )
 from ._penalties import PENALTIES, make_penalty
-from ._solvers import SOLVERS, SolverResult, solve
+from ._solvers import SOLVERS, SolverResult, default_hessian_rows, solve
 
 __all__ = ["LinearRegression", "LogisticRegression", "PoissonRegression"]
 
 _SOLVER_NAMES = ("auto", *SOLVERS)
 #: 'auto' uses Newton while the Hessian part of its pass (∝ (p+1)²·K(K+1)/2 per sampled row)
 #: stays within about this many times a gradient pass (∝ (p+1)·K per row): Newton then needs
-#: ~6 passes where lbfgs needs 10 to several hundred (more on badly scaled data); measured in
-#: benchmarks/results/linear_model.md.
-_NEWTON_MAX_WORK = 32
+#: ~5-7 passes where lbfgs needs 10 to several hundred (more on correlated or unscaled
+#: features); measured in benchmarks/results/linear_model.md.
+_NEWTON_MAX_WORK = 64
 _NEWTON_MAX_DIM = 2048
 
 
@@ -217,7 +217,7 @@ class _GLM(BaseEstimator):
         if dim > _NEWTON_MAX_DIM:
             return "lbfgs"
         blocks = k * (k + 1) // 2 if family.hessian_kind == "multinomial" else k
-        stride = max(1, n_rows // max(100_000, 1000 * dim))  # newton's default Hessian sample
+        stride = max(1, n_rows // default_hessian_rows(dim))  # newton's Hessian row sample
         work = pa * blocks / k / stride  # Hessian cost per pass relative to the gradient's
         return "newton" if work <= _NEWTON_MAX_WORK else "lbfgs"
 
