@@ -14,11 +14,14 @@ from typing import Any
 
 import numpy as np
 
+from ._kmeans_kernels import aligned
+
 __all__ = ["affinity_block", "column_sums_block", "embedding_block", "gram_block"]
 
 
 def affinity_block(X: np.ndarray, landmarks: np.ndarray | None, affinity: Any, params: dict):
     """``affinity(X, landmarks)``: (rows, m). ``"precomputed"``: X already is that slice."""
+    X = aligned(X)
     if isinstance(affinity, str) and affinity == "precomputed":
         C = np.asarray(X, dtype=np.float64)
     elif callable(affinity):
