@@ -34,13 +34,9 @@ PoissonRegression(penalty=None)               PoissonRegressor(alpha=0)
 
 from __future__ import annotations
 
-import contextlib
-import functools
 import inspect
 import numbers
-import os
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import dask
@@ -49,7 +45,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import ConvergenceWarning
 
-from .._blockwise import map_row_blocks, reduce_blocks
+from .._blockwise import map_row_blocks, reduce_blocks, with_single_blas_thread
 from .._validation import (
     check_array,
     check_consistent_blocks,
@@ -81,38 +77,6 @@ _NEWTON_MAX_DIM = 2048
 
 def _penalty_key(penalty: Any) -> Any:
     return penalty.lower() if isinstance(penalty, str) else penalty
-
-
-@contextlib.contextmanager
-def _one_blas_thread_per_task(data: da.Array) -> Iterator[None]:
-    """Avoid oversubscription: dask's local threads × BLAS threads would exceed the cores.
-
-    Workers of a distributed cluster already run BLAS single-threaded (their nanny sets
-    ``OPENBLAS_NUM_THREADS=1`` and friends); the local threaded scheduler does not.
-    """
-    import dask.threaded
-    from dask.base import get_scheduler
-
-    threads = int(dask.config.get("num_workers", None) or os.cpu_count() or 1)
-    if get_scheduler(collections=[data]) is not dask.threaded.get or threads == 1:
-        yield  # distributed workers, the synchronous or the multiprocessing scheduler
-        return
-    controller = _blas_controller()
-    if controller is None:  # pragma: no cover - threadpoolctl comes with scikit-learn
-        yield
-        return
-    with controller.limit(limits=1, user_api="blas"):
-        yield
-
-
-@functools.cache
-def _blas_controller() -> Any:
-    """threadpoolctl's view of the loaded BLAS libraries (finding them takes ~15 ms: once)."""
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # pragma: no cover
-        return None
-    return ThreadpoolController()
 
 
 class _GLM(BaseEstimator):
@@ -324,16 +288,15 @@ class _GLM(BaseEstimator):
             Xd, yd, swd, family, penalty, self.fit_intercept, weight_sum, verbose=self.verbose
         )
         w0 = self._initial_point(family, n_features, stats)
-        with _one_blas_thread_per_task(Xd):
-            result = solve(
-                solver,
-                obj,
-                w0,
-                float(self.tol),
-                int(self.max_iter),
-                verbose=max(int(self.verbose) - 1, 0),
-                **options,
-            )
+        result = solve(
+            solver,
+            obj,
+            w0,
+            float(self.tol),
+            int(self.max_iter),
+            verbose=max(int(self.verbose) - 1, 0),
+            **options,
+        )
         if not result.converged:
             warnings.warn(
                 f"{type(self).__name__}: solver {solver!r} did not converge after "
@@ -383,7 +346,7 @@ class _GLM(BaseEstimator):
         coef, intercept = np.asarray(self.coef_), np.asarray(self.intercept_)
         if isinstance(X, da.Array):
             return map_row_blocks(
-                K.decision_block,
+                with_single_blas_thread(K.decision_block),
                 X,
                 coef,
                 intercept,
@@ -575,7 +538,11 @@ class LogisticRegression(ClassifierMixin, _GLM):
         args = (self.coef_, self.intercept_, kind)
         if isinstance(X, da.Array):
             return map_row_blocks(
-                _proba_block, X, *args, dtype=np.float64, n_columns=len(self.classes_)
+                with_single_blas_thread(_proba_block),
+                X,
+                *args,
+                dtype=np.float64,
+                n_columns=len(self.classes_),
             )
         return _proba_block(X, *args)
 
@@ -590,7 +557,9 @@ class LogisticRegression(ClassifierMixin, _GLM):
         X = self._check_X(X)
         args = (self.coef_, self.intercept_, self.classes_)
         if isinstance(X, da.Array):
-            return map_row_blocks(_predict_block, X, *args, dtype=self.classes_.dtype)
+            return map_row_blocks(
+                with_single_blas_thread(_predict_block), X, *args, dtype=self.classes_.dtype
+            )
         return _predict_block(X, *args)
 
     def _fitted_kind(self) -> str:
@@ -694,11 +663,14 @@ class _Regressor(RegressorMixin, _GLM):
             y = y if isinstance(y, da.Array) else da.from_array(y, chunks=(X.chunks[0],))
             check_consistent_blocks(X, y)
             if sw is None:
-                (parts,) = dask.compute(reduce_blocks(_score_unweighted, X, y, args=args))
+                kernel = with_single_blas_thread(_score_unweighted)
+                (parts,) = dask.compute(reduce_blocks(kernel, X, y, args=args))
             else:
                 sw = sw if isinstance(sw, da.Array) else da.from_array(sw, chunks=(X.chunks[0],))
                 (parts,) = dask.compute(
-                    reduce_blocks(K.regression_score_parts, X, y, sw, args=args)
+                    reduce_blocks(
+                        with_single_blas_thread(K.regression_score_parts), X, y, sw, args=args
+                    )
                 )
         else:
             check_consistent_blocks(X, y)

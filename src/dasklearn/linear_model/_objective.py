@@ -8,12 +8,16 @@ counted in :attr:`Objective.passes`. Solvers in :mod:`._solvers` only talk to th
 Where the data lives (:func:`place_data`):
 
 * NumPy/pandas input becomes a dask array of balanced row blocks (a multiple of the number of
-  worker threads, about 64 MiB at most). On a distributed client it is persisted: it reaches the
-  workers once, not once per pass.
+  worker threads, about 64 MiB at most), views of the array. On a distributed client it is
+  persisted: it reaches the workers once, not once per pass.
 * Dask input is persisted when it fits in half of the cluster's memory (the sum of the workers'
-  memory limits; half of the available RAM on the local threaded scheduler). Otherwise it is
-  streamed: each pass recomputes or re-reads its blocks from the source, and memory use stays
-  at a few blocks per worker whatever the size of the data.
+  memory limits; the available RAM on the local threaded scheduler): the shared
+  ``persist_if_fits`` policy. Otherwise it is streamed: each pass recomputes or re-reads its
+  blocks from the source, and memory use stays at a few blocks per worker whatever the size of
+  the data.
+
+Every kernel runs with BLAS held to one thread (``with_single_blas_thread``): dask already runs
+one kernel per thread, and nested BLAS threads oversubscribe the cores.
 """
 
 from __future__ import annotations
@@ -21,15 +25,15 @@ from __future__ import annotations
 import functools
 import math
 import os
-import uuid
 from typing import Any
 
 import dask
 import dask.array as da
 import numpy as np
 
-from .._blockwise import reduce_blocks
-from .._client import current_client
+from .._blockwise import persist_if_fits, reduce_blocks, with_single_blas_thread
+from .._client import active_client
+from .._validation import as_dask_array
 from ._families import Family
 from ._kernels import (
     admm_local_solve,
@@ -53,32 +57,11 @@ _SMALL_BYTES = 4 * 2**20
 # --------------------------------------------------------------------------------------------
 
 
-def _distributed_client() -> Any:
-    """The distributed client dask will compute on, or None for a local scheduler."""
-    client = current_client()
+def _threads(client: Any) -> int:
+    """Threads that run tasks: the workers' on a distributed client, else the local pool's."""
     if client is None:
-        return None
-    scheduler = dask.config.get("scheduler", None)
-    if scheduler is not None and scheduler is not client and scheduler != "dask.distributed":
-        return None
-    return client
-
-
-def _cluster_threads_and_memory(client: Any) -> tuple[int, float]:
-    if client is None:
-        threads = int(dask.config.get("num_workers", None) or os.cpu_count() or 1)
-        try:
-            import psutil
-
-            memory = float(psutil.virtual_memory().available)
-        except ImportError:  # pragma: no cover - psutil comes with distributed
-            memory = 4.0 * 2**30
-        return threads, memory
-    workers = client.scheduler_info(n_workers=-1)["workers"].values()
-    threads = sum(w.get("nthreads", 1) for w in workers) or 1
-    limits = [w.get("memory_limit") or 0 for w in workers]
-    memory = float(sum(limits)) if all(limits) else math.inf
-    return threads, memory
+        return int(dask.config.get("num_workers", None) or os.cpu_count() or 1)
+    return int(sum(client.nthreads().values()) or 1)
 
 
 def _balanced_rows(n_rows: int, row_bytes: int, threads: int) -> int:
@@ -92,56 +75,30 @@ def _balanced_rows(n_rows: int, row_bytes: int, threads: int) -> int:
     return max(1, math.ceil(n_rows / n_blocks))
 
 
-def _row_block_array(a: np.ndarray, rows: int, name: str) -> da.Array:
-    """A dask array whose blocks are *views* of ``a``: no copy and no hashing of the data
-    (``da.from_array`` copies each block and hashes the whole array, ~0.5 s per 300 MB)."""
-    n = len(a)
-    starts = list(range(0, n, rows)) or [0]
-    chunks = tuple(min(rows, n - s) for s in starts)
-    rest = a.shape[1:]
-    dsk = {
-        (name, i) + (0,) * len(rest): a[s : s + c]
-        for i, (s, c) in enumerate(zip(starts, chunks, strict=True))
-    }
-    return da.Array(dsk, name, chunks=(chunks, *((d,) for d in rest)), dtype=a.dtype)
-
-
 def place_data(
     X: np.ndarray | da.Array, *vectors: np.ndarray | da.Array | None
 ) -> tuple[da.Array, list[da.Array | None], str]:
     """Dask arrays for X and its row-aligned vectors, persisted or streamed; and the policy used.
 
-    Returns ``(X, [vectors...], policy)`` with ``policy`` one of ``"in-memory"`` (NumPy on the
-    local scheduler), ``"persisted"`` or ``"streamed"``.
+    NumPy input is cut into balanced row blocks (views, no copy); on dask's local scheduler it
+    stays where it is (``"in-memory"``). Otherwise the shared policy applies
+    (:func:`dasklearn._blockwise.persist_if_fits`): ``"persisted"`` when everything fits in half
+    the memory computations may use, so that it is read from its source (or sent to the
+    workers) once; ``"streamed"`` otherwise.
     """
-    client = _distributed_client()
-    threads, memory = _cluster_threads_and_memory(client)
+    client = active_client()
     if not isinstance(X, da.Array):
-        rows = _balanced_rows(len(X), X.itemsize * max(1, X.shape[1]), threads)
-        token = uuid.uuid4().hex
-        Xd = _row_block_array(X, rows, f"dasklearn-X-{token}")
-        vecs = [
-            None if v is None else _row_block_array(np.asarray(v), rows, f"dasklearn-v{i}-{token}")
-            for i, v in enumerate(vectors)
-        ]
+        rows = _balanced_rows(len(X), X.itemsize * max(1, X.shape[1]), _threads(client))
+        X = as_dask_array(X, chunks=rows)
         if client is None:
-            return Xd, vecs, "in-memory"
-        return (*_persist(Xd, vecs), "persisted")
+            vecs = [None if v is None else as_dask_array(v, chunks=X.chunks[0]) for v in vectors]
+            return X, vecs, "in-memory"
     vecs = [
-        None if v is None else (v if isinstance(v, da.Array) else da.from_array(v, X.chunks[0]))
+        None if v is None else v if isinstance(v, da.Array) else as_dask_array(v, X.chunks[0])
         for v in vectors
     ]
-    nbytes = X.nbytes + sum(v.nbytes for v in vecs if v is not None)
-    if nbytes <= 0.5 * memory:
-        return (*_persist(X, vecs), "persisted")
-    return X, vecs, "streamed"
-
-
-def _persist(X: da.Array, vecs: list[da.Array | None]) -> tuple[da.Array, list[da.Array | None]]:
-    present = [v for v in vecs if v is not None]
-    persisted = dask.persist(X, *present)
-    it = iter(persisted[1:])
-    return persisted[0], [None if v is None else next(it) for v in vecs]
+    (X, *vecs), persisted = persist_if_fits(X, *vecs)
+    return X, list(vecs), "persisted" if persisted else "streamed"
 
 
 # --------------------------------------------------------------------------------------------
@@ -236,6 +193,7 @@ class Objective:
         arrays = (self.X, self.y) if self.sw is None else (self.X, self.y, self.sw)
         if self.sw is None:
             kernel = functools.partial(_unweighted, kernel)
+        kernel = with_single_blas_thread(kernel)
         (out,) = dask.compute(reduce_blocks(kernel, *arrays, args=args, **kwargs))
         self.passes += 1
         if self.verbose > 1:
