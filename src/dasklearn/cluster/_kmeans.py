@@ -101,6 +101,25 @@ class _Data:
         return self._blocks
 
 
+#: Arguments up to this size are embedded in every block task; larger ones are sent once.
+_EMBED_BYTES = 256 * 2**10
+
+
+def _share(value: Any, client: Any) -> Any:
+    """Small arguments travel inside each task; large ones go to the workers once.
+
+    Embedding keeps every kernel task dependent on its block alone, so the scheduler runs each
+    block's read and kernel back to back. A separate argument task (``dask.delayed(value)``) was
+    ordered after all the reads on a streamed parquet dataset: one worker read all 60 blocks
+    (the whole dataset) before the first kernel could start.
+    """
+    if getattr(value, "nbytes", 0) <= _EMBED_BYTES:
+        return value
+    if client is not None:
+        return client.scatter(value, broadcast=True, hash=False)
+    return broadcast(value)
+
+
 def _pass(
     kernel: Any,
     data: _Data,
@@ -111,14 +130,15 @@ def _pass(
 ) -> Any:
     """One pass: ``kernel(X_block, [w_block], [block index], *args)`` on every block.
 
-    ``args`` enter the graph once each. The per-block results (small: sums, counts, a few rows)
-    come back to the client in one ``dask.compute`` and are merged there in block order, which
-    keeps the result independent of the scheduler and saves the round trips of a reduction tree
-    on a cluster. ``combine=None`` returns the list of per-block results. Keys are unique per
-    pass (``pure=False``): two passes with equal arguments never share half-released keys.
+    The per-block results (small: sums, counts, a few rows) come back to the client in one
+    ``dask.compute`` and are merged there in block order, which keeps the result independent of
+    the scheduler and saves the round trips of a reduction tree on a cluster. ``combine=None``
+    returns the list of per-block results. Keys are unique per pass (``pure=False``): two passes
+    with equal arguments never share half-released keys.
     """
+    client = active_client()
     task = dask.delayed(kernel, pure=False)
-    shared = [broadcast(a) for a in args]
+    shared = [_share(a, client) for a in args]
     parts = []
     for i, (x, w) in enumerate(data.blocks()):
         head = (x, w) if weights else (x,)
