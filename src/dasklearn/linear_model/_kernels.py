@@ -30,10 +30,20 @@ __all__ = [
 ]
 
 _SUB_BLOCK_BYTES = 2 * 2**20
+#: Temporaries per sub-block (linear predictors, probabilities: rows × outputs) stay below
+#: glibc's mmap threshold (128 KiB): dask workers set MALLOC_TRIM_THRESHOLD_, which pins that
+#: threshold, and every larger temporary would be a fresh mmap with page faults (measured: the
+#: multinomial kernel 1.7x slower on a worker than in-process).
+_TEMP_BYTES = 112 * 2**10
 
 
-def _sub_blocks(n_rows: int, n_cols: int) -> Iterator[slice]:
-    step = max(256, _SUB_BLOCK_BYTES // (8 * max(n_cols, 1)))
+def _sub_rows(n_cols: int, n_outputs: int = 1) -> int:
+    rows = min(_SUB_BLOCK_BYTES // (8 * max(n_cols, 1)), _TEMP_BYTES // (8 * max(n_outputs, 1)))
+    return max(256, rows)
+
+
+def _sub_blocks(n_rows: int, n_cols: int, n_outputs: int = 1) -> Iterator[slice]:
+    step = _sub_rows(n_cols, n_outputs)
     for start in range(0, n_rows, step):
         yield slice(start, min(start + step, n_rows))
 
@@ -158,6 +168,30 @@ def _add_gram(H: np.ndarray, buf: np.ndarray, Xs: np.ndarray, h: np.ndarray, sig
         H -= b.T @ b
 
 
+def _accumulate_hessian(
+    blocks: list, buf: np.ndarray, Xs: np.ndarray, family: Family, curvature: object
+) -> None:
+    """Add the Hessian of the loss over the rows of ``Xs`` to the (K × K) grid of blocks."""
+    K = family.n_outputs
+    if family.hessian_kind == "diagonal":
+        for k in range(K):
+            _add_gram(blocks[k][k], buf, Xs, curvature[:, k], 1.0)
+        return
+    # multinomial: Σ_i x xᵀ ⊗ sw (diag(P) - P Pᵀ), one SYRK per pair of classes
+    P, ss = curvature
+    Pw = P if ss is None else P * ss[:, None]
+    for k in range(K):
+        _add_gram(blocks[k][k], buf, Xs, Pw[:, k] * (1.0 - P[:, k]), 1.0)
+        for m in range(k + 1, K):
+            _add_gram(blocks[k][m], buf, Xs, Pw[:, k] * P[:, m], -1.0)
+
+
+def _curvature(family: Family, eta: np.ndarray, sw: np.ndarray | None) -> object:
+    if family.hessian_kind == "diagonal":
+        return family.hessian_weights(eta, sw)
+    return family.probabilities(eta), sw
+
+
 @np.errstate(invalid="ignore", over="ignore")
 def loss_grad_hess(
     X: np.ndarray,
@@ -173,8 +207,9 @@ def loss_grad_hess(
 
     One read of the block serves all of them: the linear predictors of ``w`` and of the extra
     points (line-search candidates) come from one matrix product. With ``stride > 1`` the
-    Hessian is estimated from every ``stride``-th row (scaled up to the block's row count);
-    the loss and gradient always use every row.
+    Hessian is estimated from every ``stride``-th row (scaled up to the block's row count), in
+    a second, ``stride`` times shorter sweep over those rows; the loss and gradient always use
+    every row.
     """
     K, p = family.n_outputs, X.shape[1]
     pa = p + fit_intercept
@@ -186,41 +221,42 @@ def loss_grad_hess(
     G = np.zeros((K, pa))
     H = np.zeros((K * pa, K * pa))
     blocks = [[H[k * pa : (k + 1) * pa, m * pa : (m + 1) * pa] for m in range(K)] for k in range(K)]
-    buf = np.empty((min(len(X), max(256, _SUB_BLOCK_BYTES // (8 * pa))), pa))
-    used = 0
-    for rows in _sub_blocks(len(X), pa):
+    width = K * (1 + len(extra))
+    buf = np.empty((min(len(X), _sub_rows(pa, min(width, K if stride > 1 else width))), pa))
+    for rows in _sub_blocks(len(X), pa, width):
         Xs = _as_float(X[rows])
         ys = y[rows]
         ss = None if sw is None else sw[rows]
         E = Xs @ coefs
         E += intercepts
         eta = E[:, :K]
-        part, R, curvature = family.loss_gradient_curvature(eta, ys, ss, stride)
+        if stride == 1:
+            part, R, curvature = family.loss_gradient_curvature(eta, ys, ss, 1)
+            _accumulate_hessian(blocks, buf, Xs, family, curvature)
+        else:
+            part, R = family.loss_gradient(eta, ys, ss)
         loss += part
         for j in range(len(extra)):
             extra_loss[j] += family.loss(E[:, (j + 1) * K : (j + 2) * K], ys, ss)
         G[:, :p] += R.T @ Xs
         if fit_intercept:
             G[:, p] += R.sum(axis=0)
-        if stride > 1:
-            Xs = Xs[::stride]
-        used += len(Xs)
-        if family.hessian_kind == "diagonal":
-            for k in range(K):
-                _add_gram(blocks[k][k], buf, Xs, curvature[:, k], 1.0)
-        else:  # multinomial: Σ_i x xᵀ ⊗ sw (diag(P) - P Pᵀ)
-            P, ss = curvature
-            Pw = P if ss is None else P * ss[:, None]
-            for k in range(K):
-                _add_gram(blocks[k][k], buf, Xs, Pw[:, k] * (1.0 - P[:, k]), 1.0)
-                for m in range(k + 1, K):
-                    _add_gram(blocks[k][m], buf, Xs, Pw[:, k] * P[:, m], -1.0)
+    if stride > 1:
+        sample = X[::stride]
+        sample_sw = None if sw is None else sw[::stride]
+        coef, intercept = coefs[:, :K], intercepts[:K]
+        for rows in _sub_blocks(len(sample), pa, K):
+            Xs = _as_float(sample[rows])
+            eta = Xs @ coef
+            eta += intercept
+            curvature = _curvature(family, eta, None if sample_sw is None else sample_sw[rows])
+            _accumulate_hessian(blocks, buf, Xs, family, curvature)
+        if len(sample):
+            H *= len(X) / len(sample)
     if family.hessian_kind != "diagonal":
         for k in range(K):
             for m in range(k + 1, K):
                 blocks[m][k][...] = blocks[k][m].T
-    if stride > 1 and used:
-        H *= len(X) / used
     return loss, G.ravel(), H, extra_loss
 
 
@@ -245,7 +281,7 @@ def loss_grad(
     coefs, intercepts = _stack(points, K, p, fit_intercept)
     losses = np.zeros(m)
     G = np.zeros((m * K, pa))
-    for rows in _sub_blocks(len(X), pa):
+    for rows in _sub_blocks(len(X), pa, K * m):
         Xs = _as_float(X[rows])
         ys = y[rows]
         ss = None if sw is None else sw[rows]
