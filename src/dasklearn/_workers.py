@@ -26,7 +26,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 from dask.core import flatten
-from distributed import Client, Future, futures_of
+from distributed import Client, Future, futures_of, wait
 from distributed.comm import get_address_host
 
 from dasklearn._client import current_client
@@ -347,12 +347,15 @@ def check_numeric_collection(name: str, x: Any) -> None:
 
 def shard_arguments(
     client: Any, workers: list[str], args: tuple[Any, ...], kwargs: dict[str, Any]
-) -> list[dict[str, list[Any]]]:
-    """Each rank's partitions of every dask argument (futures), aligned across arguments.
+) -> list[dict[str, Future]]:
+    """Each rank's share of every dask argument, as one array already on the rank's worker.
 
     Dask arrays, dataframes and series among ``args`` (named ``args[i]``) and ``kwargs`` are
     persisted in one pass, checked to line up, and shared among the ranks of ``workers`` by
-    :func:`assign_partitions`. Returns, per rank, ``{name: [partition futures]}``.
+    :func:`assign_partitions`. Each rank's partitions are then concatenated by a task on its
+    own worker, and this waits for those tasks: when the job starts, no rank has data left to
+    fetch from another (a rank blocked in its framework's start-up, holding the GIL, could not
+    serve it). Returns, per rank, ``{name: future of a NumPy array}``.
     """
     named = {f"args[{i}]": a for i, a in enumerate(args) if is_dask_collection(a)}
     named.update({k: v for k, v in kwargs.items() if is_dask_collection(v)})
@@ -370,7 +373,28 @@ def shard_arguments(
         client, named, what=f"The dask arguments ({', '.join(named)})"
     )
     shares = assign_partitions(parts.lengths, parts.locations(client), workers)
-    return [{name: [parts.futures[name][i] for i in share] for name in named} for share in shares]
+    token = uuid.uuid4().hex[:8]
+    local = [
+        {
+            name: client.submit(
+                concat_parts,
+                [parts.futures[name][i] for i in share],
+                key=f"dasklearn-shard-{r}-{k}-{token}",
+                workers=[w],
+                allow_other_workers=False,
+                pure=False,
+            )
+            for k, name in enumerate(named)
+        }
+        for r, (w, share) in enumerate(zip(workers, shares, strict=True))
+    ]
+    with client.as_current():
+        wait([f for rank in local for f in rank.values()])
+    for rank in local:
+        for f in rank.values():
+            if f.status == "error":
+                f.result()
+    return local
 
 
 def without_dask(args: tuple[Any, ...], kwargs: dict[str, Any]) -> tuple[tuple[Any, ...], dict]:

@@ -37,7 +37,6 @@ from collections.abc import Callable
 from typing import Any
 
 from dasklearn._workers import (
-    concat_parts,
     free_port,
     mark_failure,
     missing_extra,
@@ -78,7 +77,13 @@ def _import_tf() -> Any:
 
 
 def _probe() -> dict[str, Any]:
-    """This worker's TensorFlow configuration (if any) and a free port."""
+    """This worker's TensorFlow configuration (if any) and a free port.
+
+    Also imports TensorFlow here, in a task thread, before any job task arrives: a job task
+    whose function comes from a module that imports TensorFlow would otherwise race a second
+    import of it (TensorFlow's import is not safe to run twice at once).
+    """
+    _import_tf()
     return {
         "cluster": _STATE.get("cluster"),
         "index": _STATE.get("index"),
@@ -98,6 +103,15 @@ def _abort(message: str) -> str:
 
     context.context().abort_collective_ops(errors.UNAVAILABLE, message)
     return "aborted"
+
+
+def _abort_soon(message: str) -> str:
+    """:func:`_abort` in a thread of its own: never blocks the worker's event loop."""
+    import threading
+
+    _STATE["aborted"] = message
+    threading.Thread(target=_abort, args=(message,), daemon=True, name="dasklearn-abort").start()
+    return "aborting"
 
 
 def _to_plain(value: Any) -> Any:
@@ -126,7 +140,7 @@ def _rank_main(
     train_fn: Callable[..., Any],
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
-    shards: dict[str, list[Any]],
+    shards: dict[str, Any],
     info: dict[str, Any],
 ) -> Any:
     rank = info["index"]
@@ -144,8 +158,7 @@ def _rank_main(
     try:
         tf = _import_tf()
         strategy = _strategy(tf, info["cluster"], rank)
-        local = {name: concat_parts(parts) for name, parts in shards.items()}
-        call_args, call_kwargs = with_local(args, kwargs, local)
+        call_args, call_kwargs = with_local(args, kwargs, shards)
         with strategy.scope():
             return _to_plain(train_fn(*call_args, **call_kwargs))
     except BaseException as err:
@@ -328,7 +341,7 @@ def run(
     ]
 
     def stop(running: list[str]) -> None:
-        client.run(_abort, "another worker of the job failed", workers=running)
+        client.run(_abort_soon, "another worker of the job failed", workers=running)
 
     try:
         return run_ranks(

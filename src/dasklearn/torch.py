@@ -33,8 +33,9 @@ import traceback
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import numpy as np
+
 from dasklearn._workers import (
-    concat_parts,
     dask_ports,
     free_port,
     local_ranks,
@@ -143,8 +144,8 @@ def _to_cpu(value: Any) -> Any:
     return value
 
 
-def _tensor(parts: list[Any]) -> torch.Tensor:
-    array = concat_parts(parts)
+def _tensor(array: Any) -> torch.Tensor:
+    array = np.asarray(array)
     if not array.flags.writeable:
         array = array.copy()
     return torch.from_numpy(array)
@@ -154,7 +155,7 @@ def _rank_main(
     train_fn: Callable[..., Any],
     args: tuple[Any, ...],
     kwargs: dict[str, Any],
-    shards: dict[str, list[Any]],
+    shards: dict[str, Any],
     info: dict[str, Any],
 ) -> Any:
     rank = info["rank"]
