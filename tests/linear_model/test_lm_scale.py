@@ -82,12 +82,13 @@ def test_data_several_times_worker_memory_is_streamed():
         local_cluster(n_workers=2, threads_per_worker=1, memory_limit=limit, dashboard=False) as c,
         Client(c) as client,
     ):
-        X, y = make_classification(3_400_000, 20, n_informative=5, random_state=0, chunks=100_000)
+        X, y = make_classification(3_400_000, 20, n_informative=5, random_state=0, chunks=50_000)
         assert X.nbytes >= 4 * limit
         client.run(_start_memory_monitor)
         with _ClientMemory() as client_memory:
             est = LogisticRegression(verbose=1).fit(X, y)
         worker_growth = client.run(_stop_memory_monitor)
+        print(f"client +{client_memory.growth:.0f} MiB, workers + {worker_growth} MiB")
         assert est.data_policy_ == "streamed"
         assert est.solver_ == "newton" and est.n_passes_ <= 10
         assert client_memory.growth < 64, client_memory.growth
