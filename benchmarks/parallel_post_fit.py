@@ -44,7 +44,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import parse_args, print_table, timed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-BENCH_PYTHON = ROOT / ".venv-bench" / "bin" / "python"
+# The interpreter with dask-ml installed (override with DASKLEARN_BENCH_PYTHON).
+BENCH_PYTHON = Path(
+    os.environ.get("DASKLEARN_BENCH_PYTHON", ROOT / ".venv-bench" / "bin" / "python")
+)
 N_INFORMATIVE = 5
 
 
@@ -85,6 +88,16 @@ def time_on_cluster(wrapper_cls, model, args) -> tuple[float, np.ndarray]:
         client.close()
         cluster.close()
     return seconds, proba
+
+
+def cpu_model() -> str:
+    try:
+        for line in open("/proc/cpuinfo"):
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
 
 
 def checksum(proba: np.ndarray) -> list[float]:
@@ -163,7 +176,8 @@ def main() -> None:
 
     from dasklearn.wrappers import ParallelPostFit
 
-    print(f"load average before: {os.getloadavg()[0]:.2f}  ({os.cpu_count()} CPUs)", flush=True)
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(f"{cpu_model()}; {cpus} CPUs usable; load average {os.getloadavg()[0]:.2f}", flush=True)
     model, t_sk, p_sk = fit_and_time_sklearn(args)
     rows = [{"contender": "scikit-learn (1 call)", "seconds": t_sk}]
     print(f"scikit-learn: {t_sk:.1f} s", flush=True)
