@@ -277,7 +277,8 @@ def run(
         Number of ranks, one per worker process; default every worker. Rank 0 is the first
         worker by host, name and address.
     backend : {"gloo", "nccl"}, optional
-        Default ``nccl`` when every chosen worker has CUDA, else ``gloo``.
+        Default ``nccl`` when every rank has a GPU of its own (each host has at least as
+        many GPUs as ranks; rank ``r`` uses GPU ``LOCAL_RANK``), else ``gloo``.
     timeout : float
         Seconds a rank waits in any collective before failing; every rank must also have
         started within ``min(timeout, 300)`` seconds of the others.
@@ -313,12 +314,16 @@ def run(
     busy = [w for w, p in zip(workers, probes, strict=True) if p["busy"]]
     if busy:
         raise RuntimeError(f"Worker(s) {busy} already run a torch.distributed job.")
-    if backend is None:
-        backend = "nccl" if all(p["cuda"] for p in probes) else "gloo"
-    elif backend == "nccl" and not all(p["cuda"] for p in probes):
-        raise ValueError("backend='nccl' needs CUDA on every chosen worker.")
-
     local, local_size = local_ranks(workers)
+    # nccl needs a GPU of its own for every rank: as many on each host as ranks there
+    own_gpu = all(p["cuda"] >= n for p, n in zip(probes, local_size, strict=True))
+    if backend is None:
+        backend = "nccl" if own_gpu else "gloo"
+    elif backend == "nccl" and not own_gpu:
+        raise ValueError(
+            "backend='nccl' needs a GPU for every rank: some host has fewer GPUs than ranks "
+            f"(GPUs seen: {[p['cuda'] for p in probes]}, ranks per host: {local_size})."
+        )
     ports = sorted(dask_ports(client))
     base = {
         "master_addr": worker_host(workers[0]),
