@@ -21,8 +21,6 @@ dlgb = pytest.importorskip("dasklearn.lightgbm")
 
 PARAMS = dict(n_estimators=40, num_leaves=15, learning_rate=0.2, verbose=-1)
 
-pytestmark = pytest.mark.filterwarnings("ignore:Parameter n_jobs will be ignored:UserWarning")
-
 
 @pytest.fixture(scope="module")
 def data():

@@ -20,6 +20,7 @@ extra (``pip install 'dasklearn[lightgbm]'``) and a ``distributed.Client``.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
@@ -175,7 +176,11 @@ class _DaskLearnLGBM:
         previous = self.client
         self.client = client
         try:
-            super().fit(data.train["X"], data.train["y"], **kwargs, **fit_kwargs)  # type: ignore[misc]
+            with warnings.catch_warnings():
+                # LightGBM sets the threads from each worker's thread count and warns about
+                # the estimator's own n_jobs parameter on every fit
+                warnings.filterwarnings("ignore", "Parameter n_jobs will be ignored")
+                super().fit(data.train["X"], data.train["y"], **kwargs, **fit_kwargs)  # type: ignore[misc]
         finally:
             self.client = previous
         return data
