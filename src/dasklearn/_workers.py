@@ -9,7 +9,10 @@ Shared by :mod:`dasklearn.xgboost`, :mod:`dasklearn.lightgbm`, :mod:`dasklearn.t
   (lengths come from the persisted partitions, so unknown chunk sizes cost no extra pass),
 * handing each rank its share of the partitions, preferring the partitions it already holds,
 * running one task per rank at once and failing fast: the first rank that raises decides the
-  error, the other ranks are told to stop, and a worker that leaves the cluster ends the job.
+  error, the other ranks are told to stop, and a worker that leaves the cluster ends the job;
+* for the boosting frameworks: validated, persisted and aligned fit inputs (in-memory input
+  split into one partition per worker, categories unified, class labels encoded once) and
+  predictions mapped over blocks, aligned with the input.
 """
 
 from __future__ import annotations
@@ -32,15 +35,25 @@ from distributed.comm import get_address_host
 from dasklearn._client import current_client
 
 __all__ = [
+    "FitData",
+    "Partitions",
     "RankFailure",
     "assign_partitions",
+    "check_features",
+    "concat_parts",
     "free_port",
     "local_ranks",
+    "map_predict",
+    "mark_failure",
     "missing_extra",
     "persist_aligned",
     "pick_workers",
+    "prepare_fit",
     "resolve_client",
     "run_ranks",
+    "shard_arguments",
+    "with_local",
+    "without_dask",
 ]
 
 
