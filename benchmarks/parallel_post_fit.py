@@ -125,7 +125,8 @@ def dask_ml_result(model_path: str, args) -> dict | str:
     )
     if probe.returncode != 0:
         return "dask-ml does not import: " + probe.stderr.strip().splitlines()[-1]
-    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    paths = [str(ROOT / "src"), *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
     cmd = [str(BENCH_PYTHON), __file__, "--child", model_path]
     cmd += ["--n-rows", str(args.n_rows), "--n-features", str(args.n_features)]
     cmd += ["--block-rows", str(args.block_rows), "--repeat", str(args.repeat)]
