@@ -8,6 +8,7 @@ be restarted), which the other areas' tests must not inherit. The failure test r
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 
@@ -18,7 +19,9 @@ import pandas as pd
 import pytest
 from distributed import Client
 
-pytest.importorskip("tensorflow", reason="TensorFlow is not installed (extra 'tensorflow')")
+# find_spec, not an import: TensorFlow (~700 MB) is only ever imported on the workers
+if importlib.util.find_spec("tensorflow") is None:
+    pytest.skip("TensorFlow is not installed (extra 'tensorflow')", allow_module_level=True)
 dtf = pytest.importorskip("dasklearn.tensorflow")
 
 from dasklearn._client import local_cluster  # noqa: E402
