@@ -141,3 +141,13 @@ def test_bad_input_fails_before_training(client, data):
     model = dlgb.LGBMClassifier(n_estimators=5, verbose=-1).fit(Xtr[:400], ytr[:400])
     with pytest.raises(ValueError, match="X has 3 features"):
         model.predict(Xtr[:, :3])
+
+
+def test_missing_framework_names_the_extra():
+    import subprocess
+    import sys
+
+    code = "import sys; sys.modules['lightgbm'] = None; import dasklearn.lightgbm"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode != 0
+    assert "pip install 'dasklearn[lightgbm]'" in out.stderr and "needs LightGBM" in out.stderr

@@ -156,3 +156,17 @@ def test_failure_on_one_worker_stops_the_other_then_restart(tf_client, regressio
     tf_client.restart_workers(list(tf_client.scheduler_info()["workers"]))
     out = dtf.run(tf_client, fit_keras, Xd, yd, epochs=2)
     assert len(out) == 2
+
+
+def test_missing_framework_names_the_extra():
+    import subprocess
+    import sys
+
+    code = (
+        "import importlib.util as u; f = u.find_spec; "
+        "u.find_spec = lambda n, *a: None if n == 'tensorflow' else f(n, *a); "
+        "import dasklearn.tensorflow"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode != 0
+    assert "pip install 'dasklearn[tensorflow]'" in out.stderr

@@ -206,3 +206,13 @@ def test_helpers_outside_a_job():
     model = torch.nn.Linear(2, 1)
     state = dtorch.state_dict(model)
     assert set(state) == {"weight", "bias"} and state["weight"].device.type == "cpu"
+
+
+def test_missing_framework_names_the_extra():
+    import subprocess
+    import sys
+
+    code = "import sys; sys.modules['torch'] = None; import dasklearn.torch"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode != 0
+    assert "pip install 'dasklearn[torch]'" in out.stderr and "needs PyTorch" in out.stderr

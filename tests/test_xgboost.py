@@ -249,3 +249,13 @@ def test_no_client_is_a_clear_error(data):
         pass
     with pytest.raises(ValueError, match="needs a distributed.Client"):
         dxgb.XGBClassifier(n_estimators=5).fit(Xtr, ytr)
+
+
+def test_missing_framework_names_the_extra():
+    import subprocess
+    import sys
+
+    code = "import sys; sys.modules['xgboost'] = None; import dasklearn.xgboost"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode != 0
+    assert "pip install 'dasklearn[xgboost]'" in out.stderr and "needs XGBoost" in out.stderr
