@@ -22,6 +22,10 @@ dlgb = pytest.importorskip("dasklearn.lightgbm")
 PARAMS = dict(n_estimators=40, num_leaves=15, learning_rate=0.2, verbose=-1)
 
 
+# every test has a time limit (tests that start jobs set their own, larger ones)
+pytestmark = pytest.mark.timeout(60)
+
+
 @pytest.fixture(scope="module")
 def data():
     # a large held-out set keeps the accuracy's sampling noise (~0.005) under the 0.01 bound

@@ -26,6 +26,9 @@ dtf = pytest.importorskip("dasklearn.tensorflow")
 
 from dasklearn._client import local_cluster  # noqa: E402
 
+# every test has a time limit (tests that start jobs set their own, larger ones)
+pytestmark = pytest.mark.timeout(60)
+
 
 @pytest.fixture(scope="module")
 def tf_client():

@@ -26,6 +26,10 @@ from dasklearn._client import local_cluster  # noqa: E402
 ENV = ("MASTER_ADDR", "MASTER_PORT", "RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE")
 
 
+# every test has a time limit (tests that start jobs set their own, larger ones)
+pytestmark = pytest.mark.timeout(60)
+
+
 @pytest.fixture(scope="module")
 def torch_client():
     cluster = local_cluster(n_workers=2, threads_per_worker=1, memory_limit="3GiB", dashboard=False)

@@ -23,6 +23,10 @@ dxgb = pytest.importorskip("dasklearn.xgboost")
 PARAMS = dict(n_estimators=40, max_depth=4, learning_rate=0.3, tree_method="hist")
 
 
+# every test has a time limit (tests that start jobs set their own, larger ones)
+pytestmark = pytest.mark.timeout(60)
+
+
 @pytest.fixture(scope="module")
 def data():
     # a large held-out set keeps the accuracy's sampling noise (~0.005) under the 0.01 bound
