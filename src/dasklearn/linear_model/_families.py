@@ -151,13 +151,8 @@ class Binomial(Family):
         return _weighted_sum(_softplus(e) - y * e, sw)
 
     def loss_gradient(self, eta, y, sw):
-        e = eta[:, 0]
-        loss = _weighted_sum(_softplus(e) - y * e, sw)
-        r = expit(e)
-        r -= y
-        if sw is not None:
-            r *= sw
-        return loss, r[:, None]
+        loss, R, _ = self.loss_gradient_curvature(eta, y, sw, 0)
+        return loss, R
 
     def hessian_weights(self, eta, sw):
         p = expit(eta)
@@ -179,10 +174,12 @@ class Binomial(Family):
             loss = float(softplus.sum() - y @ e)
         else:
             loss = float(sw @ softplus - (sw * y) @ e)
-        ps = p[::stride]
-        h = (ps * (1.0 - ps))[:, None]
-        if sw is not None:
-            h *= sw[::stride, None]
+        h = None
+        if stride:
+            ps = p[::stride]
+            h = (ps * (1.0 - ps))[:, None]
+            if sw is not None:
+                h *= sw[::stride, None]
         p -= y
         if sw is not None:
             p *= sw
