@@ -48,7 +48,7 @@ from _common import gemm_gflops, memory_bandwidth_gbs, print_table, timed  # noq
 DATA = HERE / "_data" / "kmeans"
 BENCH_PYTHON = HERE.parent / ".venv-bench" / "bin" / "python"
 K, D = 8, 20
-CHUNK_ROWS = 100_000  # dask row blocks (16 MB) for the cluster and dask-ml runs
+CHUNK_ROWS = 250_000  # dask row blocks (40 MB) for the cluster and dask-ml runs
 PER_ITER_MAX = 11
 
 
@@ -158,6 +158,7 @@ def dasklearn_row(label: str, X, init: np.ndarray, repeat: int) -> dict:
         "s_per_iter": per_iter,
         "s_per_iter_inner": inner,
         "iters_timed": n_iter_m,
+        "load": os.getloadavg()[0],
     }
 
 
@@ -211,6 +212,7 @@ def sklearn_rows(X: np.ndarray, init: np.ndarray, repeat: int) -> list[dict]:
                 "inertia": float(model.inertia_),
                 "s_per_iter": per_iter,
                 "iters_timed": n_iter_m,
+                "load": os.getloadavg()[0],
             }
         )
         print(f"  {rows[-1]}", flush=True)
@@ -247,6 +249,7 @@ def rival_main(args: argparse.Namespace) -> None:
                 "inertia": float(model.inertia_),
                 "s_per_iter": per_iter,
                 "iters_timed": n_iter_m,
+                "load": os.getloadavg()[0],
             }
         )
 
@@ -529,7 +532,7 @@ def in_memory_case(args: argparse.Namespace) -> None:
     _ratios(rows)
     print(f"\n(2e6-row case: n={args.rows:,}, d={D}, k={K}; floor {floor['floor_s'] * 1e3:.1f} ms)")
     columns = ["contender", "fit_s", "n_iter", "inertia", "s_per_iter", "s_per_iter_inner"]
-    print_table(rows, columns + ["iter/floor", "sklearn_fit/this", "daskml_fit/this"])
+    print_table(rows, columns + ["iter/floor", "sklearn_fit/this", "daskml_fit/this", "load"])
 
 
 def _ratios(rows: list[dict]) -> None:
