@@ -414,7 +414,34 @@ class _DaskLearnXGB:
             self.client = previous
 
 
-class XGBRegressor(_DaskLearnXGB, _dxgb.DaskXGBRegressor):
+class _PredictValues(_DaskLearnXGB):
+    """``predict`` of the regressor and the ranker: one value per row, aligned with X.
+
+    A subclass rather than a third base: xgboost's ``get_params`` looks at the first two bases.
+    """
+
+    def predict(
+        self,
+        X: Any,
+        *,
+        output_margin: bool = False,
+        validate_features: bool = True,
+        base_margin: Any = None,
+        iteration_range: tuple[int, int] | None = None,
+    ) -> Any:
+        """Predicted values (scores for the ranker), aligned with X: lazy for dask input."""
+        if base_margin is not None:
+            return self._xgb_predict(
+                X,
+                output_margin=output_margin,
+                validate_features=validate_features,
+                base_margin=base_margin,
+                iteration_range=iteration_range,
+            )
+        return self._values(X, output_margin, iteration_range, validate_features)
+
+
+class XGBRegressor(_PredictValues, _dxgb.DaskXGBRegressor):
     """XGBoost regression on a Dask cluster (every ``xgboost.XGBRegressor`` parameter).
 
     ``fit`` takes NumPy, pandas or dask input; each worker trains on its own partitions.
@@ -455,26 +482,6 @@ class XGBRegressor(_DaskLearnXGB, _dxgb.DaskXGBRegressor):
             },
         )
         return self
-
-    def predict(
-        self,
-        X: Any,
-        *,
-        output_margin: bool = False,
-        validate_features: bool = True,
-        base_margin: Any = None,
-        iteration_range: tuple[int, int] | None = None,
-    ) -> Any:
-        """Predicted values, aligned with X (lazy for dask input, NumPy for in-memory input)."""
-        if base_margin is not None:
-            return self._xgb_predict(
-                X,
-                output_margin=output_margin,
-                validate_features=validate_features,
-                base_margin=base_margin,
-                iteration_range=iteration_range,
-            )
-        return self._values(X, output_margin, iteration_range, validate_features)
 
 
 class XGBClassifier(_DaskLearnXGB, _dxgb.DaskXGBClassifier):
@@ -570,7 +577,7 @@ class XGBClassifier(_DaskLearnXGB, _dxgb.DaskXGBClassifier):
         )
 
 
-class XGBRanker(_DaskLearnXGB, _dxgb.DaskXGBRanker):
+class XGBRanker(_PredictValues, _dxgb.DaskXGBRanker):
     """XGBoost learning to rank on a Dask cluster (every ``xgboost.XGBRanker`` parameter).
 
     ``fit(X, y, qid=...)`` needs the query id of every row. With ``allow_group_split=False``
@@ -631,23 +638,3 @@ class XGBRanker(_DaskLearnXGB, _dxgb.DaskXGBRanker):
             },
         )
         return self
-
-    def predict(
-        self,
-        X: Any,
-        *,
-        output_margin: bool = False,
-        validate_features: bool = True,
-        base_margin: Any = None,
-        iteration_range: tuple[int, int] | None = None,
-    ) -> Any:
-        """Relevance scores, aligned with X."""
-        if base_margin is not None:
-            return self._xgb_predict(
-                X,
-                output_margin=output_margin,
-                validate_features=validate_features,
-                base_margin=base_margin,
-                iteration_range=iteration_range,
-            )
-        return self._values(X, output_margin, iteration_range, validate_features)
