@@ -70,8 +70,9 @@ __all__ = ["KMeans"]
 #: 123 ms in 20 (per-task overhead), and the same on threads.
 _NUMPY_BLOCK_BYTES = 32 * 2**20
 #: k-means|| rounds when ``init_max_iter`` is None. Bahmani et al. (2012) use 5 rounds of 2k
-#: samples; on our quality checks (blobs, overlapping Gaussians, anisotropic data; 5 seeds each)
-#: 3 rounds gave the same final inertia as 5 (within 0.1%), and 1-2 rounds were up to 14% worse.
+#: samples. On our quality checks (blobs with 8 and 20 centers, overlapping Gaussians, anisotropic
+#: data; 5 seeds each) the worst final inertia over scikit-learn's ``n_init=10`` was 1.003 with 3
+#: rounds and 1.010 with 5, but 1.14 with 2 rounds and 4.0 with 1.
 _DEFAULT_INIT_ROUNDS = 3
 #: Rows sampled for ``init="k-means++"``.
 _PP_SAMPLE_MIN, _PP_SAMPLE_PER_CLUSTER = 10_000, 100
