@@ -60,6 +60,14 @@ class SolverResult:
     message: str = ""
 
 
+def _first_sufficient(steps, values, candidates, pen, F: float, decrease: float):
+    """The first step whose penalised objective meets Armijo's sufficient decrease, or None."""
+    for t, fc, c in zip(steps, values, candidates, strict=True):
+        if np.isfinite(fc) and fc + pen.l1_value(c) <= F + 1e-4 * t * decrease:
+            return t
+    return None
+
+
 def default_hessian_rows(dim: int) -> int:
     """Rows newton's Hessian is estimated from by default (every row below that).
 
@@ -251,24 +259,14 @@ def newton(
             if not candidates:
                 candidates = [w + t * d for t in line_search]
                 fx = obj.values(candidates)
-            ok = [
-                t
-                for t, fc, c in zip(line_search, fx, candidates, strict=True)
-                if np.isfinite(fc) and fc + pen.l1_value(c) <= F + 1e-4 * t * decrease
-            ]
-            t = ok[0] if ok else None
+            t = _first_sufficient(line_search, fx, candidates, pen, F, decrease)
             trial = line_search[-1]
             while t is None and trial > 1e-10:
                 trial *= 0.1
                 steps = [trial * 0.5**k for k in range(4)]
                 cand = [w + s * d for s in steps]
                 vals = obj.values(cand)
-                ok = [
-                    s
-                    for s, fc, c in zip(steps, vals, cand, strict=True)
-                    if np.isfinite(fc) and fc + pen.l1_value(c) <= F + 1e-4 * s * decrease
-                ]
-                t = ok[0] if ok else None
+                t = _first_sufficient(steps, vals, cand, pen, F, decrease)
                 trial = steps[-1]
             if t is None:
                 return SolverResult(w, n_iter, False, "line search failed")
