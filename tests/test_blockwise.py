@@ -9,7 +9,14 @@ import dask.array as da
 import numpy as np
 import pytest
 
-from dasklearn._blockwise import map_row_blocks, reduce_blocks, sum_parts
+from dasklearn._blockwise import (
+    block_results,
+    map_row_blocks,
+    reduce_blocks,
+    share,
+    sum_parts,
+)
+from dasklearn._client import active_client
 
 
 def _gram(xb, yb, w):
@@ -68,3 +75,40 @@ def test_map_row_blocks(scheduler):
     )
     assert both.shape == (20, 2)
     np.testing.assert_array_equal(dask.compute(both)[0][:, 1], X.max(1))
+
+
+def _block_summary(xb, wb, i, v):
+    return i, len(xb), float(xb.sum() + (0 if wb is None else wb.sum()) * v[0])
+
+
+@pytest.mark.parametrize("large", [False, True])
+def test_block_results_in_block_order(scheduler, large):
+    """Per-block results come back as a list in block order, on threads and on a cluster;
+    a large argument is shared (scattered on a cluster), a small one embedded."""
+    X = np.arange(60.0).reshape(30, 2)
+    w = np.ones(30)
+    dX, dw = da.from_array(X, chunks=(7, 2)), da.from_array(w, chunks=7)
+    v = np.full(40_000 if large else 1, 2.0)  # 320 kB: over the embedding limit
+    arg = share(v, active_client())
+    blocks = [(i,) for i in range(dX.numblocks[0])]
+    (out,) = dask.compute(block_results(_block_summary, dX, dw, args=[arg], block_args=blocks))
+    expected = [
+        (i, len(X[s : s + 7]), X[s : s + 7].sum() + 2.0 * len(X[s : s + 7]))
+        for i, s in enumerate(range(0, 30, 7))
+    ]
+    assert out == expected
+    (unweighted,) = dask.compute(
+        block_results(_block_summary, dX, None, args=[arg], block_args=blocks)
+    )
+    assert [r[2] for r in unweighted] == [X[s : s + 7].sum() for s in range(0, 30, 7)]
+
+
+def test_block_results_keys_are_unique_and_checks_chunks():
+    dX = da.ones((10, 2), chunks=5)
+    first = block_results(_first, dX, args=[np.ones(1)])
+    second = block_results(_first, dX, args=[np.ones(1)])
+    assert set(first.__dask_keys__()).isdisjoint(second.__dask_keys__())
+    with pytest.raises(ValueError, match="different row chunks"):
+        block_results(_gram, dX, da.ones(10, chunks=4))
+    with pytest.raises(ValueError, match="1 block_args for 2 blocks"):
+        block_results(_first, dX, block_args=[(1,)])

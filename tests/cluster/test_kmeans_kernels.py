@@ -12,14 +12,32 @@ def _naive_labels(X, C):
     return ((X[:, None, :] - C[None]) ** 2).sum(-1).argmin(1)
 
 
-@pytest.mark.parametrize("k", [1, 2, 8, 40, 300])
-def test_argmin_centers_matches_argmin(k):
-    rng = np.random.default_rng(k)
-    G = rng.standard_normal((k, 1000)) * 100
-    G[:, :10] = 3.0  # ties: the lowest index wins, as with argmin
-    if k > 1:
-        G[k - 1, 10:20] = -np.inf
-    np.testing.assert_array_equal(K.argmin_centers(G.copy()), G.argmin(axis=0))
+@pytest.mark.parametrize("k", [1, 2, 3, 8, 40, 300])
+@pytest.mark.parametrize("n", [1, 3, 1001])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_nearest_centers_matches_argmin(k, n, dtype):
+    """Every tile size and remainder (rows and centers not multiples of 4); ties: lowest index."""
+    rng = np.random.default_rng(k * n)
+    X = rng.standard_normal((n, 5)).astype(dtype)
+    C = rng.standard_normal((k, 5))
+    if k > 2:
+        C[2] = C[1]  # duplicate center: index 1 must win
+    A, b, mu = K.center_terms(C, X.dtype)
+    labels, values = K.nearest_centers(X, A, b)
+    expected = _naive_labels(X.astype(np.float64), C)
+    np.testing.assert_array_equal(labels, expected)
+    d2 = ((X.astype(np.float64) - mu) ** 2).sum(1) + values
+    exact = ((X.astype(np.float64) - C[expected]) ** 2).sum(1)
+    np.testing.assert_allclose(d2, exact, rtol=1e-4 if dtype == np.float32 else 1e-9, atol=1e-4)
+
+
+def test_nearest_centers_flags_non_finite_rows():
+    rng = np.random.default_rng(7)
+    X, C = rng.standard_normal((9, 3)), rng.standard_normal((5, 3))
+    X[2, 0], X[7, 1], X[8, 2] = np.nan, np.inf, -np.inf
+    A, b, _ = K.center_terms(C, X.dtype)
+    _, values = K.nearest_centers(X, A, b)
+    np.testing.assert_array_equal(np.isfinite(values), ~np.isin(np.arange(9), [2, 7, 8]))
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])

@@ -43,9 +43,10 @@ from sklearn.base import (
 
 from .._blockwise import (
     aligned,
-    broadcast,
+    block_results,
     map_row_blocks,
     persist_if_fits,
+    share,
     single_blas_thread,
     sum_parts,
     with_single_blas_thread,
@@ -93,34 +94,10 @@ class _Data:
     w: da.Array | None
     n_samples: int
     in_memory: bool  # NumPy/pandas input: labels come back eagerly
-    _blocks: list | None = None
 
-    def blocks(self) -> list[tuple[Any, Any]]:
-        """``(X block, weight block or None)`` as Delayed objects, built once per fit."""
-        if self._blocks is None:
-            xs = list(self.X.to_delayed().ravel())
-            ws = [None] * len(xs) if self.w is None else list(self.w.to_delayed().ravel())
-            self._blocks = list(zip(xs, ws, strict=True))
-        return self._blocks
-
-
-#: Arguments up to this size are embedded in every block task; larger ones are sent once.
-_EMBED_BYTES = 256 * 2**10
-
-
-def _share(value: Any, client: Any) -> Any:
-    """Small arguments travel inside each task; large ones go to the workers once.
-
-    Embedding keeps every kernel task dependent on its block alone, so the scheduler runs each
-    block's read and kernel back to back. A separate argument task (``dask.delayed(value)``) was
-    ordered after all the reads on a streamed parquet dataset: one worker read all 60 blocks
-    (the whole dataset) before the first kernel could start.
-    """
-    if getattr(value, "nbytes", 0) <= _EMBED_BYTES:
-        return value
-    if client is not None:
-        return client.scatter(value, broadcast=True, hash=False)
-    return broadcast(value)
+    def __post_init__(self) -> None:
+        if self.X.numblocks[1] != 1:
+            self.X = self.X.rechunk({1: -1})
 
 
 def _pass(
@@ -136,17 +113,19 @@ def _pass(
     The per-block results (small: sums, counts, a few rows) come back to the client in one
     ``dask.compute`` and are merged there in block order, which keeps the result independent of
     the scheduler and saves the round trips of a reduction tree on a cluster. ``combine=None``
-    returns the list of per-block results. Keys are unique per pass (``pure=False``): two passes
-    with equal arguments never share half-released keys.
+    returns the list of per-block results.
     """
     client = active_client()
-    task = dask.delayed(kernel, pure=False)
-    shared = [_share(a, client) for a in args]
-    parts = []
-    for i, (x, w) in enumerate(data.blocks()):
-        head = (x, w) if weights else (x,)
-        parts.append(task(*head, *((i,) if per_block else ()), *shared))
-    results = _run(*parts)
+    arrays = (data.X, data.w) if weights else (data.X,)
+    n_blocks = data.X.numblocks[0]
+    (results,) = _run(
+        block_results(
+            kernel,
+            *arrays,
+            args=[share(a, client) for a in args],
+            block_args=[(i,) for i in range(n_blocks)] if per_block else None,
+        )
+    )
     return list(results) if combine is None else reduce(combine, results)
 
 

@@ -1,33 +1,31 @@
-"""Block kernels for k-means: pure NumPy/SciPy on one row block, no dask.
-
-Every kernel walks its block in sub-blocks of a few thousand rows, so that the (k, rows) distance
-matrix of a sub-block and the sub-block itself stay in cache; nothing larger than one sub-block's
-distances is ever held, whatever the block size.
+"""Block kernels for k-means: NumPy and compiled code on one row block, no dask.
 
 Distances use the GEMM form with a shift ``mu`` (the mean of the centers), so that data far from
 the origin keeps its precision::
 
     ||x - c||^2 = ||x - mu||^2 + D(x, c),   D(x, c) = -2 x.(c - mu) + ||c - mu||^2 + 2 mu.(c - mu)
 
-``D`` for all centers is one GEMM ``A @ X.T`` plus a per-center constant ``b``
+``D`` for all centers is ``A @ x + b`` with a per-center constant ``b``
 (:func:`center_terms`); the nearest center does not need ``||x - mu||^2`` at all.
 
-Measured on one core for 2e6 x 20 float64 rows and 8 centers (CPU ms): the GEMM from memory ~33,
-the argmin ~12-24, the per-center sums ~14-21. NumPy's ``argmin`` down a row of 8 values costs
-~17 ns a row (branch mispredictions); :func:`argmin_centers` takes a vectorised ``min`` down the
-columns and finds the index with byte-wide operations instead. The per-center sums are a sparse
-one-hot (k, rows) matrix times the cache-resident sub-block (faster than ``np.add.at``, a dense
-one-hot GEMM, ``bincount`` per column or sorting). Row and column sums go through BLAS
-(``T @ ones``), 5-8x faster than ``T.sum(axis)`` on 20-wide rows.
+Finding the nearest center (labels, Lloyd sums, k-means|| costs) goes through the compiled
+sweep of :mod:`._nearest`, which reads each row once and never forms the (rows, k) matrix.
+Measured on one core for 2e6 x 20 float64 rows and 8 centers: a Lloyd step 30 ms; the NumPy
+version it replaced (GEMM per cache-sized sub-block, a vectorised argmin, sparse one-hot sums)
+took 58 ms: the GEMM 32, the argmin 9, the sums 12-15. Only :func:`transform_block`, which
+returns every distance, still uses a GEMM. Column moments and squared norms walk the block in
+cache-sized sub-blocks, with row and column sums through BLAS (``T @ ones``: 5-8x faster than
+``T.sum(axis)`` on 20-wide rows).
 """
 
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
+
+from .._blockwise import aligned
+from . import _nearest
 
 __all__ = [
-    "argmin_centers",
     "assign_block",
     "candidate_weights_block",
     "center_terms",
@@ -37,6 +35,7 @@ __all__ = [
     "farthest_block",
     "labels_block",
     "lloyd_block",
+    "nearest_centers",
     "parallel_round_block",
     "sample_block",
     "sub_rows",
@@ -44,8 +43,6 @@ __all__ = [
 ]
 
 #: Target bytes of one sub-block of X, and of its (k, rows) distance matrix (L2/L3 sized).
-#: 8192-16384 rows of 20 features cost the same CPU time; the larger size halves the Python
-#: calls per block (each holds the GIL, which the threads of the threaded scheduler share).
 _SUB_X_BYTES = 5 * 2**19
 _SUB_G_BYTES = 2**20
 _SUB_MIN, _SUB_MAX = 256, 16384
@@ -69,7 +66,8 @@ def center_terms(
     """``(A, b, mu)`` such that ``A @ x + b`` = ``||x - c||^2 - ||x - mu||^2`` for every center.
 
     ``mu`` defaults to the mean of the centers. ``A`` (k, d) and ``b`` (k, 1) are cast to
-    ``dtype`` (X's dtype) so that the GEMM runs at X's precision; ``mu`` stays float64.
+    ``dtype`` (X's dtype) so that the distances are computed at X's precision; ``mu`` stays
+    float64.
     """
     C = np.asarray(centers, dtype=np.float64)
     mu = C.mean(axis=0) if shift is None else np.asarray(shift, dtype=np.float64)
@@ -79,64 +77,32 @@ def center_terms(
     return A, b, mu
 
 
-def argmin_centers(G: np.ndarray, hits: np.ndarray | None = None) -> np.ndarray:
-    """Row index of the smallest value in each column of ``G`` (k, rows); ties: lowest index.
-
-    A vectorised ``min`` down the columns, an equality mask, and the first True found with a
-    byte-wide ``max`` of reversed indices: ~2.5x faster than ``G.argmin(axis=0)`` for small k.
-    ``hits`` is an optional (k, rows) bool workspace (reused across sub-blocks). Returns int64.
-    """
-    k, cols = G.shape
-    if k == 1:
-        return np.zeros(cols, dtype=np.int64)
-    if k > 255:
-        return G.argmin(axis=0).astype(np.int64, copy=False)
-    best = G.min(axis=0)
-    mask = np.equal(G, best, out=None if hits is None else hits[:, :cols])
-    codes = mask.view(np.uint8)
-    codes *= np.arange(k - 1, -1, -1, dtype=np.uint8)[:, None]
-    return (k - 1) - codes.max(axis=0).astype(np.int64)
-
-
-def aligned(X: np.ndarray) -> np.ndarray:
-    """X, or a C-contiguous copy when X is not C-contiguous or its data is not 16-byte aligned.
-
-    Blocks deserialized from the network can start at any byte; GEMM on them ran ~3x slower.
-    """
-    if X.size and (X.ctypes.data % 16 or not X.flags.c_contiguous):
-        return np.array(X, order="C", copy=True)
-    return X
-
-
 def _weights(w: np.ndarray | None, n: int) -> np.ndarray:
-    return np.ones(n) if w is None else np.asarray(w, dtype=np.float64)
+    return np.ones(n) if w is None else np.ascontiguousarray(w, dtype=np.float64)
 
 
-class _Distances:
-    """``D`` (k, rows) of one sub-block, and the nearest center, in reused buffers.
+def nearest_centers(
+    X: np.ndarray, A: np.ndarray, b: np.ndarray, label_dtype: type = np.int64
+) -> tuple[np.ndarray, np.ndarray]:
+    """The nearest center of every row and its ``D`` (in X's dtype); ties: the lowest index.
 
-    Kernels allocate their per-sub-block workspace once: dask workers run with glibc's
-    ``MALLOC_TRIM_THRESHOLD_`` set, which returns every large free to the OS, so a fresh
-    megabyte-sized temporary per sub-block costs page faults (4x slower measured on a worker).
+    A row holding NaN or infinity gets a non-finite ``D``, whatever its label.
     """
-
-    def __init__(self, A: np.ndarray, b: np.ndarray, rows: int, dtype: np.dtype) -> None:
-        self.A, self.b = A, b
-        self.buf = np.empty((A.shape[0], rows), dtype=dtype)
-        self.hits = np.empty((A.shape[0], rows), dtype=bool)
-
-    def __call__(self, Xs: np.ndarray) -> np.ndarray:
-        G = self.buf[:, : len(Xs)]
-        np.matmul(self.A, Xs.T, out=G)
-        G += self.b
-        return G
-
-    def nearest(self, Xs: np.ndarray) -> np.ndarray:
-        return argmin_centers(self(Xs), self.hits)
+    X = aligned(X)
+    labels = np.empty(len(X), dtype=label_dtype)
+    values = np.empty(len(X), dtype=X.dtype)
+    Ap, bp = _nearest.padded(A, b)
+    _nearest.nearest(X, Ap, bp, labels, values)
+    return labels, values
 
 
 class _Centred:
-    """``T = X_sub - mu`` for one sub-block, with row/column sums through BLAS."""
+    """``T = X_sub - mu`` for one sub-block, with row/column sums through BLAS.
+
+    The workspace is allocated once per kernel call: dask workers run with glibc's
+    ``MALLOC_TRIM_THRESHOLD_`` set, which returns every large free to the OS, so a fresh
+    megabyte-sized temporary per sub-block costs page faults (4x slower measured on a worker).
+    """
 
     def __init__(self, mu: np.ndarray, rows: int, n_features: int) -> None:
         self.mu = np.asarray(mu, dtype=np.float64)
@@ -156,10 +122,20 @@ class _Centred:
         return T @ self.ones_cols
 
 
-def _setup(X: np.ndarray, k: int) -> tuple[int, int, int]:
-    """Rows, features and sub-block rows; kernels first pass X through :func:`aligned`."""
+def _centred_norms(X: np.ndarray, mu: np.ndarray, moments: list | None = None) -> np.ndarray:
+    """``||x - mu||^2`` of every row (float64); adds the column moments around ``mu`` when asked."""
     n, d = X.shape
-    return n, d, min(sub_rows(d, k, X.itemsize), max(n, 1))
+    step = min(sub_rows(d, 1, X.itemsize), max(n, 1))
+    centred = _Centred(mu, step, d)
+    out = np.empty(n)
+    for start, stop in _sub_blocks(n, step):
+        out[start:stop] = centred(X[start:stop], moments)
+    return out
+
+
+def _check_finite(values: np.ndarray) -> None:
+    if not np.isfinite(values).all():
+        raise ValueError("Input X contains NaN or infinity; drop or impute those values first.")
 
 
 # --------------------------------------------------------------------------------------------
@@ -181,27 +157,18 @@ def lloyd_block(
     No labels leave the kernel.
     """
     X = aligned(X)
-    n, d, step = _setup(X, A.shape[0])
+    n, d = X.shape
     k = A.shape[0]
-    w = _weights(w, n)
-    distances = _Distances(A, b, step, X.dtype)
-    centred = None if moments_shift is None else _Centred(moments_shift, step, d)
-    moments = None if moments_shift is None else [np.zeros(d), np.zeros(d)]
-    sums = np.zeros((k, d))
-    labels = np.empty(n, dtype=np.int64)
-    for start, stop in _sub_blocks(n, step):
-        Xs = X[start:stop]
-        lab = distances.nearest(Xs)
-        labels[start:stop] = lab
-        rows = stop - start
-        onehot = sp.csc_array((w[start:stop], lab, np.arange(rows + 1)), shape=(k, rows))
-        sums += onehot @ Xs
-        if centred is not None:
-            centred(Xs, moments)
-    weights = np.bincount(labels, weights=w, minlength=k)
-    if moments is None:
-        return weights, sums
-    return weights, sums, (moments[0], moments[1], n)
+    Ap, bp = _nearest.padded(A, b)
+    sums = np.zeros((len(Ap), d))
+    weights = np.zeros(len(Ap))
+    w = None if w is None else np.ascontiguousarray(w, dtype=np.float64)
+    _nearest.lloyd_sums(X, w, Ap, bp, sums, weights)
+    if moments_shift is None:
+        return weights[:k], sums[:k]
+    moments = [np.zeros(d), np.zeros(d)]
+    _centred_norms(X, moments_shift, moments)
+    return weights[:k], sums[:k], (moments[0], moments[1], n)
 
 
 def assign_block(
@@ -217,60 +184,38 @@ def assign_block(
     Returns ``(labels int32 or None, inertia float)``.
     """
     X = aligned(X)
-    n, d, step = _setup(X, A.shape[0])
-    w = None if w is None else np.asarray(w, dtype=np.float64)
-    distances = _Distances(A, b, step, X.dtype)
-    C = np.asarray(centers, dtype=X.dtype)
-    ones = np.ones(d, dtype=X.dtype)
-    diff = np.empty((step, d), dtype=X.dtype)
-    labels = np.empty(n, dtype=np.int32) if return_labels else None
-    inertia = 0.0
-    for start, stop in _sub_blocks(n, step):
-        Xs = X[start:stop]
-        lab = distances.nearest(Xs)
-        if labels is not None:
-            labels[start:stop] = lab
-        D = diff[: stop - start]
-        np.take(C, lab, axis=0, out=D, mode="clip")  # "raise" would buffer a copy
-        D -= Xs
-        D *= D
-        sq = (D @ ones).astype(np.float64, copy=False)
-        inertia += float(sq.sum() if w is None else sq @ w[start:stop])
-    return labels, inertia
-
-
-def _check_finite(Xs: np.ndarray) -> None:
-    if not np.isfinite(Xs.sum()) and not np.isfinite(Xs).all():
-        raise ValueError("Input X contains NaN or infinity; drop or impute those values first.")
+    labels, _ = nearest_centers(X, A, b, np.int32)
+    sq = np.empty(len(X))
+    _nearest.exact_sq_distances(X, np.ascontiguousarray(centers, dtype=X.dtype), labels, sq)
+    inertia = float(sq.sum() if w is None else sq @ np.asarray(w, dtype=np.float64))
+    return (labels if return_labels else None), inertia
 
 
 def labels_block(X: np.ndarray, A: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Index of the nearest center of every row (int32). Raises on NaN or infinity."""
-    X = aligned(X)
-    n, _, step = _setup(X, A.shape[0])
-    distances = _Distances(A, b, step, X.dtype)
-    out = np.empty(n, dtype=np.int32)
-    for start, stop in _sub_blocks(n, step):
-        Xs = X[start:stop]
-        _check_finite(Xs)
-        out[start:stop] = distances.nearest(Xs)
-    return out
+    labels, values = nearest_centers(X, A, b, np.int32)
+    _check_finite(values)
+    return labels
 
 
 def transform_block(X: np.ndarray, A: np.ndarray, b: np.ndarray, mu: np.ndarray) -> np.ndarray:
     """Euclidean distance of every row to every center, shape (rows, k). Raises on NaN/inf."""
     X = aligned(X)
-    n, d, step = _setup(X, A.shape[0])
-    distances = _Distances(A, b, step, X.dtype)
+    n, d = X.shape
+    k = A.shape[0]
+    step = min(sub_rows(d, k, X.itemsize), max(n, 1))
     centred = _Centred(mu, step, d)
-    out = np.empty((n, A.shape[0]), dtype=X.dtype)
+    G = np.empty((step, k), dtype=X.dtype)
+    out = np.empty((n, k), dtype=X.dtype)
     for start, stop in _sub_blocks(n, step):
         Xs = X[start:stop]
-        _check_finite(Xs)
-        G = distances(Xs)
-        G += centred(Xs).astype(X.dtype, copy=False)
-        np.maximum(G, 0, out=G)
-        np.sqrt(G.T, out=out[start:stop])
+        Gs = G[: stop - start]
+        np.matmul(Xs, A.T, out=Gs)
+        Gs += b.T
+        Gs += centred(Xs).astype(X.dtype, copy=False)[:, None]
+        _check_finite(Gs)
+        np.maximum(Gs, 0, out=Gs)
+        np.sqrt(Gs, out=out[start:stop])
     return out
 
 
@@ -284,19 +229,12 @@ def _min_sq_distances(
 ) -> np.ndarray:
     """``min_c ||x - c||^2`` for every row (float64, clipped at 0); moments around ``mu``.
 
-    With a single center (``A`` zero, ``mu`` the center) this is ``||x - mu||^2``: no GEMM.
+    With a single center (``A`` zero, ``mu`` the center) this is ``||x - mu||^2``: no search.
     """
     X = aligned(X)
-    k = A.shape[0]
-    n, d, step = _setup(X, k)
-    centred = _Centred(mu, step, d)
-    distances = _Distances(A, b, step, X.dtype) if k > 1 else None
-    out = np.empty(n)
-    for start, stop in _sub_blocks(n, step):
-        Xs = X[start:stop]
-        out[start:stop] = centred(Xs, moments)
-        if distances is not None:
-            out[start:stop] += distances(Xs).min(axis=0)
+    out = _centred_norms(X, mu, moments)
+    if A.shape[0] > 1:
+        out += nearest_centers(X, A, b)[1]
     np.maximum(out, 0, out=out)
     return out
 
@@ -358,14 +296,8 @@ def candidate_weights_block(
     X: np.ndarray, w: np.ndarray | None, A: np.ndarray, b: np.ndarray
 ) -> np.ndarray:
     """Total weight of the rows nearest to each candidate center (k-means|| step 7)."""
-    X = aligned(X)
-    n, _, step = _setup(X, A.shape[0])
-    wv = _weights(w, n)
-    distances = _Distances(A, b, step, X.dtype)
-    labels = np.empty(n, dtype=np.int64)
-    for start, stop in _sub_blocks(n, step):
-        labels[start:stop] = distances.nearest(X[start:stop])
-    return np.bincount(labels, weights=wv, minlength=A.shape[0])
+    labels, _ = nearest_centers(X, A, b)
+    return np.bincount(labels, weights=_weights(w, len(labels)), minlength=A.shape[0])
 
 
 def sample_block(
@@ -392,10 +324,7 @@ def sample_block(
     top = np.argpartition(keys, n - size)[n - size :] if n > size else np.arange(n)
     top = np.sort(top)
     acc = [np.zeros(d), np.zeros(d)]
-    step = min(sub_rows(d, 1, X.itemsize), max(n, 1))
-    centred = _Centred(shift, step, d)
-    for start, stop in _sub_blocks(n, step):
-        centred(X[start:stop], acc)
+    _centred_norms(X, shift, acc)
     return {
         "rows": np.asarray(X[top], dtype=np.float64),
         "weights": wv[top],

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ._kmeans_kernels import aligned
+from .._blockwise import aligned
 
 __all__ = ["affinity_block", "column_sums_block", "embedding_block", "gram_block"]
 

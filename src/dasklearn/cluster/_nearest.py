@@ -1,0 +1,167 @@
+"""Compiled nearest-center kernels (Numba): distances, argmin and per-center sums in one sweep.
+
+Every row meets every center through ``D(x, c) = A[c] . x + b[c]`` (see
+:func:`dasklearn.cluster._kmeans_kernels.center_terms`), and only the smallest ``D`` of a row
+and its center survive: no (rows, k) matrix is written, and each row is read from memory once.
+
+The micro-kernel takes 4 rows against 4 centers at a time, 16 running dot products held in
+scalar locals so that LLVM keeps them in registers (values in a NumPy work array would be
+stored and reloaded on every step) and vectorises the loop over features. Measured on one
+core (2e6 x 20 float64 rows, 8 centers, AVX-512): the Lloyd sweep 30 ms against 58 ms for
+BLAS GEMM + argmin + sparse one-hot sums in NumPy; 4x1 tiles took 33 ms, 2x4 33 ms, 4x8 56 ms
+(register spills). A plain ``X.sum()`` reads the same data in 17 ms.
+
+``A`` must have a multiple of 4 rows: :func:`padded` adds zero centers whose ``b`` is +inf,
+so they are never nearest. No kernel is compiled with ``nnan``/``ninf`` fast-math flags: the
+padding relies on infinity, and NaN rows must not corrupt their neighbours' results.
+"""
+
+from __future__ import annotations
+
+import numba
+import numpy as np
+
+__all__ = ["TILE", "exact_sq_distances", "lloyd_sums", "nearest", "padded"]
+
+#: Centers per tile; ``A`` and ``b`` are padded to a multiple of it.
+TILE = 4
+#: Reassociation lets LLVM vectorise the dot products; contraction gives FMAs.
+_FAST = {"reassoc", "contract", "nsz", "arcp"}
+_jit = numba.njit(nogil=True, fastmath=_FAST, cache=True, error_model="numpy")
+
+
+def padded(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``A`` (k, d) and ``b`` (k,) padded to a multiple of :data:`TILE` centers, C-contiguous."""
+    k, d = A.shape
+    kp = -(-k // TILE) * TILE
+    Ap = np.zeros((kp, d), dtype=A.dtype)
+    Ap[:k] = A
+    bp = np.full(kp, np.inf, dtype=A.dtype)
+    bp[:k] = np.ravel(b)
+    return Ap, bp
+
+
+@numba.njit(nogil=True, fastmath=_FAST, cache=True, inline="always")
+def _nearest4(X, i, A, b):  # pragma: no cover - compiled
+    """Nearest center of rows ``i .. i+3``: four (index, D) pairs."""
+    kp, d = A.shape
+    v0 = v1 = v2 = v3 = np.inf
+    j0 = j1 = j2 = j3 = 0
+    for c in range(0, kp, TILE):
+        g00 = g10 = g20 = g30 = b[c]
+        g01 = g11 = g21 = g31 = b[c + 1]
+        g02 = g12 = g22 = g32 = b[c + 2]
+        g03 = g13 = g23 = g33 = b[c + 3]
+        for f in range(d):
+            a0 = A[c, f]
+            a1 = A[c + 1, f]
+            a2 = A[c + 2, f]
+            a3 = A[c + 3, f]
+            x0 = X[i, f]
+            x1 = X[i + 1, f]
+            x2 = X[i + 2, f]
+            x3 = X[i + 3, f]
+            g00 += x0 * a0
+            g01 += x0 * a1
+            g02 += x0 * a2
+            g03 += x0 * a3
+            g10 += x1 * a0
+            g11 += x1 * a1
+            g12 += x1 * a2
+            g13 += x1 * a3
+            g20 += x2 * a0
+            g21 += x2 * a1
+            g22 += x2 * a2
+            g23 += x2 * a3
+            g30 += x3 * a0
+            g31 += x3 * a1
+            g32 += x3 * a2
+            g33 += x3 * a3
+        # strict "<": ties keep the lowest center index, like numpy.argmin
+        j0, v0 = _min4(j0, v0, c, g00, g01, g02, g03)
+        j1, v1 = _min4(j1, v1, c, g10, g11, g12, g13)
+        j2, v2 = _min4(j2, v2, c, g20, g21, g22, g23)
+        j3, v3 = _min4(j3, v3, c, g30, g31, g32, g33)
+    return j0, v0, j1, v1, j2, v2, j3, v3
+
+
+@numba.njit(nogil=True, fastmath=_FAST, cache=True, inline="always")
+def _min4(j, v, c, g0, g1, g2, g3):  # pragma: no cover - compiled
+    if g0 < v:
+        j, v = c, g0
+    if g1 < v:
+        j, v = c + 1, g1
+    if g2 < v:
+        j, v = c + 2, g2
+    if g3 < v:
+        j, v = c + 3, g3
+    return j, v
+
+
+@numba.njit(nogil=True, fastmath=_FAST, cache=True, inline="always")
+def _nearest1(X, i, A, b):  # pragma: no cover - compiled
+    kp, d = A.shape
+    v = np.inf
+    j = 0
+    for c in range(kp):
+        g = b[c]
+        for f in range(d):
+            g += X[i, f] * A[c, f]
+        if g < v:
+            j, v = c, g
+    return j, v
+
+
+@_jit
+def nearest(X, A, b, labels, values):  # pragma: no cover - compiled
+    """Write each row's nearest center to ``labels`` and its smallest ``D`` to ``values``."""
+    n = X.shape[0]
+    body = n - n % 4
+    for i in range(0, body, 4):
+        j0, v0, j1, v1, j2, v2, j3, v3 = _nearest4(X, i, A, b)
+        labels[i], labels[i + 1], labels[i + 2], labels[i + 3] = j0, j1, j2, j3
+        values[i], values[i + 1], values[i + 2], values[i + 3] = v0, v1, v2, v3
+    for i in range(body, n):
+        labels[i], values[i] = _nearest1(X, i, A, b)
+
+
+@numba.njit(nogil=True, fastmath=_FAST, cache=True, inline="always")
+def _add_row(X, i, w, j, sums, weights):  # pragma: no cover - compiled
+    if w is None:  # resolved at compile time: one specialisation without weights
+        weights[j] += 1.0
+        for f in range(X.shape[1]):
+            sums[j, f] += X[i, f]
+    else:
+        wi = w[i]
+        weights[j] += wi
+        for f in range(X.shape[1]):
+            sums[j, f] += wi * X[i, f]
+
+
+@_jit
+def lloyd_sums(X, w, A, b, sums, weights):  # pragma: no cover - compiled
+    """Add each row, times its weight ``w`` (None: 1), to its nearest center's row of ``sums``."""
+    n = X.shape[0]
+    body = n - n % 4
+    for i in range(0, body, 4):
+        j0, _, j1, _, j2, _, j3, _ = _nearest4(X, i, A, b)
+        _add_row(X, i, w, j0, sums, weights)
+        _add_row(X, i + 1, w, j1, sums, weights)
+        _add_row(X, i + 2, w, j2, sums, weights)
+        _add_row(X, i + 3, w, j3, sums, weights)
+    for i in range(body, n):
+        j, _ = _nearest1(X, i, A, b)
+        _add_row(X, i, w, j, sums, weights)
+
+
+@_jit
+def exact_sq_distances(X, C, labels, out):  # pragma: no cover - compiled
+    """``out[i] = ||X[i] - C[labels[i]]||^2``, summed directly (no cancellation)."""
+    n, d = X.shape
+    for i in range(n):
+        j = labels[i]
+        s = 0.0
+        for f in range(d):
+            t = X[i, f] - C[j, f]
+            s += t * t
+        out[i] = s
