@@ -7,7 +7,9 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator
+from sklearn.exceptions import DataConversionWarning
 
 from dasklearn._validation import (
     NotFittedError,
@@ -73,7 +75,7 @@ def test_float32_is_kept():
 def test_wrong_ndim(kind, as_kind):
     one_d = np.arange(10.0)
     X = one_d if kind == "numpy" else da.from_array(one_d, chunks=5)
-    with pytest.raises(ValueError, match="Expected a 2-dimensional X, got 1 dimension"):
+    with pytest.raises(ValueError, match="got 1 dimension.*Reshape your data with X.reshape"):
         check_array(X)
     with pytest.raises(ValueError, match="Expected a 2-dimensional X, got 3"):
         check_array(np.ones((2, 2, 2)))
@@ -83,8 +85,9 @@ def test_y_must_be_one_dimensional():
     X, _ = _data(10)
     with pytest.raises(ValueError, match="Expected a 1-dimensional y"):
         check_X_y(X, np.ones((10, 2)))
-    # a column vector is accepted as y
-    _, y = check_X_y(X, np.ones((10, 1)))
+    # a column vector is accepted as y, with scikit-learn's warning
+    with pytest.warns(DataConversionWarning, match="A column-vector y was passed"):
+        _, y = check_X_y(X, np.ones((10, 1)))
     assert y.shape == (10,)
 
 
@@ -157,10 +160,38 @@ def test_dask_dataframe_with_unknown_partition_lengths():
 
 
 def test_empty_input():
-    with pytest.raises(ValueError, match="0 sample"):
+    with pytest.raises(ValueError, match=r"0 sample\(s\) \(shape=\(0, 3\)\)"):
         check_array(np.empty((0, 3)))
-    with pytest.raises(ValueError, match="0 feature"):
+    with pytest.raises(ValueError, match=r"0 feature\(s\) \(shape=\(3, 0\)\)"):
         check_array(np.empty((3, 0)))
+
+
+@pytest.mark.parametrize("container", [sp.csr_matrix, sp.csr_array])
+def test_sparse_input_is_refused_by_name(container):
+    X = container(np.eye(4))
+    with pytest.raises(TypeError, match="Sparse input is not supported"):
+        check_array(X)
+    with pytest.raises(TypeError, match="Sparse input is not supported"):
+        check_array(da.from_array(X, chunks=2, asarray=False))
+
+
+def test_complex_data_is_refused_before_any_pass():
+    X = np.ones((4, 2), dtype=complex)
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        check_array(X)
+    with pytest.raises(ValueError, match="Complex data not supported"):
+        check_array(da.from_array(X, chunks=2))
+
+
+def test_object_values_keep_their_error_type():
+    X = np.ones((3, 2), dtype=object)
+    assert check_array(X).dtype == np.float64
+    X[0, 0] = {"a": 1}
+    with pytest.raises(TypeError, match="X holds non-numeric values: float.. argument must be"):
+        check_array(X)
+    X[0, 0] = "abc"
+    with pytest.raises(ValueError, match="X holds non-numeric values"):
+        check_array(X)
 
 
 def test_labels_keep_their_dtype(as_kind):

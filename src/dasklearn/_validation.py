@@ -8,7 +8,9 @@ the algorithms work on:
 
 Every problem we can see is raised here, before any long work starts: wrong number of dimensions,
 X and y of different lengths, X and y blocks that do not line up, non-numeric columns, NaN or inf,
-unknown chunk sizes that cannot be resolved, an unfitted estimator.
+unknown chunk sizes that cannot be resolved, complex numbers, sparse matrices, an unfitted
+estimator. The wording follows scikit-learn's where its estimator checks look for it ("Reshape
+your data", "0 sample(s) (shape=...)", "Complex data not supported", the column-vector y warning).
 
 Checks that need to read dask data (finite values, unknown chunk lengths) are fused into a single
 cheap pass over the blocks.
@@ -18,6 +20,7 @@ from __future__ import annotations
 
 import numbers
 import uuid
+import warnings
 from typing import Any, Literal
 
 import dask
@@ -25,7 +28,8 @@ import dask.array as da
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
-from sklearn.exceptions import NotFittedError
+import scipy.sparse as sp
+from sklearn.exceptions import DataConversionWarning, NotFittedError
 from sklearn.utils.validation import check_is_fitted as _sk_check_is_fitted
 
 __all__ = [
@@ -95,6 +99,8 @@ def _target_dtype(dtype: np.dtype, requested: Any) -> np.dtype | None:
     """The dtype to cast to, or None to keep ``dtype``."""
     if requested is None:
         return None
+    if dtype.kind == "c":
+        raise ValueError(f"Complex data not supported: got dtype {dtype}.")
     if requested == "numeric":
         if dtype.kind == "f":
             return None
@@ -262,6 +268,11 @@ def check_array(
     numpy.ndarray or dask.array.Array
         Dask arrays come back with known row chunks and one chunk along the columns.
     """
+    if sp.issparse(X) or isinstance(getattr(X, "_meta", None), sp.spmatrix | sp.sparray):
+        raise TypeError(
+            f"Sparse input is not supported: {what} is a {type(X).__name__}. "
+            "Pass a dense array (X.toarray() for SciPy sparse data)."
+        )
     kind = input_kind(X)
     if kind == "other":
         if hasattr(X, "__dask_graph__"):
@@ -275,10 +286,21 @@ def check_array(
 
     ndim = X.ndim
     if ensure_2d and ndim != 2:
-        hint = " Reshape with X.reshape(-1, 1) for a single feature." if ndim == 1 else ""
+        hint = (
+            " Reshape your data with X.reshape(-1, 1) if it has a single feature, or"
+            " X.reshape(1, -1) if it is a single sample."
+            if ndim == 1
+            else ""
+        )
         raise ValueError(f"Expected a 2-dimensional {what}, got {ndim} dimension(s).{hint}")
     if not ensure_2d and ndim != 1:
         if ndim == 2 and X.shape[1] == 1:
+            warnings.warn(
+                f"A column-vector {what} was passed when a 1d array was expected. Please change "
+                f"the shape of {what} to (n_samples,), for example using ravel().",
+                DataConversionWarning,
+                stacklevel=3,
+            )
             X = X[:, 0] if kind in ("numpy", "dask_array") else X.iloc[:, 0]
         else:
             raise ValueError(
@@ -294,7 +316,7 @@ def check_array(
             try:
                 X = X.astype(np.float64)
             except (TypeError, ValueError) as err:
-                raise ValueError(f"{what} holds non-numeric values: {err}") from None
+                raise type(err)(f"{what} holds non-numeric values: {err}") from None
         target = _target_dtype(X.dtype, dtype)
         if target is not None:
             X = X.astype(target)
@@ -306,6 +328,7 @@ def check_array(
         if dtype is not None and isinstance(X, da.Array | dd.Series):
             if not (pd.api.types.is_numeric_dtype(X.dtype) or pd.api.types.is_bool_dtype(X.dtype)):
                 raise ValueError(f"{what} has dtype {X.dtype} where numbers are needed.")
+            _target_dtype(np.dtype(X.dtype), dtype)  # complex or unsupported: before any pass
         lengths, _ = _resolve_blocks(X, check_finite and dtype is not None, allow_nan, what)
         X = (
             _with_chunks(X, lengths)
@@ -321,12 +344,12 @@ def check_array(
     n_samples = X.shape[0]
     if n_samples < ensure_min_samples:
         raise ValueError(
-            f"Found {what} with {n_samples} sample(s) while a minimum of "
+            f"Found {what} with {n_samples} sample(s) (shape={X.shape}) while a minimum of "
             f"{ensure_min_samples} is required."
         )
     if ensure_2d and X.shape[1] < ensure_min_features:
         raise ValueError(
-            f"Found {what} with {X.shape[1]} feature(s) while a minimum of "
+            f"Found {what} with {X.shape[1]} feature(s) (shape={X.shape}) while a minimum of "
             f"{ensure_min_features} is required."
         )
     return X

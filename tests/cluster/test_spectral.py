@@ -136,7 +136,6 @@ def test_assign_labels_estimator(blobs):
 @pytest.mark.parametrize(
     "params, match",
     [
-        ({"n_components": 600}, "smaller than the number of samples"),
         ({"n_components": 2}, "n_components must be an integer >= n_clusters"),
         ({"affinity": "nearest_neighbors"}, "Unknown affinity"),
         ({"affinity": 3}, "affinity must be"),
@@ -147,6 +146,18 @@ def test_assign_labels_estimator(blobs):
 def test_bad_parameters(blobs, params, match):
     with pytest.raises(ValueError, match=match):
         SpectralClustering(**{"n_clusters": 3, **params}).fit(blobs[0])
+
+
+def test_as_many_landmarks_as_rows_is_the_exact_embedding(blobs, scheduler):
+    """n_components >= n_samples: every row a landmark, with a warning; fewer rows than
+    clusters: a clear error."""
+    X, y = blobs[0][:120], blobs[1][:120]
+    with pytest.warns(UserWarning, match="every row is a landmark"):
+        model = SpectralClustering(3, gamma=0.5, n_components=600, random_state=0).fit(X)
+    assert model.landmarks_.shape == (120, X.shape[1])
+    assert adjusted_rand_score(model.labels_, y) >= 0.99
+    with pytest.raises(ValueError, match="n_samples=2 should be >= n_clusters=3"):
+        SpectralClustering(3, n_components=20).fit(X[:2])
 
 
 def test_bad_input(blobs):

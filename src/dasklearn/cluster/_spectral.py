@@ -19,6 +19,7 @@ Passes over X: one to sample, two for the degrees and the Gram matrix, and one t
 from __future__ import annotations
 
 import numbers
+import warnings
 from typing import Any
 
 import dask
@@ -269,12 +270,7 @@ class SpectralClustering(ClusterMixin, BaseEstimator):
         Xv = validate_data(
             self, X, reset=True, dtype=[np.float64, np.float32], ensure_all_finite=False
         )
-        n = Xv.shape[0]
-        if n <= m:
-            raise ValueError(
-                f"n_components={m} must be smaller than the number of samples ({n}); lower "
-                "n_components."
-            )
+        m = _landmark_count(m, Xv.shape[0], self.n_clusters)
         data, lazy_X = self._place(Xv)
         sample = _sample(data, m, seed, np.zeros(Xv.shape[1]))
         _tolerance(sample["moments"], 0.0)  # NaN / inf in X, found by the sampling pass
@@ -291,8 +287,7 @@ class SpectralClustering(ClusterMixin, BaseEstimator):
                 f"affinity='precomputed' needs a square (n, n) affinity matrix, got shape {shape}."
             )
         n = int(shape[1])
-        if n <= m:
-            raise ValueError(f"n_components={m} must be smaller than the number of samples ({n}).")
+        m = _landmark_count(m, n, self.n_clusters)
         index = np.sort(np.random.default_rng(seed).choice(n, size=m, replace=False))
         columns = X.iloc[:, index] if hasattr(X, "iloc") else X[:, index]
         C = check_array(columns, ensure_all_finite=False, what="X (precomputed affinity)")
@@ -359,3 +354,19 @@ class SpectralClustering(ClusterMixin, BaseEstimator):
         if self.kmeans_params:
             model.set_params(**self.kmeans_params)
         return model
+
+
+def _landmark_count(m: int, n_samples: int, n_clusters: int) -> int:
+    """Landmarks to sample: ``n_components``, or every row (exact, with a warning) when there
+    are no more rows than that. Fewer rows than clusters is an error."""
+    if n_samples < n_clusters:
+        raise ValueError(f"n_samples={n_samples} should be >= n_clusters={n_clusters}.")
+    if m >= n_samples:
+        warnings.warn(
+            f"n_components={m} is not smaller than the number of samples ({n_samples}): every "
+            "row is a landmark (the exact spectral embedding, O(n^2) memory).",
+            UserWarning,
+            stacklevel=4,
+        )
+        return n_samples
+    return m
