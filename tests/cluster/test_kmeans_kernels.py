@@ -141,3 +141,21 @@ def test_farthest_rows():
     right = K.farthest_block(X[5:], None, A, b, mu, 2)
     best = K.combine_farthest(left, right)
     np.testing.assert_array_equal(best["rows"], X[[9, 8]])
+
+
+def test_kernels_compile_without_a_writable_cache(monkeypatch):
+    """Numba raises for cache=True when no cache directory is writable (read-only install and
+    home): the kernels then compile without one instead of failing at import."""
+    import numba.core.caching as caching
+
+    from dasklearn.cluster import _nearest
+
+    monkeypatch.setattr(caching.config, "CACHE_LOCATOR_CLASSES", "", raising=False)
+    monkeypatch.setattr(caching.CacheImpl, "_locator_classes", [])
+
+    def double(x):
+        return 2 * x
+
+    with pytest.raises(RuntimeError, match="no locator"):
+        __import__("numba").njit(cache=True)(double)
+    assert _nearest.compiled()(double)(3) == 6

@@ -21,13 +21,33 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["TILE", "exact_sq_distances", "lloyd_sums", "nearest", "padded"]
+__all__ = ["TILE", "compiled", "exact_sq_distances", "lloyd_sums", "nearest", "padded"]
 
 #: Centers per tile; ``A`` and ``b`` are padded to a multiple of it.
 TILE = 4
 #: Reassociation lets LLVM vectorise the dot products; contraction gives FMAs.
 _FAST = {"reassoc", "contract", "nsz", "arcp"}
-_jit = numba.njit(nogil=True, fastmath=_FAST, cache=True, error_model="numpy")
+
+
+def compiled(**options):
+    """``numba.njit(nogil=True, fastmath=_FAST, **options)``, cached on disk where possible.
+
+    Numba refuses ``cache=True`` outright when it finds no writable cache directory (a
+    read-only install and home directory, as in some containers); the kernels then compile in
+    each process instead (about a second, once).
+    """
+
+    def decorate(func):
+        try:
+            return numba.njit(nogil=True, fastmath=_FAST, cache=True, **options)(func)
+        except RuntimeError:
+            return numba.njit(nogil=True, fastmath=_FAST, cache=False, **options)(func)
+
+    return decorate
+
+
+_jit = compiled(error_model="numpy")
+_inline = compiled(inline="always")
 
 
 def padded(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -41,7 +61,7 @@ def padded(A: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return Ap, bp
 
 
-@numba.njit(nogil=True, fastmath=_FAST, cache=True, inline="always")
+@_inline
 def _nearest4(X, i, A, b):  # pragma: no cover - compiled
     """Nearest center of rows ``i .. i+3``: four (index, D) pairs."""
     kp, d = A.shape
@@ -85,7 +105,7 @@ def _nearest4(X, i, A, b):  # pragma: no cover - compiled
     return j0, v0, j1, v1, j2, v2, j3, v3
 
 
-@numba.njit(nogil=True, fastmath=_FAST, cache=True, inline="always")
+@_inline
 def _min4(j, v, c, g0, g1, g2, g3):  # pragma: no cover - compiled
     if g0 < v:
         j, v = c, g0
@@ -98,7 +118,7 @@ def _min4(j, v, c, g0, g1, g2, g3):  # pragma: no cover - compiled
     return j, v
 
 
-@numba.njit(nogil=True, fastmath=_FAST, cache=True, inline="always")
+@_inline
 def _nearest1(X, i, A, b):  # pragma: no cover - compiled
     kp, d = A.shape
     v = np.inf
@@ -125,7 +145,7 @@ def nearest(X, A, b, labels, values):  # pragma: no cover - compiled
         labels[i], values[i] = _nearest1(X, i, A, b)
 
 
-@numba.njit(nogil=True, fastmath=_FAST, cache=True, inline="always")
+@_inline
 def _add_row(X, i, w, j, sums, weights):  # pragma: no cover - compiled
     if w is None:  # resolved at compile time: one specialisation without weights
         weights[j] += 1.0
