@@ -122,6 +122,23 @@ class BlockResults:
     __dask_scheduler__ = staticmethod(dask.threaded.get)
 
 
+def _pass_layout(
+    who: str, arrays: Sequence[da.Array], block_args: Sequence[Sequence[Any]] | None
+) -> tuple[int, Sequence[Sequence[Any]]]:
+    """Number of row blocks the arrays share, and one tuple of extra arguments per block."""
+    if not arrays:
+        raise ValueError(f"{who} needs at least one array")
+    row_chunks = arrays[0].chunks[0]
+    if any(a.chunks[0] != row_chunks for a in arrays[1:]):
+        raise ValueError(f"{who}: arrays have different row chunks")
+    n_blocks = len(row_chunks)
+    if block_args is None:
+        return n_blocks, [()] * n_blocks
+    if len(block_args) != n_blocks:
+        raise ValueError(f"{who}: {len(block_args)} block_args for {n_blocks} blocks")
+    return n_blocks, block_args
+
+
 def _block_keys(array: da.Array | None, n_blocks: int) -> list:
     if array is None:
         return [None] * n_blocks
@@ -147,16 +164,7 @@ def block_results(
     the list in block order.
     """
     present = [a for a in arrays if a is not None]
-    if not present:
-        raise ValueError("block_results needs at least one array")
-    row_chunks = present[0].chunks[0]
-    if any(a.chunks[0] != row_chunks for a in present[1:]):
-        raise ValueError("block_results: arrays have different row chunks")
-    n_blocks = len(row_chunks)
-    if block_args is None:
-        block_args = [()] * n_blocks
-    elif len(block_args) != n_blocks:
-        raise ValueError(f"block_results: {len(block_args)} block_args for {n_blocks} blocks")
+    n_blocks, block_args = _pass_layout("block_results", present, block_args)
     name = f"{name or getattr(kernel, '__name__', 'kernel')}-{uuid.uuid4().hex}"
     refs = [_block_keys(a, n_blocks) for a in arrays]
     dependencies = list(present)
@@ -206,17 +214,7 @@ def reduce_blocks(
     dask.delayed.Delayed
         Call ``dask.compute`` on it, together with anything else computed in the same pass.
     """
-    if not arrays:
-        raise ValueError("reduce_blocks needs at least one array")
-    row_chunks = arrays[0].chunks[0]
-    for a in arrays[1:]:
-        if a.chunks[0] != row_chunks:
-            raise ValueError("reduce_blocks: arrays have different row chunks")
-    n_blocks = len(row_chunks)
-    if block_args is None:
-        block_args = [()] * n_blocks
-    elif len(block_args) != n_blocks:
-        raise ValueError(f"reduce_blocks: {len(block_args)} block_args for {n_blocks} blocks")
+    n_blocks, block_args = _pass_layout("reduce_blocks", arrays, block_args)
     blocks = [_row_blocks(a) for a in arrays]
     shared = [share(a) for a in args]
     # impure: unique keys per pass, so back-to-back equal passes never share released keys
