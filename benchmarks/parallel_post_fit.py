@@ -1,9 +1,13 @@
-"""Benchmark: predict_proba of a fitted SVC(probability=True) over millions of rows.
+"""Benchmark: predict_proba of a fitted model over millions of rows (SVC, or a large forest).
 
 A model fitted on a small sample (``--n-train`` rows of ``dasklearn.datasets.make_classification``
-with 20 features; about 1800 support vectors for 3000 rows) scores ``--n-rows`` rows of the same
-distribution. libsvm's predict is single-threaded and costs n_support_vectors x rows kernel
-evaluations, so the work is pure compute that splits perfectly over row blocks.
+with 20 features) scores ``--n-rows`` rows of the same distribution:
+
+* ``--model svc`` (default): ``SVC(probability=True)`` on 3000 rows (about 1800 support vectors,
+  a 300 kB pickle). libsvm's predict is single-threaded and costs n_support_vectors x rows kernel
+  evaluations: pure compute that splits perfectly over row blocks.
+* ``--model forest``: ``RandomForestClassifier(100 trees, n_jobs=1)`` on 20,000 rows, a 38 MiB
+  pickle whose predict is cheap per row: what it costs to get a large model to every block.
 
 Contenders, same data and the same fitted model (pickled once and shared):
 
@@ -19,7 +23,8 @@ for 2e6 rows). Blocks of ``--block-rows`` rows (20k: about 1 s of libsvm work ea
 keep both workers busy to the end; the model is small next to a block, so the block count only
 matters for the tail (at most one block of imbalance).
 
-Run: ``.venv/bin/python benchmarks/parallel_post_fit.py [--quick] [--repeat N]``.
+Run: ``.venv/bin/python benchmarks/parallel_post_fit.py [--model svc|forest] [--quick]``
+(``--repeat N`` for more than one timed run).
 
 Results
 -------
@@ -130,6 +135,7 @@ def dask_ml_result(model_path: str, args) -> dict | str:
     cmd = [str(BENCH_PYTHON), __file__, "--child", model_path]
     cmd += ["--n-rows", str(args.n_rows), "--n-features", str(args.n_features)]
     cmd += ["--block-rows", str(args.block_rows), "--repeat", str(args.repeat)]
+    cmd += ["--model", args.model, "--n-train", str(args.n_train)]
     child = subprocess.run(cmd, capture_output=True, text=True, env=env)
     for line in child.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -140,18 +146,33 @@ def dask_ml_result(model_path: str, args) -> dict | str:
     return f"dask-ml run failed: {tail}"
 
 
-def fit_and_time_sklearn(args):
-    """Fit the SVC on the first rows; time one predict_proba call over all rows in memory."""
-    import dask
+def _svc():
     from sklearn.svm import SVC
+
+    return SVC(probability=True, random_state=0)
+
+
+def _forest():
+    from sklearn.ensemble import RandomForestClassifier
+
+    return RandomForestClassifier(n_estimators=100, n_jobs=1, random_state=0)
+
+
+#: --model: (estimator factory, default --n-train)
+MODELS = {"svc": (_svc, 3000), "forest": (_forest, 20_000)}
+
+
+def fit_and_time_sklearn(args):
+    """Fit the model on the first rows; time one predict_proba call over all rows in memory."""
+    import dask
 
     X, y = make_data(args.n_rows, args.n_features, args.block_rows)
     X_np, y_np = dask.compute(X, y, scheduler="threads")
-    model = SVC(probability=True, random_state=0).fit(X_np[: args.n_train], y_np[: args.n_train])
-    n_sv = int(model.n_support_.sum())
+    model = MODELS[args.model][0]().fit(X_np[: args.n_train], y_np[: args.n_train])
+    size = len(pickle.dumps(model)) / 2**20
     print(
-        f"SVC fitted on {args.n_train} rows x {args.n_features} features: {n_sv} support vectors;"
-        f" scoring {args.n_rows:,} rows in blocks of {args.block_rows:,}",
+        f"{type(model).__name__} fitted on {args.n_train} rows x {args.n_features} features "
+        f"({size:.1f} MiB pickled); scoring {args.n_rows:,} rows in blocks of {args.block_rows:,}",
         flush=True,
     )
     seconds, proba = timed(lambda: model.predict_proba(X_np), repeat=args.repeat)
@@ -162,11 +183,15 @@ def main() -> None:
     args = parse_args(
         __doc__.splitlines()[0],
         n_rows=2_000_000,
-        n_train=3000,
+        n_train=0,
         n_features=20,
         block_rows=20_000,
+        model="svc",
         child="",
     )
+    if args.model not in MODELS:
+        raise SystemExit(f"--model must be one of {sorted(MODELS)}")
+    args.n_train = args.n_train or MODELS[args.model][1]
     warnings.filterwarnings("ignore", message=".*probability.*deprecated", category=FutureWarning)
     if args.quick:
         args.n_rows, args.block_rows = 100_000, 10_000
