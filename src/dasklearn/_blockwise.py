@@ -94,7 +94,8 @@ class BlockResults:
     One collection with one key per block: ``dask.compute(*delayeds)`` wraps every Delayed in
     an expression of its own and costs ~0.1 ms a block on top (a 10-block k-means pass: 2.2 ms
     of overhead against 0.9 ms), and a final task gathering the list would make a cluster send
-    every part through one worker first. Graph optimisation is skipped: the tasks are final.
+    every part through one worker first. Graph optimisation is skipped: the tasks are final
+    (optimise the input arrays once, with ``dask.optimize``, before passes over them).
     """
 
     def __init__(self, graph: HighLevelGraph, name: str, keys: list) -> None:
@@ -366,7 +367,8 @@ def persist_if_fits(*arrays: Any, fraction: float = 0.5) -> tuple[tuple[Any, ...
     may use (:func:`dasklearn._client.memory_budget`: the workers' total memory limit on a
     distributed client, the machine's available memory otherwise); otherwise leave them lazy, so
     that every pass streams them from their source (parquet, a generator) block by block, and
-    memory stays at a few blocks per worker. ``None`` entries pass through.
+    memory stays at a few blocks per worker, with their graphs optimised once. ``None``
+    entries pass through.
 
     Dask arrays are persisted under fresh keys: the caller's own collection (and anything that
     shares its keys, such as a lazy ``labels_`` built from it) is untouched, and computing it
@@ -384,7 +386,9 @@ def persist_if_fits(*arrays: Any, fraction: float = 0.5) -> tuple[tuple[Any, ...
     nbytes = sum(float(a.nbytes) for a in present)
     client = active_client()
     if not np.isfinite(nbytes) or nbytes > fraction * memory_budget(client):
-        return arrays, False
+        # streamed: optimised once here (a parquet read fused with its conversion to an array,
+        # one task a block instead of three) rather than at every pass
+        return dask.optimize(*arrays), False
     fresh = [_under_new_keys(a) for a in present]
     persisted = iter(client.persist(fresh) if client is not None else dask.persist(*fresh))
     return tuple(None if a is None else next(persisted) for a in arrays), True

@@ -53,8 +53,9 @@ def test_persist_if_fits_follows_the_budget_and_keeps_the_callers_keys():
     assert done and none is None
     assert persisted.name != X.name  # fresh keys: X itself is untouched
     np.testing.assert_array_equal(persisted.compute(), X.compute())
-    (same,), done = persist_if_fits(X, fraction=1e-12)
-    assert not done and same is X
+    (same,), done = persist_if_fits(X, fraction=1e-12)  # streamed: lazy, graph optimised
+    assert not done and same.__dask_keys__() == X.__dask_keys__()
+    assert all(not isinstance(v, np.ndarray) for v in dict(same.__dask_graph__()).values())
     assert active_client() is None and memory_budget() > 0
 
 
@@ -97,3 +98,6 @@ def test_parquet_lengths_come_from_metadata(tmp_path):
     np.testing.assert_array_equal(X.compute(scheduler="sync"), frame.to_numpy())
     filtered = source[source.a > 9]  # lengths unknown without reading: one pass, as before
     assert check_array(filtered, ensure_all_finite=False).shape == (90, 2)
+    (streamed,), done = persist_if_fits(X, fraction=1e-12)
+    assert not done and len(dict(streamed.__dask_graph__())) == X.numblocks[0]  # read fused
+    np.testing.assert_array_equal(streamed.compute(scheduler="sync"), frame.to_numpy())
