@@ -21,7 +21,16 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-__all__ = ["TILE", "compiled", "exact_sq_distances", "lloyd_sums", "nearest", "padded"]
+__all__ = [
+    "TILE",
+    "centred_sq_norms",
+    "compiled",
+    "exact_sq_distances",
+    "lloyd_sums",
+    "nearest",
+    "nearest_sq_distances",
+    "padded",
+]
 
 #: Centers per tile; ``A`` and ``b`` are padded to a multiple of it.
 TILE = 4
@@ -172,6 +181,48 @@ def lloyd_sums(X, w, A, b, sums, weights):  # pragma: no cover - compiled
     for i in range(body, n):
         j, _ = _nearest1(X, i, A, b)
         _add_row(X, i, w, j, sums, weights)
+
+
+@_inline
+def _sq_dist(X, i, mu):  # pragma: no cover - compiled
+    s = 0.0
+    for f in range(X.shape[1]):
+        t = X[i, f] - mu[f]
+        s += t * t
+    return s
+
+
+@_jit
+def nearest_sq_distances(X, A, b, mu, out):  # pragma: no cover - compiled
+    """``out[i] = min_c ||X[i] - c||^2``, as ``||X[i] - mu||^2 + min_c D(X[i], c)`` (float64;
+    may dip below 0 by rounding)."""
+    n = X.shape[0]
+    body = n - n % 4
+    for i in range(0, body, 4):
+        _, v0, _, v1, _, v2, _, v3 = _nearest4(X, i, A, b)
+        out[i] = v0 + _sq_dist(X, i, mu)
+        out[i + 1] = v1 + _sq_dist(X, i + 1, mu)
+        out[i + 2] = v2 + _sq_dist(X, i + 2, mu)
+        out[i + 3] = v3 + _sq_dist(X, i + 3, mu)
+    for i in range(body, n):
+        _, v = _nearest1(X, i, A, b)
+        out[i] = v + _sq_dist(X, i, mu)
+
+
+@_jit
+def centred_sq_norms(X, mu, out, s1, s2):  # pragma: no cover - compiled
+    """``out[i] = ||X[i] - mu||^2``; adds the column sums of ``X - mu`` and ``(X - mu)^2`` to
+    ``s1`` and ``s2`` (float64) unless they are None."""
+    n, d = X.shape
+    for i in range(n):
+        s = 0.0
+        for f in range(d):
+            t = X[i, f] - mu[f]
+            s += t * t
+            if s1 is not None:  # resolved at compile time
+                s1[f] += t
+                s2[f] += t * t
+        out[i] = s
 
 
 @_jit
