@@ -11,8 +11,9 @@ One run fits every contender on the same data (``dasklearn.datasets.make_blobs``
 
 Reported: wall time of a default fit (median of ``--repeat``), iterations, inertia, and seconds per
 Lloyd iteration. The per-iteration time is measured the same way for everyone: fits from the same
-8 random rows as explicit initial centers with ``max_iter=1`` and with ``max_iter=M``;
-``(t_M - t_1) / (n_iter_M - 1)`` cancels validation, copies and initialisation. dasklearn's own
+8 random rows as explicit initial centers with ``max_iter=1`` and with ``max_iter=21`` (the
+fastest of 5 fits each, interleaved); ``(t_21 - t_1) / 20`` cancels validation, copies and
+initialisation. dasklearn's own
 per-iteration time (the Lloyd loop timed inside the fit) is shown too. The floor for one iteration
 is ``max(bytes of X / read bandwidth, 2 n d k flops / GEMM rate)`` measured on this machine.
 
@@ -55,7 +56,8 @@ DATA = HERE / "_data" / "kmeans"
 BENCH_PYTHON = HERE.parent / ".venv-bench" / "bin" / "python"
 K, D = 8, 20
 CHUNK_ROWS = 250_000  # dask row blocks (40 MB) for the cluster and dask-ml runs
-PER_ITER_MAX = 11
+PER_ITER_MAX = 21
+PER_ITER_REPEAT = 5
 
 
 # --------------------------------------------------------------------------------------------
@@ -112,12 +114,21 @@ def init_rows(X: np.ndarray) -> np.ndarray:
     return X[np.sort(np.random.default_rng(42).choice(len(X), K, replace=False))].copy()
 
 
-def per_iteration(fit_with, init: np.ndarray, max_iter: int = PER_ITER_MAX) -> tuple:
-    """``(t_M - t_1) / (n_iter_M - 1)`` from fits starting at ``init``."""
-    t1, _ = timed(lambda: fit_with(init, 1), repeat=2)
-    tm, model = timed(lambda: fit_with(init, max_iter), repeat=2)
+def per_iteration(
+    fit_with, init: np.ndarray, max_iter: int = PER_ITER_MAX, repeat: int = PER_ITER_REPEAT
+) -> tuple:
+    """``(t_M - t_1) / (n_iter_M - 1)`` from fits starting at ``init``: the fastest of
+    ``repeat`` fits of each length, the two lengths interleaved so that load from elsewhere
+    falls on both alike (the same for every contender)."""
+    fit_with(init, 1)  # warm-up
+    t1, tm = [], []
+    for _ in range(repeat):
+        for times, iterations in ((t1, 1), (tm, max_iter)):
+            start = time.perf_counter()
+            model = fit_with(init, iterations)
+            times.append(time.perf_counter() - start)
     n_iter = int(model.n_iter_)
-    return (tm - t1) / max(n_iter - 1, 1), n_iter
+    return (min(tm) - min(t1)) / max(n_iter - 1, 1), n_iter
 
 
 # --------------------------------------------------------------------------------------------
