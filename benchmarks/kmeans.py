@@ -24,13 +24,14 @@ streams it at every pass), by dask-ml on the same cluster, and by scikit-learn o
 into this process's memory. Time and peak memory (worker RSS, sampled; client RSS growth).
 
 Run: ``.venv/bin/python benchmarks/kmeans.py [--quick] [--repeat 3] [--parquet-rows 0]``.
-Results: ``benchmarks/results/kmeans.md``. Measured 2026-11-26 on 2 idle cores (floor 9.3 ms),
-with the compiled (Numba) Lloyd sweep: fit dasklearn threads 0.32 s, LocalCluster 0.68 s,
-scikit-learn k-means++ 0.83 s, dask-ml threads 7.9 s / LocalCluster 13.3 s (same inertia);
-seconds per Lloyd iteration 0.0165-0.019 (threads, 1.8x the floor), 0.031-0.045 (LocalCluster),
-scikit-learn 0.028-0.033, dask-ml 0.143 / 0.246. Parquet (2e7 x 20, 3.2 GB, workers 1.5 GiB
-each): dasklearn 27.2 s (7 passes, worker peak 567 MiB), dask-ml 212 s, scikit-learn on the data
-already in memory 21.0 s.
+Results: ``benchmarks/results/kmeans.md``. Measured 2026-11-26 on 2 cores (floor read at
+9.3-11.4 ms), with the compiled (Numba) sweeps: fit dasklearn threads 0.28-0.32 s, LocalCluster
+0.59-0.88 s, scikit-learn k-means++ 0.81-1.25 s, dask-ml threads 7.9-9.0 s / LocalCluster
+13.3-15.4 s (same inertia); seconds per Lloyd iteration 0.0165-0.021 on threads (1.76-2.15x the
+floor, under 2x in four runs of five), 0.031-0.047 on the LocalCluster, scikit-learn
+0.028-0.034, dask-ml 0.143-0.155 / 0.233-0.279. Parquet (2e7 x 20, 3.2 GB, workers 1.5 GiB
+each): dasklearn 25.0-27.2 s (7 passes, worker peak 568 MiB), dask-ml 212 s, scikit-learn on
+the data already in memory 21.0 s.
 """
 
 from __future__ import annotations
