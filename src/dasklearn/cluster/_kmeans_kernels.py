@@ -41,7 +41,8 @@ __all__ = [
     "transform_block",
 ]
 
-#: Target bytes of one sub-block of X, and of its (k, rows) distance matrix (L2/L3 sized).
+#: Target bytes of one sub-block of X, and of its distances to the centers (L2/L3 sized):
+#: the sub-blocks of :func:`transform_block`, the one kernel that still uses a GEMM.
 _SUB_X_BYTES = 5 * 2**19
 _SUB_G_BYTES = 2**20
 _SUB_MIN, _SUB_MAX = 256, 16384
