@@ -89,16 +89,13 @@ _RECLUSTER_N_INIT = 10
 
 @dataclass
 class _Data:
-    """What every pass reads: X (and weights) as dask arrays with the same row blocks."""
+    """What every pass reads: X (and weights) as dask arrays with the same row blocks, X in one
+    block along the columns (as the shared validation leaves it)."""
 
     X: da.Array
     w: da.Array | None
     n_samples: int
     in_memory: bool  # NumPy/pandas input: labels come back eagerly
-
-    def __post_init__(self) -> None:
-        if self.X.numblocks[1] != 1:
-            self.X = self.X.rechunk({1: -1})
 
 
 def _pass(

@@ -77,8 +77,9 @@ def center_terms(
     return A, b, mu
 
 
-def _weights(w: np.ndarray | None, n: int) -> np.ndarray:
-    return np.ones(n) if w is None else np.ascontiguousarray(w, dtype=np.float64)
+def _float_weights(w: np.ndarray | None) -> np.ndarray | None:
+    """A block's sample weights as contiguous float64 (what the compiled kernels take), or None."""
+    return None if w is None else np.ascontiguousarray(w, dtype=np.float64)
 
 
 def nearest_centers(
@@ -135,8 +136,7 @@ def lloyd_block(
     Ap, bp = _nearest.padded(A, b)
     sums = np.zeros((len(Ap), d))
     weights = np.zeros(len(Ap))
-    w = None if w is None else np.ascontiguousarray(w, dtype=np.float64)
-    _nearest.lloyd_sums(X, w, Ap, bp, sums, weights)
+    _nearest.lloyd_sums(X, _float_weights(w), Ap, bp, sums, weights)
     if moments_shift is None:
         return weights[:k], sums[:k]
     moments = [np.zeros(d), np.zeros(d)]
@@ -160,7 +160,7 @@ def assign_block(
     labels, _ = nearest_centers(X, A, b, np.int32)
     sq = np.empty(len(X))
     _nearest.exact_sq_distances(X, np.ascontiguousarray(centers, dtype=X.dtype), labels, sq)
-    inertia = float(sq.sum() if w is None else sq @ np.asarray(w, dtype=np.float64))
+    inertia = float(sq.sum() if w is None else sq @ _float_weights(w))
     return (labels if return_labels else None), inertia
 
 
@@ -243,7 +243,7 @@ def parallel_round_block(
     acc = [np.zeros(X.shape[1]), np.zeros(X.shape[1])] if moments else None
     cost = _min_sq_distances(X, A, b, mu, acc)
     if w is not None:
-        cost *= np.asarray(w, dtype=np.float64)
+        cost *= _float_weights(w)
     phi = float(cost.sum())
     u = np.random.default_rng(np.random.SeedSequence([seed, round_, block])).random(n)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -274,8 +274,7 @@ def candidate_weights_block(
 ) -> np.ndarray:
     """Total weight of the rows nearest to each candidate center (k-means|| step 7)."""
     labels, _ = nearest_centers(X, A, b)
-    weights = None if w is None else np.asarray(w, dtype=np.float64)
-    return np.bincount(labels, weights=weights, minlength=A.shape[0]).astype(np.float64)
+    return np.bincount(labels, weights=_float_weights(w), minlength=A.shape[0]).astype(np.float64)
 
 
 def sample_block(
@@ -294,7 +293,7 @@ def sample_block(
     """
     X = aligned(X)
     n, d = X.shape
-    wv = _weights(w, n)
+    wv = np.ones(n) if w is None else _float_weights(w)
     u = np.random.default_rng(np.random.SeedSequence([seed, block])).random(n)
     with np.errstate(divide="ignore"):
         keys = np.log(u) / wv
