@@ -132,6 +132,22 @@ def per_iteration(
     return (min(tm) - min(t1)) / max(n_iter - 1, 1), n_iter
 
 
+def in_memory_row(label: str, fit_default, fit_with, init: np.ndarray, repeat: int) -> dict:
+    """One contender on the in-memory data: a default fit (median of ``repeat``) and the
+    seconds per Lloyd iteration (:func:`per_iteration`), measured alike for everyone."""
+    seconds, model = timed(fit_default, repeat=repeat)
+    per_iter, n_iter_m = per_iteration(fit_with, init)
+    return {
+        "contender": label,
+        "fit_s": seconds,
+        "n_iter": int(model.n_iter_),
+        "inertia": float(model.inertia_),
+        "s_per_iter": per_iter,
+        "iters_timed": n_iter_m,
+        "load": os.getloadavg()[0],
+    }
+
+
 # --------------------------------------------------------------------------------------------
 # dasklearn
 # --------------------------------------------------------------------------------------------
@@ -164,20 +180,17 @@ def dasklearn_row(label: str, X, init: np.ndarray, repeat: int) -> dict:
     def fit_with(start, max_iter):
         return KMeans(K, init=start, max_iter=max_iter, tol=0.0).fit(X)
 
-    with lloyd_timer() as log:
-        seconds, model = timed(lambda: KMeans(K, random_state=0).fit(X), repeat=repeat)
-    inner = float(np.median([t / max(n, 1) for t, n in log]))
-    per_iter, n_iter_m = per_iteration(fit_with, init)
-    return {
-        "contender": label,
-        "fit_s": seconds,
-        "n_iter": int(model.n_iter_),
-        "inertia": float(model.inertia_),
-        "s_per_iter": per_iter,
-        "s_per_iter_inner": inner,
-        "iters_timed": n_iter_m,
-        "load": os.getloadavg()[0],
-    }
+    log: list[tuple[float, int]] = []
+
+    def fit_default():  # the Lloyd loop timed inside the default fits only
+        with lloyd_timer() as entries:
+            model = KMeans(K, random_state=0).fit(X)
+        log.extend(entries)
+        return model
+
+    row = in_memory_row(label, fit_default, fit_with, init, repeat)
+    row["s_per_iter_inner"] = float(np.median([t / max(n, 1) for t, n in log]))
+    return row
 
 
 def dasklearn_rows(X: np.ndarray, init: np.ndarray, repeat: int) -> list[dict]:
@@ -216,22 +229,14 @@ def sklearn_rows(X: np.ndarray, init: np.ndarray, repeat: int) -> list[dict]:
 
     rows = []
     for method in ("k-means++", "random"):
-        seconds, model = timed(
-            lambda m=method: KMeans(K, init=m, n_init=1, random_state=0).fit(X), repeat=repeat
-        )
-        per_iter, n_iter_m = per_iteration(
-            lambda start, it: KMeans(K, init=start, n_init=1, max_iter=it, tol=0.0).fit(X), init
-        )
         rows.append(
-            {
-                "contender": f"scikit-learn {method}",
-                "fit_s": seconds,
-                "n_iter": int(model.n_iter_),
-                "inertia": float(model.inertia_),
-                "s_per_iter": per_iter,
-                "iters_timed": n_iter_m,
-                "load": os.getloadavg()[0],
-            }
+            in_memory_row(
+                f"scikit-learn {method}",
+                lambda m=method: KMeans(K, init=m, n_init=1, random_state=0).fit(X),
+                lambda start, it: KMeans(K, init=start, n_init=1, max_iter=it, tol=0.0).fit(X),
+                init,
+                repeat,
+            )
         )
         print(f"  {rows[-1]}", flush=True)
     return rows
@@ -257,18 +262,10 @@ def rival_main(args: argparse.Namespace) -> None:
         def fit_with(start, max_iter):
             return KMeans(K, init=start, max_iter=max_iter, tol=0.0).fit(X)
 
-        seconds, model = timed(lambda: KMeans(K, random_state=0).fit(X), repeat=args.repeat)
-        per_iter, n_iter_m = per_iteration(fit_with, init)
         out["rows"].append(
-            {
-                "contender": label,
-                "fit_s": seconds,
-                "n_iter": int(model.n_iter_),
-                "inertia": float(model.inertia_),
-                "s_per_iter": per_iter,
-                "iters_timed": n_iter_m,
-                "load": os.getloadavg()[0],
-            }
+            in_memory_row(
+                label, lambda: KMeans(K, random_state=0).fit(X), fit_with, init, args.repeat
+            )
         )
 
     if args.rival == "memory":
