@@ -1,6 +1,7 @@
 """Shared test fixtures.
 
 * ``cluster_client``: one LocalCluster (2 worker processes x 1 thread, 127.0.0.1) for the session.
+* ``two_workers``: starts such a cluster for a module that needs its own (torch, TensorFlow).
 * ``client``: that client, made the current client and dask's scheduler for one test.
 * ``scheduler``: runs a test twice, under dask's threaded scheduler and on the LocalCluster.
 * ``input_kind`` / ``as_kind``: the four input kinds (numpy, pandas, dask array, dask dataframe).
@@ -25,15 +26,32 @@ from dasklearn._client import local_cluster
 INPUT_KINDS = ("numpy", "pandas", "dask_array", "dask_dataframe")
 
 
-@pytest.fixture(scope="session")
-def cluster_client():
-    cluster = local_cluster(n_workers=2, threads_per_worker=1, memory_limit="2GiB", dashboard=False)
+@contextlib.contextmanager
+def _two_workers(memory_limit: str):
+    """A LocalCluster of 2 worker processes x 1 thread on 127.0.0.1, and a client to it that is
+    not dask's default scheduler; both closed on exit."""
+    cluster = local_cluster(
+        n_workers=2, threads_per_worker=1, memory_limit=memory_limit, dashboard=False
+    )
     client = Client(cluster, set_as_default=False)
     try:
         yield client
     finally:
         client.close()
         cluster.close()
+
+
+@pytest.fixture(scope="session")
+def two_workers():
+    """:func:`_two_workers`, for modules that need a cluster of their own (frameworks that
+    leave state in the worker processes)."""
+    return _two_workers
+
+
+@pytest.fixture(scope="session")
+def cluster_client():
+    with _two_workers("2GiB") as client:
+        yield client
 
 
 @contextlib.contextmanager

@@ -17,28 +17,21 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
-from distributed import Client
 
 # find_spec, not an import: TensorFlow (~700 MB) is only ever imported on the workers
 if importlib.util.find_spec("tensorflow") is None:
     pytest.skip("TensorFlow is not installed (extra 'tensorflow')", allow_module_level=True)
 dtf = pytest.importorskip("dasklearn.tensorflow")
 
-from dasklearn._client import local_cluster  # noqa: E402
 
 # every test has a time limit (tests that start jobs set their own, larger ones)
 pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.fixture(scope="module")
-def tf_client():
-    cluster = local_cluster(n_workers=2, threads_per_worker=1, memory_limit="4GiB", dashboard=False)
-    client = Client(cluster, set_as_default=False)
-    try:
+def tf_client(two_workers):
+    with two_workers("4GiB") as client:
         yield client
-    finally:
-        client.close()
-        cluster.close()
 
 
 @pytest.fixture(scope="module")

@@ -16,12 +16,10 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
-from distributed import Client
 
 torch = pytest.importorskip("torch", reason="PyTorch is not installed (extra 'torch')")
 dtorch = pytest.importorskip("dasklearn.torch")
 
-from dasklearn._client import local_cluster  # noqa: E402
 
 ENV = ("MASTER_ADDR", "MASTER_PORT", "RANK", "WORLD_SIZE", "LOCAL_RANK", "LOCAL_WORLD_SIZE")
 
@@ -31,14 +29,9 @@ pytestmark = pytest.mark.timeout(60)
 
 
 @pytest.fixture(scope="module")
-def torch_client():
-    cluster = local_cluster(n_workers=2, threads_per_worker=1, memory_limit="3GiB", dashboard=False)
-    client = Client(cluster, set_as_default=False)
-    try:
+def torch_client(two_workers):
+    with two_workers("3GiB") as client:
         yield client
-    finally:
-        client.close()
-        cluster.close()
 
 
 @pytest.fixture(scope="module")
