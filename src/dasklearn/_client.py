@@ -1,5 +1,8 @@
 """Cluster helpers: the local cluster dasklearn starts, and finding the client in use.
 
+:func:`resolve_client` is the one place a job that must run on a cluster (xgboost, lightgbm,
+torch, TensorFlow) gets its ``distributed.Client``, with a clear error when there is none.
+
 A cluster started here listens on 127.0.0.1 only. Connecting to a remote scheduler goes through
 ``distributed.Client``, which applies dask's own security (TLS) configuration.
 """
@@ -11,7 +14,14 @@ from typing import Any
 import dask
 from distributed import Client, LocalCluster
 
-__all__ = ["active_client", "connect", "current_client", "local_cluster", "memory_budget"]
+__all__ = [
+    "active_client",
+    "connect",
+    "current_client",
+    "local_cluster",
+    "memory_budget",
+    "resolve_client",
+]
 
 
 def _local_kwargs(
@@ -69,6 +79,21 @@ def current_client() -> Client | None:
         return default_client()
     except ValueError:
         return None
+
+
+def resolve_client(client: Client | None, what: str) -> Client:
+    """``client`` itself, or the current ``distributed.Client``; a clear error if there is none."""
+    if client is None:
+        client = current_client()
+        if client is None:
+            raise ValueError(
+                f"{what} runs on a Dask cluster and needs a distributed.Client, but none is "
+                "active. Start one first, e.g. client = distributed.Client() or "
+                "dasklearn._client.connect(), or pass client=..."
+            )
+    if not isinstance(client, Client):
+        raise TypeError(f"client must be a distributed.Client, got {type(client).__name__}.")
+    return client
 
 
 def active_client() -> Client | None:

@@ -36,18 +36,18 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from dasklearn._workers import (
+from dasklearn._client import resolve_client
+from dasklearn._ranks import (
     free_port,
     mark_failure,
-    missing_extra,
     pick_workers,
-    resolve_client,
     run_ranks,
     shard_arguments,
     with_local,
     without_dask,
     worker_host,
 )
+from dasklearn.exceptions import missing_extra
 
 if importlib.util.find_spec("tensorflow") is None:  # pragma: no cover - only without the extra
     raise missing_extra("TensorFlow", "tensorflow", ImportError("No module named 'tensorflow'"))

@@ -35,20 +35,20 @@ from typing import Any
 
 import numpy as np
 
-from dasklearn._workers import (
+from dasklearn._client import resolve_client
+from dasklearn._ranks import (
     dask_ports,
     free_port,
     local_ranks,
     mark_failure,
-    missing_extra,
     pick_workers,
-    resolve_client,
     run_ranks,
     shard_arguments,
     with_local,
     without_dask,
     worker_host,
 )
+from dasklearn.exceptions import missing_extra
 
 try:
     import torch
@@ -295,7 +295,7 @@ def run(
         not line up; raised before anything runs on the workers.
     Exception
         The error of the first rank that failed (the others are stopped), with a note naming
-        the rank; :class:`dasklearn._workers.RankFailure` when a worker leaves mid-job.
+        the rank; :class:`dasklearn.exceptions.RankFailure` when a worker leaves mid-job.
     """
     client = resolve_client(client, "dasklearn.torch.run")
     if not callable(train_fn):
