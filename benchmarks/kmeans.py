@@ -156,9 +156,9 @@ def in_memory_row(label: str, fit_default, fit_with, init: np.ndarray, repeat: i
 @contextlib.contextmanager
 def lloyd_timer():
     """Time dasklearn's Lloyd loop inside fits: yields a list of (seconds, iterations)."""
-    import dasklearn.cluster._kmeans as KM
+    import dasklearn.cluster._kmeans_algorithm as KM
 
-    original = KM._lloyd
+    original = KM.lloyd
     log: list[tuple[float, int]] = []
 
     def timed_lloyd(*args, **kwargs):
@@ -167,11 +167,11 @@ def lloyd_timer():
         log.append((time.perf_counter() - start, out[1]))
         return out
 
-    KM._lloyd = timed_lloyd
+    KM.lloyd = timed_lloyd
     try:
         yield log
     finally:
-        KM._lloyd = original
+        KM.lloyd = original
 
 
 def dasklearn_row(label: str, X, init: np.ndarray, repeat: int) -> dict:
@@ -412,7 +412,7 @@ def parquet_rows(args: argparse.Namespace) -> list[dict]:
     import dask.dataframe as dd
     from distributed import Client
 
-    import dasklearn.cluster._kmeans as KM
+    import dasklearn._passes as KM
     from dasklearn._client import local_cluster
     from dasklearn.cluster import KMeans
 
@@ -422,7 +422,7 @@ def parquet_rows(args: argparse.Namespace) -> list[dict]:
     print(f"  parquet ready in {time.perf_counter() - start:.1f} s: {path}", flush=True)
     rows = []
     passes = []
-    original = KM._run
+    original = KM.compute
 
     def counting(*graphs):
         passes.append(1)
@@ -435,14 +435,14 @@ def parquet_rows(args: argparse.Namespace) -> list[dict]:
         Client(cluster) as client,
     ):
         sampler = RssSampler(client)
-        KM._run = counting
+        KM.compute = counting
         try:
             start = time.perf_counter()
             with sampler:
                 model = KMeans(K, random_state=0).fit(dd.read_parquet(str(path)))
             seconds = time.perf_counter() - start
         finally:
-            KM._run = original
+            KM.compute = original
         from dasklearn._client import memory_budget
 
         streamed = n * D * 8 > 0.5 * memory_budget(client)  # dasklearn's persist-if-fits rule

@@ -5,6 +5,7 @@
 * ``client``: that client, made the current client and dask's scheduler for one test.
 * ``scheduler``: runs a test twice, under dask's threaded scheduler and on the LocalCluster.
 * ``input_kind`` / ``as_kind``: the four input kinds (numpy, pandas, dask array, dask dataframe).
+* ``output_type(kind, ndim)``: the container a per-row result has for input of that kind.
 
 Tests that must break a cluster (kill a worker, tiny memory limits) start their own small one.
 """
@@ -99,6 +100,15 @@ def as_kind(kind: str, X, y=None, chunks: int = 50):
     else:
         raise ValueError(kind)
     return out if y is not None else out[0]
+
+
+def output_type(kind: str, ndim: int = 1):
+    """The container a per-row result has for input of ``kind`` (the shared output layer)."""
+    if kind == "dask_array":
+        return da.Array
+    if kind == "dask_dataframe":
+        return dd.Series if ndim == 1 else dd.DataFrame
+    return np.ndarray
 
 
 @pytest.fixture(params=INPUT_KINDS)

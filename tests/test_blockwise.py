@@ -1,4 +1,5 @@
-"""Blockwise helpers: one pass over the row blocks, broadcast arguments entering the graph once."""
+"""The one reduction (a pass over the row blocks) and the per-row map of the output layer:
+results in block order, large arguments entering the graph once."""
 
 from __future__ import annotations
 
@@ -9,25 +10,20 @@ import dask.array as da
 import numpy as np
 import pytest
 
-from dasklearn._blockwise import (
-    block_results,
-    map_row_blocks,
-    reduce_blocks,
-    share,
-    sum_parts,
-)
+from dasklearn._blockwise import reduction, share, sum_parts
 from dasklearn._client import active_client
+from dasklearn._output import Output, map_rows
 
 
 def _gram(xb, yb, w):
     return xb.T @ xb, xb.T @ (yb * w[0]), len(xb)
 
 
-def test_reduce_blocks_matches_numpy(scheduler):
+def test_reduction_matches_numpy(scheduler):
     rng = np.random.default_rng(0)
     X, y = rng.normal(size=(1000, 4)), rng.normal(size=1000)
     dX, dy = da.from_array(X, chunks=(70, 4)), da.from_array(y, chunks=70)
-    G, b, n = reduce_blocks(_gram, dX, dy, args=(np.array([2.0]),), split_every=3).compute()
+    G, b, n = reduction(_gram, dX, dy, args=(np.array([2.0]),), split_every=3).compute()
     np.testing.assert_allclose(G, X.T @ X)
     np.testing.assert_allclose(b, 2 * X.T @ y)
     assert n == 1000
@@ -46,16 +42,16 @@ def test_broadcast_argument_enters_the_graph_once(helper):
     dX = da.ones((100, 3), chunks=(10, 3))  # 10 blocks
     big = np.random.default_rng(0).random(50_000)  # 400 kB
     if helper == "reduce":
-        out = reduce_blocks(_first, dX, args=(big,))
+        out = reduction(_first, dX, args=(share(big),))
     else:
-        out = map_row_blocks(_scaled_column, dX, big, dtype=float)
+        out = map_rows(_scaled_column, dX, big, output=Output(float))
     graph_bytes = len(pickle.dumps(dict(out.__dask_graph__())))
     assert big.nbytes < graph_bytes < 2 * big.nbytes  # once, not once per block
 
 
-def test_reduce_blocks_rejects_misaligned_arrays():
+def test_reduction_rejects_misaligned_arrays():
     with pytest.raises(ValueError, match="different row chunks"):
-        reduce_blocks(_gram, da.ones((10, 2), chunks=5), da.ones(10, chunks=4))
+        reduction(_gram, da.ones((10, 2), chunks=5), da.ones(10, chunks=4))
 
 
 def test_sum_parts_nested():
@@ -63,15 +59,15 @@ def test_sum_parts_nested():
     assert sum_parts(a, a)["n"] == (2, 4)
 
 
-def test_map_row_blocks(scheduler):
+def test_map_rows(scheduler):
     X = np.arange(40.0).reshape(20, 2)
     dX = da.from_array(X, chunks=(6, 2))
     w = np.array([1.0, -1.0])
-    out = map_row_blocks(lambda xb, v: xb @ v, dX, w, dtype=np.float64)
+    out = map_rows(lambda xb, v: xb @ v, dX, w, output=Output(np.float64))
     assert out.chunks == (dX.chunks[0],)
     np.testing.assert_array_equal(out.compute(), X @ w)
-    both = map_row_blocks(
-        lambda xb: np.column_stack([xb.sum(1), xb.max(1)]), dX, dtype=float, n_columns=2
+    both = map_rows(
+        lambda xb: np.column_stack([xb.sum(1), xb.max(1)]), dX, output=Output(float, width=2)
     )
     assert both.shape == (20, 2)
     np.testing.assert_array_equal(dask.compute(both)[0][:, 1], X.max(1))
@@ -82,7 +78,7 @@ def _block_summary(xb, wb, i, v):
 
 
 @pytest.mark.parametrize("large", [False, True])
-def test_block_results_in_block_order(scheduler, large):
+def test_per_block_results_in_block_order(scheduler, large):
     """Per-block results come back as a list in block order, on threads and on a cluster;
     a large argument is shared (scattered on a cluster), a small one embedded."""
     X = np.arange(60.0).reshape(30, 2)
@@ -91,24 +87,26 @@ def test_block_results_in_block_order(scheduler, large):
     v = np.full(40_000 if large else 1, 2.0)  # 320 kB: over the embedding limit
     arg = share(v, active_client())
     blocks = [(i,) for i in range(dX.numblocks[0])]
-    (out,) = dask.compute(block_results(_block_summary, dX, dw, args=[arg], block_args=blocks))
+    (out,) = dask.compute(
+        reduction(_block_summary, dX, dw, args=[arg], block_args=blocks, combine=None)
+    )
     expected = [
         (i, len(X[s : s + 7]), X[s : s + 7].sum() + 2.0 * len(X[s : s + 7]))
         for i, s in enumerate(range(0, 30, 7))
     ]
     assert out == expected
     (unweighted,) = dask.compute(
-        block_results(_block_summary, dX, None, args=[arg], block_args=blocks)
+        reduction(_block_summary, dX, None, args=[arg], block_args=blocks, combine=None)
     )
     assert [r[2] for r in unweighted] == [X[s : s + 7].sum() for s in range(0, 30, 7)]
 
 
-def test_block_results_keys_are_unique_and_checks_chunks():
+def test_reduction_keys_are_unique_and_checks_chunks():
     dX = da.ones((10, 2), chunks=5)
-    first = block_results(_first, dX, args=[np.ones(1)])
-    second = block_results(_first, dX, args=[np.ones(1)])
+    first = reduction(_first, dX, args=[np.ones(1)], combine=None)
+    second = reduction(_first, dX, args=[np.ones(1)], combine=None)
     assert set(first.__dask_keys__()).isdisjoint(second.__dask_keys__())
     with pytest.raises(ValueError, match="different row chunks"):
-        block_results(_gram, dX, da.ones(10, chunks=4))
+        reduction(_gram, dX, da.ones(10, chunks=4))
     with pytest.raises(ValueError, match="1 block_args for 2 blocks"):
-        block_results(_first, dX, block_args=[(1,)])
+        reduction(_first, dX, block_args=[(1,)])

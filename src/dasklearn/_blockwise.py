@@ -1,11 +1,23 @@
-"""Blockwise helpers: map a kernel over row blocks, tree-reduce per-block partial results.
+"""One pass over the row blocks of dask arrays: a chunk kernel per block, merged into a result.
 
-Algorithms express one pass over the data as ``reduce_blocks(kernel, X, y, args=(...))``: the
-kernel runs on every row block where that block lives and returns small NumPy results (sums, counts,
-Gram matrices, losses), which are summed pairwise in a tree into one small result; or as
-``block_results(kernel, X, ...)``, a collection that computes to the list of per-block results
-(merged by the caller, in block order). Arguments go through :func:`share`: small ones travel
-inside every block task, large ones (a fitted model, many centers) enter the graph once.
+:func:`reduction` is the one abstraction every pass of every algorithm and every blockwise score
+goes through, shaped like dask's own ``reduction``:
+
+* ``chunk(*blocks, *block_args[i], *args)`` runs on row block ``i`` where it lives and returns a
+  small partial result (sums, counts, a Gram matrix, a few sampled rows);
+* ``combine(a, b)`` merges two partials (default :func:`sum_parts`: elementwise sums);
+* ``aggregate(partial)`` turns the merged partial into the result (default: the partial).
+
+Partials are merged in block order, so a result never depends on the scheduler. By default the
+per-block partials travel to the client, which merges them (no reduction tree: on a cluster a
+tree costs a round trip per level for partials of a few KiB); ``split_every`` merges them in a
+tree on the workers instead, for partials too large to gather (Hessians of thousands of
+features). Arguments go through :func:`share`: small ones travel inside every block task, large
+ones enter the graph once.
+
+Per-row *outputs* (predictions, transforms) are not passes: they go through
+:mod:`dasklearn._output`. Where the data of a fit lives (persisted or streamed) and how passes
+are counted is :mod:`dasklearn._passes`.
 """
 
 from __future__ import annotations
@@ -24,17 +36,19 @@ import numpy as np
 from dask.base import is_dask_collection
 from dask.delayed import Delayed
 from dask.highlevelgraph import HighLevelGraph
-from dask.task_spec import Task, TaskRef
+from dask.task_spec import List, Task, TaskRef
+from distributed import Future
+
+from ._chunks import rows_only
 
 __all__ = [
-    "BlockResults",
+    "EMBED_BYTES",
+    "Reduction",
     "aligned",
-    "block_results",
     "broadcast",
-    "map_row_blocks",
-    "persist_if_fits",
-    "reduce_blocks",
+    "reduction",
     "share",
+    "share_once",
     "single_blas_thread",
     "sum_parts",
     "with_single_blas_thread",
@@ -50,10 +64,6 @@ def sum_parts(a: Any, b: Any) -> Any:
     return a + b
 
 
-def _combine(parts: Sequence[Any], combine: Callable[[Any, Any], Any]) -> Any:
-    return reduce(combine, parts)
-
-
 def broadcast(value: Any) -> Any:
     """Wrap a value so that it enters a dask graph once and is shared by every block task."""
     if is_dask_collection(value):
@@ -63,6 +73,21 @@ def broadcast(value: Any) -> Any:
 
 #: Array arguments up to this size are embedded in every block task; larger ones enter once.
 EMBED_BYTES = 256 * 2**10
+
+
+def share_once(value: Any, client: Any = None) -> Any:
+    """``value`` as one key that every task of a graph depends on, whatever its size.
+
+    On a distributed client it is scattered (one transfer to one worker, which its peers copy
+    from; the graph stays small and the scheduler never holds it); under dask's local
+    schedulers it is a delayed value in the graph. For values whose size is not known from
+    ``nbytes``: a fitted model shipped once per call, not once per block.
+    """
+    if is_dask_collection(value) or isinstance(value, Future):
+        return value
+    if client is not None:  # in a list: a dict would be read as {key: value} to scatter
+        return client.scatter([value], hash=False)[0]
+    return broadcast(value)
 
 
 def share(value: Any, client: Any = None) -> Any:
@@ -82,24 +107,45 @@ def share(value: Any, client: Any = None) -> Any:
     return broadcast(value)
 
 
-def _row_blocks(array: da.Array) -> list[Delayed]:
-    if array.ndim == 2 and array.numblocks[1] != 1:
-        array = array.rechunk({1: -1})
-    return list(array.to_delayed().ravel())
+# --------------------------------------------------------------------------------------------
+# the reduction
+# --------------------------------------------------------------------------------------------
 
 
-class BlockResults:
-    """The per-block results of one pass, as a dask collection that computes to a list.
+def _merge(results: Sequence[Any], combine: Callable | None, aggregate: Callable | None) -> Any:
+    """The client-side end of a pass: partials merged in block order, then aggregated."""
+    if combine is None:
+        out: Any = list(results)
+    else:
+        out = reduce(combine, results)
+    return out if aggregate is None else aggregate(out)
 
-    One collection with one key per block: ``dask.compute(*delayeds)`` wraps every Delayed in
-    an expression of its own and costs ~0.1 ms a block on top (a 10-block k-means pass: 2.2 ms
-    of overhead against 0.9 ms), and a final task gathering the list would make a cluster send
-    every part through one worker first. Graph optimisation is skipped: the tasks are final
-    (optimise the input arrays once, with ``dask.optimize``, before passes over them).
+
+def _combine_list(parts: list, combine: Callable) -> Any:
+    return reduce(combine, parts)
+
+
+class Reduction:
+    """One pass as a dask collection: computes to the merged (and aggregated) result.
+
+    One collection with one key per block (or per tree root): ``dask.compute(*delayeds)`` wraps
+    every Delayed in an expression of its own and costs ~0.1 ms a block on top (a 10-block
+    k-means pass: 2.2 ms of overhead against 0.9 ms), and a final task gathering the partials
+    would make a cluster send every part through one worker first. Graph optimisation is
+    skipped: the tasks are final (optimise the input arrays once, with ``dask.optimize``,
+    before passes over them: :func:`dasklearn._passes.place`).
     """
 
-    def __init__(self, graph: HighLevelGraph, name: str, keys: list) -> None:
+    def __init__(
+        self,
+        graph: HighLevelGraph,
+        name: str,
+        keys: list,
+        combine: Callable | None,
+        aggregate: Callable | None,
+    ) -> None:
         self._graph, self._name, self._keys = graph, name, keys
+        self._combine, self._aggregate = combine, aggregate
 
     def __dask_graph__(self) -> HighLevelGraph:
         return self._graph
@@ -114,7 +160,7 @@ class BlockResults:
         return self._name
 
     def __dask_postcompute__(self) -> tuple[Callable, tuple]:
-        return list, ()
+        return _merge, (self._combine, self._aggregate)
 
     @staticmethod
     def __dask_optimize__(graph: Any, keys: Any, **kwargs: Any) -> Any:
@@ -122,150 +168,110 @@ class BlockResults:
 
     __dask_scheduler__ = staticmethod(dask.threaded.get)
 
-
-def _pass_layout(
-    who: str, arrays: Sequence[da.Array], block_args: Sequence[Sequence[Any]] | None
-) -> tuple[int, Sequence[Sequence[Any]]]:
-    """Number of row blocks the arrays share, and one tuple of extra arguments per block."""
-    if not arrays:
-        raise ValueError(f"{who} needs at least one array")
-    row_chunks = arrays[0].chunks[0]
-    if any(a.chunks[0] != row_chunks for a in arrays[1:]):
-        raise ValueError(f"{who}: arrays have different row chunks")
-    n_blocks = len(row_chunks)
-    if block_args is None:
-        return n_blocks, [()] * n_blocks
-    if len(block_args) != n_blocks:
-        raise ValueError(f"{who}: {len(block_args)} block_args for {n_blocks} blocks")
-    return n_blocks, block_args
+    def compute(self, **kwargs: Any) -> Any:
+        """The result of the pass (``dask.compute`` computes several passes at once)."""
+        (out,) = dask.compute(self, **kwargs)
+        return out
 
 
-def _block_keys(array: da.Array | None, n_blocks: int) -> list:
+def _block_refs(array: da.Array | None, n_blocks: int) -> list:
     if array is None:
         return [None] * n_blocks
-    if array.ndim == 2 and array.numblocks[1] != 1:
-        raise ValueError("block_results needs 2-D arrays with all columns in one block")
     keys = array.__dask_keys__()
     return [TaskRef(k[0] if isinstance(k, list) else k) for k in keys]
 
 
-def block_results(
-    kernel: Callable[..., Any],
+def _n_blocks(who: str, arrays: Sequence[da.Array], block_args: Sequence | None) -> int:
+    """Row blocks the arrays share; known chunk lengths must agree too."""
+    if not arrays:
+        raise ValueError(f"{who} needs at least one array")
+    counts = {a.numblocks[0] for a in arrays}
+    if len(counts) > 1:
+        raise ValueError(f"{who}: arrays have different row chunks ({sorted(counts)} blocks)")
+    known = [a.chunks[0] for a in arrays if not any(np.isnan(c) for c in a.chunks[0])]
+    if any(c != known[0] for c in known[1:]):
+        raise ValueError(f"{who}: arrays have different row chunks")
+    n_blocks = counts.pop()
+    if block_args is not None and len(block_args) != n_blocks:
+        raise ValueError(f"{who}: {len(block_args)} block_args for {n_blocks} blocks")
+    return n_blocks
+
+
+def reduction(
+    chunk: Callable[..., Any],
     *arrays: da.Array | None,
     args: Sequence[Any] = (),
     block_args: Sequence[Sequence[Any]] | None = None,
+    combine: Callable[[Any, Any], Any] | None = sum_parts,
+    aggregate: Callable[[Any], Any] | None = None,
+    split_every: int | None = None,
     name: str | None = None,
-) -> BlockResults:
-    """``kernel(*blocks_i, *block_args[i], *args)`` on every row block ``i``, results as a list.
+) -> Reduction:
+    """One pass over the row blocks of ``arrays``: ``chunk`` per block, partials merged in order.
 
-    ``arrays`` share their row chunks (``None`` entries pass ``None`` to every kernel call);
-    ``args`` are embedded as given: pass them through :func:`share` first (a Delayed or a
-    Future is a reference to a value computed or scattered once). Keys are unique per call, so
-    two passes with equal arguments never share half-released keys. ``dask.compute`` returns
-    the list in block order.
+    Parameters
+    ----------
+    chunk : callable
+        ``chunk(*blocks_i, *block_args[i], *args)`` on the NumPy blocks of row block ``i``
+        (``None`` for a ``None`` entry of ``arrays``), returning a small partial result.
+    *arrays : dask arrays or None
+        The same number of row blocks (chunk lengths may be unknown); 2-D arrays are read with
+        all their columns in one block.
+    args : sequence
+        Arguments for every block, embedded as given: pass large ones through :func:`share`
+        first (a Delayed or a Future is a reference to a value that enters the graph once).
+    block_args : sequence of sequences, optional
+        ``block_args[i]`` goes to the chunk of row block ``i`` only (state kept per block
+        between passes, as in consensus ADMM, or the block's index). Small values.
+    combine : callable or None
+        Binary merge of two partials, applied in block order (default :func:`sum_parts`).
+        None: the pass computes to the list of per-block partials.
+    aggregate : callable, optional
+        Applied once to the merged partial (a metric from its sufficient statistics).
+    split_every : int, optional
+        Merge in a tree of this fan-in on the workers instead of on the client: for partials
+        too large to gather (a Hessian of thousands of features per block).
+    name : str, optional
+        Prefix of the task names (default: the chunk's name). Keys are unique per call, so
+        two passes with equal arguments never share half-released keys.
+
+    Returns
+    -------
+    Reduction
+        A dask collection: ``dask.compute`` it, together with anything else computed in the
+        same pass.
     """
+    arrays = tuple(None if a is None else rows_only(a) for a in arrays)
     present = [a for a in arrays if a is not None]
-    n_blocks, block_args = _pass_layout("block_results", present, block_args)
-    name = f"{name or getattr(kernel, '__name__', 'kernel')}-{uuid.uuid4().hex}"
-    refs = [_block_keys(a, n_blocks) for a in arrays]
-    dependencies = list(present)
+    n_blocks = _n_blocks("reduction", present, block_args)
+    per_block = block_args if block_args is not None else [()] * n_blocks
+    name = f"{name or getattr(chunk, '__name__', 'chunk')}-{uuid.uuid4().hex}"
+    refs = [_block_refs(a, n_blocks) for a in arrays]
+    dependencies: list[Any] = list(present)
     shared = []
     for value in args:
         if isinstance(value, Delayed):
             dependencies.append(value)
             value = TaskRef(value.key)
         shared.append(value)
-    layer = {}
+    layer: dict = {}
     for i in range(n_blocks):
         key = (name, i)
-        layer[key] = Task(key, kernel, *(r[i] for r in refs), *block_args[i], *shared)
+        layer[key] = Task(key, chunk, *(r[i] for r in refs), *per_block[i], *shared)
+    keys = list(layer)
+    if split_every is not None and combine is not None:
+        level = 0
+        while len(keys) > 1:
+            level += 1
+            merged = []
+            for j in range(0, len(keys), max(2, int(split_every))):
+                key = (f"{name}-combine-{level}", j)
+                group = List(*(TaskRef(k) for k in keys[j : j + max(2, int(split_every))]))
+                layer[key] = Task(key, _combine_list, group, combine)
+                merged.append(key)
+            keys = merged
     graph = HighLevelGraph.from_collections(name, layer, dependencies=dependencies)
-    return BlockResults(graph, name, list(layer))
-
-
-def reduce_blocks(
-    kernel: Callable[..., Any],
-    *arrays: da.Array,
-    args: Sequence[Any] = (),
-    combine: Callable[[Any, Any], Any] = sum_parts,
-    split_every: int = 8,
-    block_args: Sequence[Sequence[Any]] | None = None,
-) -> Delayed:
-    """One pass over the row blocks of ``arrays``: ``kernel`` per block, tree-combined.
-
-    Parameters
-    ----------
-    kernel : callable
-        ``kernel(*blocks, *block_args[i], *args)`` on NumPy blocks, returning a small result.
-    *arrays : dask arrays
-        Same row chunks; 2-D arrays are taken with all columns in one block.
-    args : sequence
-        Extra arguments: small ones embedded in every block task, large arrays placed in the
-        graph once (:func:`share`).
-    combine : callable
-        Binary function merging two partial results (default: elementwise sum).
-    split_every : int
-        Fan-in of the reduction tree.
-    block_args : sequence of sequences, optional
-        Per-block arguments: ``block_args[i]`` goes to the kernel of row block ``i`` only (state
-        kept per block between passes, as in consensus ADMM). Small values; one per block.
-
-    Returns
-    -------
-    dask.delayed.Delayed
-        Call ``dask.compute`` on it, together with anything else computed in the same pass.
-    """
-    n_blocks, block_args = _pass_layout("reduce_blocks", arrays, block_args)
-    blocks = [_row_blocks(a) for a in arrays]
-    shared = [share(a) for a in args]
-    # impure: unique keys per pass, so back-to-back equal passes never share released keys
-    task = dask.delayed(kernel, pure=False)
-    parts = [task(*(b[i] for b in blocks), *block_args[i], *shared) for i in range(n_blocks)]
-    combiner = dask.delayed(_combine, pure=True)
-    while len(parts) > 1:
-        parts = [
-            combiner(parts[i : i + split_every], combine) for i in range(0, len(parts), split_every)
-        ]
-    return parts[0]
-
-
-def map_row_blocks(
-    func: Callable[..., np.ndarray],
-    X: da.Array,
-    *args: Any,
-    dtype: Any,
-    n_columns: int | None = None,
-    name: str | None = None,
-) -> da.Array:
-    """Apply ``func(block, *args)`` to each row block of a 2-D dask array.
-
-    ``func`` returns a 1-D array with one value per row (``n_columns=None``) or a 2-D array with
-    ``n_columns`` columns. ``args`` are broadcast: each enters the graph once.
-    """
-    if X.ndim == 2 and X.numblocks[1] != 1:
-        X = X.rechunk({1: -1})
-    shared = [broadcast(a) for a in args]
-    dtype = np.dtype(dtype)
-    if n_columns is None:
-        return da.map_blocks(
-            func,
-            X,
-            *shared,
-            dtype=dtype,
-            drop_axis=1,
-            chunks=(X.chunks[0],),
-            meta=np.empty((0,), dtype=dtype),
-            name=name,
-        )
-    return da.map_blocks(
-        func,
-        X,
-        *shared,
-        dtype=dtype,
-        chunks=(X.chunks[0], (n_columns,)),
-        meta=np.empty((0, 0), dtype=dtype),
-        name=name,
-    )
+    return Reduction(graph, name, keys, combine, aggregate)
 
 
 # --------------------------------------------------------------------------------------------
@@ -324,7 +330,7 @@ class with_single_blas_thread:  # noqa: N801 - used like a decorator
 
 
 # --------------------------------------------------------------------------------------------
-# persist-if-it-fits
+# memory alignment of blocks
 # --------------------------------------------------------------------------------------------
 
 
@@ -349,46 +355,3 @@ def aligned(block: Any) -> Any:
     ):
         return np.array(block, order="C", copy=True)
     return block
-
-
-def _under_new_keys(array: Any) -> Any:
-    """The same array under fresh keys (aligned), so that persisting it leaves the caller's keys
-    alone and kernels later read aligned memory."""
-    if not isinstance(array, da.Array):
-        return array
-    name = f"persisted-{uuid.uuid4().hex}"
-    return array.map_blocks(aligned, dtype=array.dtype, meta=array._meta, name=name)
-
-
-def persist_if_fits(*arrays: Any, fraction: float = 0.5) -> tuple[tuple[Any, ...], bool]:
-    """Persist dask collections that an algorithm reads many times, when they fit comfortably.
-
-    The policy: persist when their total size is at most ``fraction`` of the memory computations
-    may use (:func:`dasklearn._client.memory_budget`: the workers' total memory limit on a
-    distributed client, the machine's available memory otherwise); otherwise leave them lazy, so
-    that every pass streams them from their source (parquet, a generator) block by block, and
-    memory stays at a few blocks per worker, with their graphs optimised once. ``None``
-    entries pass through.
-
-    Dask arrays are persisted under fresh keys: the caller's own collection (and anything that
-    shares its keys, such as a lazy ``labels_`` built from it) is untouched, and computing it
-    later does not collide with the persisted copy still being released. Blocks that arrive
-    misaligned (deserialized from the network) are copied to aligned memory once, here
-    (:func:`aligned`), instead of slowing every later pass.
-
-    Returns the (possibly persisted) collections and whether they were persisted.
-    """
-    from ._client import active_client, memory_budget
-
-    present = [a for a in arrays if a is not None]
-    if not present:
-        return arrays, False
-    nbytes = sum(float(a.nbytes) for a in present)
-    client = active_client()
-    if not np.isfinite(nbytes) or nbytes > fraction * memory_budget(client):
-        # streamed: optimised once here (a parquet read fused with its conversion to an array,
-        # one task a block instead of three) rather than at every pass
-        return dask.optimize(*arrays), False
-    fresh = [_under_new_keys(a) for a in present]
-    persisted = iter(client.persist(fresh) if client is not None else dask.persist(*fresh))
-    return tuple(None if a is None else next(persisted) for a in arrays), True

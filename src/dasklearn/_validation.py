@@ -4,7 +4,11 @@ One place turns what a user hands us (NumPy, pandas, dask array, dask dataframe 
 the algorithms work on:
 
 * an in-memory ``numpy.ndarray`` for NumPy and pandas input, or
-* a ``dask.array.Array`` with *known* row chunks and one chunk along the columns, for dask input.
+* a ``dask.array.Array`` with one chunk along the columns for dask input (with known row chunks
+  unless the caller takes unknown ones, as the pass runner of :mod:`dasklearn._passes` does);
+* or, for an estimator that declares it (``accept="frame"``), the dataframe itself, pandas or
+  dask, with its categorical, string and datetime columns as they are; scipy.sparse matrices
+  and dask arrays of sparse blocks where an estimator declares ``accept_sparse``.
 
 Every problem we can see is raised here, before any long work starts: wrong number of dimensions,
 X and y of different lengths, X and y blocks that do not line up, non-numeric columns, NaN or inf,
@@ -13,17 +17,17 @@ estimator. The wording follows scikit-learn's where its estimator checks look fo
 your data", "0 sample(s) (shape=...)", "Complex data not supported", the column-vector y warning).
 
 Checks that need to read dask data (finite values, unknown chunk lengths) are fused into a single
-cheap pass over the blocks.
+cheap pass over the blocks. Dask dataframes handed in together (X, y, sample weights) are
+optimised together, so that they keep the same partitions (a column projection alone can make
+dask merge the partitions of a parquet dataset) and share one read per block.
 """
 
 from __future__ import annotations
 
 import numbers
-import uuid
 import warnings
 from typing import Any, Literal
 
-import dask
 import dask.array as da
 import dask.dataframe as dd
 import numpy as np
@@ -31,6 +35,18 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.exceptions import DataConversionWarning, NotFittedError
 from sklearn.utils.validation import check_is_fitted as _sk_check_is_fitted
+
+from ._chunks import (
+    InputKind,
+    as_dask_array,
+    frame_to_array,
+    frames_to_arrays,
+    input_kind,
+    is_dask_input,
+    is_frame,
+    resolve_chunks,
+    rows_only,
+)
 
 __all__ = [
     "InputKind",
@@ -46,26 +62,7 @@ __all__ = [
     "validate_data",
 ]
 
-InputKind = Literal["numpy", "pandas", "dask_array", "dask_dataframe", "other"]
 FiniteMode = bool | Literal["allow-nan"]
-
-
-def input_kind(X: Any) -> InputKind:
-    """Name the container kind of ``X``: numpy, pandas, dask_array, dask_dataframe or other."""
-    if isinstance(X, da.Array):
-        return "dask_array"
-    if isinstance(X, dd.DataFrame | dd.Series):
-        return "dask_dataframe"
-    if isinstance(X, pd.DataFrame | pd.Series):
-        return "pandas"
-    if isinstance(X, np.ndarray):
-        return "numpy"
-    return "other"
-
-
-def is_dask_input(X: Any) -> bool:
-    """True for dask arrays, dataframes and series."""
-    return input_kind(X) in ("dask_array", "dask_dataframe")
 
 
 def check_is_fitted(estimator: Any, attributes: str | list[str] | None = None) -> None:
@@ -129,161 +126,11 @@ def _feature_names(X: Any) -> np.ndarray | None:
 # --------------------------------------------------------------------------------------------
 
 
-def _block_summary(block: Any, check_finite: bool, allow_nan: bool) -> np.ndarray:
-    """(rows, finite?) for one block; cheap, runs on the workers."""
-    n = len(block)
-    ok = True
-    if check_finite and n:
-        values = block.to_numpy(dtype=np.float64) if hasattr(block, "to_numpy") else block
-        if values.dtype.kind in "fc":
-            ok = bool(np.isfinite(values).all()) if not allow_nan else not np.isinf(values).any()
-    return np.array([[n, ok]], dtype=np.int64)
+def _is_sparse(X: Any) -> bool:
+    return sp.issparse(X) or isinstance(getattr(X, "_meta", None), sp.spmatrix | sp.sparray)
 
 
-def _summarise_blocks(
-    X: da.Array | dd.DataFrame | dd.Series, check_finite: bool, allow_nan: bool
-) -> Any:
-    """A lazy (n_blocks, 2) array of per-block row counts and finiteness."""
-    if isinstance(X, da.Array):
-        blocks = X if X.ndim == 1 or X.numblocks[1] == 1 else X.rechunk({1: -1})
-        n_blocks = blocks.numblocks[0]
-        return da.map_blocks(
-            _block_summary,
-            blocks,
-            check_finite,
-            allow_nan,
-            dtype=np.int64,
-            chunks=((1,) * n_blocks, (2,)),
-            new_axis=(1,) if blocks.ndim == 1 else (),
-            meta=np.empty((0, 2), dtype=np.int64),
-        )
-    return X.map_partitions(
-        lambda part: pd.DataFrame(
-            _block_summary(part, check_finite, allow_nan), columns=["n", "ok"]
-        ),
-        meta=pd.DataFrame({"n": np.array([], dtype=np.int64), "ok": np.array([], dtype=np.int64)}),
-    )
-
-
-def _metadata_lengths(X: dd.DataFrame | dd.Series) -> tuple[int, ...] | None:
-    """Partition lengths a dask dataframe knows without reading its data, else None.
-
-    dask-expr answers ``Lengths`` from metadata for parquet (row counts in the file footers) and
-    for frames made from pandas; anything else (a filter, a CSV file) would need a pass.
-    """
-    try:
-        from dask.dataframe.dask_expr._expr import Lengths, Literal
-
-        expr = Lengths(X.expr).optimize()
-    except Exception:  # another dask version: fall back to counting the rows
-        return None
-    if not isinstance(expr, Literal) or len(expr.value) != X.npartitions:
-        return None
-    return tuple(int(n) for n in expr.value)
-
-
-def _resolve_blocks(X, check_finite: bool, allow_nan: bool, what: str):
-    """Return (lengths, all_finite) for the blocks of a dask collection with one compute.
-
-    Skips the pass entirely when no finiteness check is wanted and the lengths are known: the
-    chunks of a dask array, or the metadata of a parquet-backed dataframe.
-    """
-    known = isinstance(X, da.Array) and not np.isnan(X.shape[0])
-    if known and not check_finite:
-        return X.chunks[0], True
-    if not check_finite and isinstance(X, dd.DataFrame | dd.Series):
-        lengths = _metadata_lengths(X)
-        if lengths is not None:
-            return lengths, True
-    (summary,) = dask.compute(_summarise_blocks(X, check_finite, allow_nan))
-    summary = np.asarray(summary).reshape(-1, 2)
-    lengths = tuple(int(n) for n in summary[:, 0])
-    if check_finite and not summary[:, 1].all():
-        bad = "infinity" if allow_nan else "NaN or infinity"
-        raise ValueError(f"Input {what} contains {bad}; drop or impute those values first.")
-    return lengths, True
-
-
-def _with_chunks(X: da.Array, row_chunks: tuple[int, ...]) -> da.Array:
-    if X.chunks[0] == row_chunks:
-        return X
-    chunks = (row_chunks,) + X.chunks[1:]
-    return da.Array(X.dask, X.name, chunks, meta=X._meta)
-
-
-def _numpy_dtype(dtype: Any) -> Any:
-    """The NumPy dtype a pandas (possibly extension) dtype should become."""
-    if isinstance(dtype, np.dtype):
-        return dtype
-    if pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype):
-        return np.float64  # nullable Int64/Float64/boolean: missing values become NaN
-    return object
-
-
-def _dask_frame_to_array(X: dd.DataFrame | dd.Series, lengths: tuple[int, ...]) -> da.Array:
-    if isinstance(X, dd.Series):
-        if not isinstance(X.dtype, np.dtype):
-            X = X.astype(_numpy_dtype(X.dtype))
-    elif not all(isinstance(d, np.dtype) for d in X.dtypes):
-        X = X.astype({c: _numpy_dtype(d) for c, d in X.dtypes.items()})
-    return X.to_dask_array(lengths=list(lengths))
-
-
-# --------------------------------------------------------------------------------------------
-# public checks
-# --------------------------------------------------------------------------------------------
-
-
-def check_array(
-    X: Any,
-    *,
-    dtype: Any = "numeric",
-    ensure_2d: bool = True,
-    ensure_all_finite: FiniteMode = True,
-    ensure_min_samples: int = 1,
-    ensure_min_features: int = 1,
-    what: str = "X",
-) -> np.ndarray | da.Array:
-    """Validate ``X`` and normalise it to a NumPy array or a dask array with known chunks.
-
-    Parameters
-    ----------
-    X : array-like, pandas or dask collection
-        The input. Dask dataframes must have numeric columns.
-    dtype : "numeric", dtype, list of dtypes or None
-        ``"numeric"`` keeps float32/float64 and casts integers and booleans to float64.
-        ``None`` keeps whatever dtype the data has (object/string labels included).
-    ensure_2d : bool
-        Require exactly two dimensions (``X``); when False, require exactly one (``y``).
-    ensure_all_finite : bool or "allow-nan"
-        Reject NaN and infinity (True), only infinity ("allow-nan") or nothing (False).
-        For dask input this reads every block once, fused with finding unknown chunk sizes.
-    ensure_min_samples, ensure_min_features : int
-        Minimum number of rows and columns.
-    what : str
-        Name used in error messages.
-
-    Returns
-    -------
-    numpy.ndarray or dask.array.Array
-        Dask arrays come back with known row chunks and one chunk along the columns.
-    """
-    if sp.issparse(X) or isinstance(getattr(X, "_meta", None), sp.spmatrix | sp.sparray):
-        raise TypeError(
-            f"Sparse input is not supported: {what} is a {type(X).__name__}. "
-            "Pass a dense array (X.toarray() for SciPy sparse data)."
-        )
-    kind = input_kind(X)
-    if kind == "other":
-        if hasattr(X, "__dask_graph__"):
-            raise TypeError(f"Unsupported dask collection for {what}: {type(X).__name__}")
-        X = np.asarray(X)
-        kind = "numpy"
-    if isinstance(X, pd.DataFrame | dd.DataFrame) and dtype is not None:
-        _check_frame_numeric(X)
-        if X.dtypes.nunique() > 1:  # mixed columns would otherwise become an object array
-            X = X.astype(np.float64)
-
+def _check_ndim(X: Any, kind: str, ensure_2d: bool, what: str) -> Any:
     ndim = X.ndim
     if ensure_2d and ndim != 2:
         hint = (
@@ -299,73 +146,183 @@ def check_array(
                 f"A column-vector {what} was passed when a 1d array was expected. Please change "
                 f"the shape of {what} to (n_samples,), for example using ravel().",
                 DataConversionWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
-            X = X[:, 0] if kind in ("numpy", "dask_array") else X.iloc[:, 0]
-        else:
-            raise ValueError(
-                f"Expected a 1-dimensional {what}, got {ndim} dimension(s) with shape {X.shape}."
-            )
+            return X[:, 0] if kind in ("numpy", "dask_array") else X.iloc[:, 0]
+        raise ValueError(
+            f"Expected a 1-dimensional {what}, got {ndim} dimension(s) with shape {X.shape}."
+        )
+    return X
 
-    check_finite = bool(ensure_all_finite)
-    allow_nan = ensure_all_finite == "allow-nan"
 
-    if kind in ("numpy", "pandas"):
-        X = X.to_numpy() if kind == "pandas" else X
+def _check_size(X: Any, ensure_2d: bool, min_samples: int, min_features: int, what: str) -> None:
+    n_samples = X.shape[0]
+    if not (isinstance(n_samples, float) and np.isnan(n_samples)) and n_samples < min_samples:
+        raise ValueError(
+            f"Found {what} with {n_samples} sample(s) (shape={X.shape}) while a minimum of "
+            f"{min_samples} is required."
+        )
+    if ensure_2d and X.shape[1] < min_features:
+        raise ValueError(
+            f"Found {what} with {X.shape[1]} feature(s) (shape={X.shape}) while a minimum of "
+            f"{min_features} is required."
+        )
+
+
+def _check_in_memory(X: Any, dtype: Any, check_finite: bool, allow_nan: bool, what: str) -> Any:
+    if sp.issparse(X):
+        X = X.tocsr()
+        values = X.data
+    else:
+        X = X.to_numpy() if isinstance(X, pd.DataFrame | pd.Series) else X
         if X.dtype == object and dtype is not None:
             try:
                 X = X.astype(np.float64)
             except (TypeError, ValueError) as err:
                 raise type(err)(f"{what} holds non-numeric values: {err}") from None
-        target = _target_dtype(X.dtype, dtype)
-        if target is not None:
-            X = X.astype(target)
-        if check_finite and X.dtype.kind in "fc":
-            bad = np.isinf(X).any() if allow_nan else not np.isfinite(X).all()
-            if bad:
-                raise ValueError(f"Input {what} contains NaN or infinity; drop or impute first.")
-    else:
-        if dtype is not None and isinstance(X, da.Array | dd.Series):
-            if not (pd.api.types.is_numeric_dtype(X.dtype) or pd.api.types.is_bool_dtype(X.dtype)):
-                raise ValueError(f"{what} has dtype {X.dtype} where numbers are needed.")
-            _target_dtype(np.dtype(X.dtype), dtype)  # complex or unsupported: before any pass
-        lengths, _ = _resolve_blocks(X, check_finite and dtype is not None, allow_nan, what)
-        X = (
-            _with_chunks(X, lengths)
-            if isinstance(X, da.Array)
-            else _dask_frame_to_array(X, lengths)
-        )
-        if X.ndim == 2 and X.numblocks[1] != 1:
-            X = X.rechunk({1: -1})
-        target = _target_dtype(np.dtype(X.dtype), dtype)
-        if target is not None:
-            X = X.astype(target)
-
-    n_samples = X.shape[0]
-    if n_samples < ensure_min_samples:
-        raise ValueError(
-            f"Found {what} with {n_samples} sample(s) (shape={X.shape}) while a minimum of "
-            f"{ensure_min_samples} is required."
-        )
-    if ensure_2d and X.shape[1] < ensure_min_features:
-        raise ValueError(
-            f"Found {what} with {X.shape[1]} feature(s) (shape={X.shape}) while a minimum of "
-            f"{ensure_min_features} is required."
-        )
+        values = X
+    target = _target_dtype(X.dtype, dtype)
+    if target is not None:
+        X = X.astype(target)
+        values = X.data if sp.issparse(X) else X
+    if check_finite and values.dtype.kind in "fc":
+        bad = np.isinf(values).any() if allow_nan else not np.isfinite(values).all()
+        if bad:
+            raise ValueError(f"Input {what} contains NaN or infinity; drop or impute first.")
     return X
 
 
-def check_consistent_blocks(X: Any, y: Any) -> None:
-    """Raise when X and y differ in length or, for dask arrays, in row blocks."""
+def check_array(
+    X: Any,
+    *,
+    dtype: Any = "numeric",
+    ensure_2d: bool = True,
+    ensure_all_finite: FiniteMode = True,
+    ensure_min_samples: int = 1,
+    ensure_min_features: int = 1,
+    what: str = "X",
+    known_chunks: bool = True,
+    accept_sparse: bool = False,
+    keep_frame: bool = False,
+    aligned_with: Any = None,
+) -> Any:
+    """Validate ``X`` and normalise it to a NumPy array or a dask array (or keep its frame).
+
+    Parameters
+    ----------
+    X : array-like, pandas or dask collection
+        The input. Dask dataframes must have numeric columns unless ``keep_frame``.
+    dtype : "numeric", dtype, list of dtypes or None
+        ``"numeric"`` keeps float32/float64 and casts integers and booleans to float64.
+        ``None`` keeps whatever dtype the data has (object/string labels included).
+    ensure_2d : bool
+        Require exactly two dimensions (``X``); when False, require exactly one (``y``).
+    ensure_all_finite : bool or "allow-nan"
+        Reject NaN and infinity (True), only infinity ("allow-nan") or nothing (False).
+        For dask input this reads every block once, fused with finding unknown chunk sizes.
+    ensure_min_samples, ensure_min_features : int
+        Minimum number of rows and columns.
+    what : str
+        Name used in error messages.
+    known_chunks : bool
+        Find unknown row chunk lengths of dask input (one cheap pass, fused with the finite
+        check). False leaves them unknown (NaN) for a caller that learns them later.
+    accept_sparse : bool
+        Keep scipy.sparse input (as CSR) and dask arrays of sparse blocks; refused otherwise.
+    keep_frame : bool
+        Return pandas and dask DataFrames as they are, whatever their column dtypes (an
+        estimator that encodes categorical, string or datetime columns itself).
+
+    Returns
+    -------
+    numpy.ndarray, scipy.sparse matrix, dask.array.Array, or the DataFrame itself
+        Dask arrays come back with one chunk along the columns.
+    """
+    if _is_sparse(X) and not accept_sparse:
+        raise TypeError(
+            f"Sparse input is not supported: {what} is a {type(X).__name__}. "
+            "Pass a dense array (X.toarray() for SciPy sparse data)."
+        )
+    kind = input_kind(X)
+    if kind == "other" and not sp.issparse(X):
+        if hasattr(X, "__dask_graph__"):
+            raise TypeError(f"Unsupported dask collection for {what}: {type(X).__name__}")
+        X = np.asarray(X)
+        kind = "numpy"
+    if keep_frame and isinstance(X, pd.DataFrame | dd.DataFrame):
+        _check_size(X, True, ensure_min_samples if kind == "pandas" else 0, 1, what)
+        return X
+    if isinstance(X, pd.DataFrame | dd.DataFrame) and dtype is not None:
+        _check_frame_numeric(X)
+        if X.dtypes.nunique() > 1:  # mixed columns would otherwise become an object array
+            X = X.astype(np.float64)
+
+    X = _check_ndim(X, kind, ensure_2d, what)
+    check_finite = bool(ensure_all_finite) and dtype is not None
+    allow_nan = ensure_all_finite == "allow-nan"
+    if kind in ("numpy", "pandas", "other"):
+        X = _check_in_memory(X, dtype, check_finite, allow_nan, what)
+    else:
+        X = _dask_to_array(X, dtype, check_finite, allow_nan, known_chunks, what)
+    _check_size(X, ensure_2d, ensure_min_samples, ensure_min_features, what)
+    return X
+
+
+def _dask_to_array(
+    X: Any,
+    dtype: Any,
+    check_finite: bool,
+    allow_nan: bool,
+    known_chunks: bool,
+    what: str,
+) -> da.Array:
+    """A validated dask array of a dask array, dataframe or series (columns in one block)."""
+    if dtype is not None and isinstance(X, da.Array | dd.Series):
+        if not (pd.api.types.is_numeric_dtype(X.dtype) or pd.api.types.is_bool_dtype(X.dtype)):
+            raise ValueError(f"{what} has dtype {X.dtype} where numbers are needed.")
+        _target_dtype(np.dtype(X.dtype), dtype)  # complex or unsupported: before any pass
+    if not isinstance(X, da.Array):
+        X = frame_to_array(X)
+    X = rows_only(X)
+    if known_chunks or check_finite:
+        (X,) = resolve_chunks([X], [(check_finite, allow_nan)], [what])
+    target = _target_dtype(np.dtype(X.dtype), dtype)
+    return X if target is None else X.astype(target)
+
+
+def _unknown(x: Any) -> bool:
+    return isinstance(x, da.Array) and bool(np.isnan(x.shape[0]))
+
+
+def check_consistent_blocks(X: Any, y: Any, what: str = "y") -> None:
+    """Raise when X and ``y`` differ in length or, for dask arrays, in row blocks.
+
+    Dask arrays whose chunk lengths are unknown are compared by their number of row blocks;
+    the rows of each block pair are compared when they are first read.
+    """
+    both = isinstance(X, da.Array) and isinstance(y, da.Array)
+    if both and X.numblocks[0] != y.numblocks[0]:
+        raise ValueError(
+            f"The row blocks of X and {what} do not line up: X has {X.numblocks[0]} row blocks "
+            f"but {what} has {y.numblocks[0]}. Partition them alike (X = df[features], "
+            f"y = df[target] from one dataframe, or {what} = {what}.rechunk(X.chunks[0]))."
+        )
+    if _unknown(X) or _unknown(y):
+        if both:
+            return
+        raise ValueError(
+            f"X and {what} must both be dask collections when either has unknown chunk sizes."
+        )
     if X.shape[0] != y.shape[0]:
         raise ValueError(
-            f"X and y have different numbers of rows: X has {X.shape[0]}, y has {y.shape[0]}."
+            f"X and {what} have different numbers of rows: X has {X.shape[0]}, {what} has "
+            f"{y.shape[0]}."
         )
     if isinstance(X, da.Array) and isinstance(y, da.Array) and X.chunks[0] != y.chunks[0]:
         raise ValueError(
-            "The row blocks of X and y do not line up: X has row chunks "
-            f"{_short(X.chunks[0])} and y has {_short(y.chunks[0])}. "
-            "Rechunk one to match the other, e.g. y = y.rechunk(X.chunks[0])."
+            f"The row blocks of X and {what} do not line up: X has row chunks "
+            f"{_short(X.chunks[0])} and {what} has {_short(y.chunks[0])}. "
+            f"Rechunk one to match the other, e.g. {what} = {what}.rechunk(X.chunks[0])."
         )
 
 
@@ -382,27 +339,74 @@ def check_X_y(
     multi_output: bool = False,
     ensure_all_finite: FiniteMode = True,
     ensure_min_samples: int = 1,
-) -> tuple[np.ndarray | da.Array, np.ndarray | da.Array]:
+    known_chunks: bool = True,
+    accept_sparse: bool = False,
+    keep_frame: bool = False,
+) -> tuple[Any, Any]:
     """Validate X and y together.
 
     NumPy/pandas y beside dask X is split into X's row blocks; dask y beside in-memory X makes
-    X a dask array with y's row blocks, so both come back as the same kind.
+    X a dask array with y's row blocks, so both come back as the same kind. Dask dataframes
+    become arrays cut from the same partitions (:func:`dasklearn._chunks.frames_to_arrays`), and
+    the blocks of both are read in one
+    pass where their lengths or values must be checked.
+
+    Parameters
+    ----------
+    X, y : array-like, pandas or dask collections
+    dtype, ensure_all_finite, ensure_min_samples, known_chunks, accept_sparse
+        As in :func:`check_array`, for X (``ensure_all_finite`` applies to y only when
+        ``y_numeric``).
+    y_numeric : bool
+        y must be numbers (a regression target); otherwise any labels.
+    multi_output : bool
+        y may be 2-D (one column per output); 1-D y becomes one column.
+    keep_frame : bool
+        A DataFrame X is returned as it is (see :func:`check_array`); y keeps its container
+        kind's alignment with it (same length, or same partitions for dask).
+
+    Returns
+    -------
+    (X, y)
     """
     if y is None:
         raise ValueError("This estimator requires y to be passed, but the target y is None.")
+    if keep_frame and isinstance(X, pd.DataFrame | dd.DataFrame):
+        return _frame_and_target(X, y, y_numeric, multi_output, ensure_all_finite)
+    if is_frame(X) and is_frame(y):
+        X, y = _aligned_frames(X, y, dtype, y_numeric, multi_output)
+    finite_y = ensure_all_finite if y_numeric else False
     X = check_array(
-        X, dtype=dtype, ensure_all_finite=ensure_all_finite, ensure_min_samples=ensure_min_samples
+        X,
+        dtype=dtype,
+        ensure_all_finite=ensure_all_finite if not is_dask_input(X) else False,
+        ensure_min_samples=ensure_min_samples,
+        known_chunks=False,
+        accept_sparse=accept_sparse,
     )
     y = check_array(
         y,
         dtype="numeric" if y_numeric else None,
         ensure_2d=multi_output,
-        ensure_all_finite=ensure_all_finite if y_numeric else False,
+        ensure_all_finite=finite_y if not is_dask_input(y) else False,
         ensure_min_samples=ensure_min_samples,
         what="y",
+        known_chunks=False,
     )
     if multi_output and y.ndim == 1:
         y = y[:, None]
+    lazy = [a for a in (X, y) if isinstance(a, da.Array)]
+    mixed = len(lazy) == 1
+    if lazy and (known_chunks or mixed or ensure_all_finite or finite_y):
+        checks = [
+            (bool(ensure_all_finite) and dtype is not None, ensure_all_finite == "allow-nan"),
+            (bool(finite_y), finite_y == "allow-nan"),
+        ]
+        pairs = [(a, c, w) for a, c, w in zip((X, y), checks, ("X", "y"), strict=True)]
+        pairs = [(a, c, w) for a, c, w in pairs if isinstance(a, da.Array)]
+        resolved = iter(resolve_chunks(*map(list, zip(*pairs, strict=True))))
+        X = next(resolved) if isinstance(X, da.Array) else X
+        y = next(resolved) if isinstance(y, da.Array) else y
     if isinstance(X, da.Array) and not isinstance(y, da.Array):
         check_consistent_blocks(X, y)
         y = da.from_array(y, chunks=(X.chunks[0],) + y.shape[1:])
@@ -410,46 +414,110 @@ def check_X_y(
         check_consistent_blocks(X, y)
         X = da.from_array(X, chunks=(y.chunks[0], X.shape[1]))
     check_consistent_blocks(X, y)
+    _check_size(X, True, ensure_min_samples, 1, "X")
     return X, y
 
 
-def as_dask_array(X: np.ndarray | da.Array, chunks: Any = "auto") -> da.Array:
-    """A dask array view of validated input: dask arrays pass through, NumPy is split by rows.
+def _aligned_frames(
+    X: Any, y: Any, dtype: Any, y_numeric: bool, multi_output: bool
+) -> tuple[da.Array, da.Array]:
+    """Dask X and y frames as arrays cut from the same partitions (metadata checks first)."""
+    if dtype is not None and isinstance(X, dd.DataFrame):
+        _check_frame_numeric(X)
+    if y_numeric:
+        _check_frame_numeric(y.to_frame() if isinstance(y, dd.Series) else y)
+    return tuple(frames_to_arrays(X, y))
 
-    NumPy input is not copied: every block of the graph is a view of ``X`` (``da.from_array``
-    copies its input since dask 2025), under a unique name. Don't modify ``X`` while the result
-    is in use. On a distributed client the views travel to the workers when the array is
-    persisted or computed.
 
-    Parameters
-    ----------
-    X : numpy.ndarray or dask.array.Array
-    chunks : "auto", int or tuple of int
-        Rows per block (``"auto"``: about 64 MiB per block), or the row lengths of the blocks.
+def _frame_and_target(
+    X: Any, y: Any, y_numeric: bool, multi_output: bool, finite: FiniteMode
+) -> tuple[Any, Any]:
+    """A kept DataFrame X and its validated target, aligned by rows or partitions."""
+    X = check_array(X, keep_frame=True)
+    y = check_array(
+        y,
+        dtype="numeric" if y_numeric else None,
+        ensure_2d=multi_output,
+        ensure_all_finite=finite if y_numeric and not is_dask_input(y) else False,
+        what="y",
+        known_chunks=False,
+    )
+    if isinstance(X, pd.DataFrame):
+        if is_dask_input(y):
+            y = np.asarray(y.compute())
+        if len(X) != len(y):
+            raise ValueError(
+                f"X and y have different numbers of rows: X has {len(X)}, y has {len(y)}."
+            )
+        return X, y
+    if not isinstance(y, da.Array) or y.numblocks[0] != X.npartitions:
+        raise ValueError(
+            "A dask DataFrame X needs y as a dask collection with the same partitions "
+            f"(X has {X.npartitions}); build both from one dataframe."
+        )
+    return X, y
+
+
+def check_sample_weight(
+    sample_weight: Any, X: Any, *, dtype: Any = np.float64, what: str = "sample_weight"
+) -> Any:
+    """Validate per-row weights for X: None, a number, or one non-negative value per row.
+
+    Returns None for no weights (or a constant 1), else an array like X: NumPy for in-memory X
+    (a dask ``sample_weight`` is computed), a dask array in X's row blocks for dask X. Values
+    of in-memory weights are checked here (finite, non-negative, not all zero); a dask
+    estimator checks dask weights in its first pass over them.
     """
+    if sample_weight is None:
+        return None
+    if isinstance(sample_weight, numbers.Number) and not isinstance(sample_weight, bool):
+        if not np.isfinite(sample_weight) or sample_weight < 0:
+            raise ValueError(f"{what} must be a finite non-negative number, got {sample_weight}.")
+        if sample_weight == 1:
+            return None
+        n = X.shape[0]
+        if isinstance(X, da.Array):
+            return da.full(n, float(sample_weight), chunks=(X.chunks[0],), dtype=dtype)
+        return np.full(n, float(sample_weight), dtype=dtype)
+    w = check_array(
+        sample_weight,
+        dtype=dtype,
+        ensure_2d=False,
+        ensure_all_finite=not is_dask_input(sample_weight),
+        known_chunks=not _unknown(X),
+        what=what,
+    )
     if isinstance(X, da.Array):
-        return X
-    X = np.asarray(X)
-    n = len(X)
-    if isinstance(chunks, tuple | list):
-        row_chunks = tuple(int(c) for c in chunks)
-        if sum(row_chunks) != n:
-            raise ValueError(f"Row chunks {_short(row_chunks)} do not add up to {n} rows.")
-    else:
-        rows = max(1, min(n, _auto_rows(X))) if chunks == "auto" else max(1, int(chunks))
-        row_chunks = (rows,) * (n // rows) + ((n % rows,) if n % rows or n == 0 else ())
-    name = f"numpy-view-{uuid.uuid4().hex}"
-    starts = np.concatenate([[0], np.cumsum(row_chunks)]).astype(int)
-    tail = (0,) * (X.ndim - 1)
-    graph = {(name, i, *tail): X[starts[i] : starts[i + 1]] for i in range(len(row_chunks))}
-    chunks_all = (row_chunks,) + tuple((s,) for s in X.shape[1:])
-    return da.Array(graph, name, chunks_all, meta=X[:0])
+        if not isinstance(w, da.Array):
+            if _unknown(X):
+                raise ValueError(
+                    f"An in-memory {what} beside dask X with unknown chunk sizes: pass {what} "
+                    "as a dask collection partitioned like X."
+                )
+            check_consistent_blocks(X, w, what)
+            w = da.from_array(w, chunks=(X.chunks[0],))
+        check_consistent_blocks(X, w, what)
+        return w
+    if isinstance(w, da.Array):
+        w = np.asarray(w.compute())
+    check_consistent_blocks(X, w, what)
+    check_weight_values(float(w.min()) if len(w) else 0.0, float(w.sum()), what)
+    return w
 
 
-def _auto_rows(X: np.ndarray) -> int:
-    target = 64 * 2**20
-    row_bytes = max(1, X.itemsize * int(np.prod(X.shape[1:], dtype=np.int64)))
-    return max(1, target // row_bytes)
+def check_weight_values(low: float, total: float, what: str = "sample_weight") -> None:
+    """Raise for weights that are not finite, negative somewhere, or all zero."""
+    if not np.isfinite(low) or not np.isfinite(total):
+        raise ValueError(f"{what} contains NaN or infinity.")
+    if low < 0:
+        raise ValueError(f"{what} must be non-negative; it has negative values.")
+    if total <= 0:
+        raise ValueError(
+            f"{what} sums to zero: no row has a positive weight (the weights sum to zero)."
+        )
+
+
+Accept = Literal["numeric", "frame"]
 
 
 def validate_data(
@@ -458,14 +526,39 @@ def validate_data(
     y: Any = None,
     *,
     reset: bool = True,
+    accept: Accept = "numeric",
     **check_params: Any,
 ) -> Any:
     """Validate input for ``estimator``; record or check ``n_features_in_``, ``feature_names_in_``.
 
     Call with ``reset=True`` in ``fit`` and ``reset=False`` in post-fit methods.
-    Returns X, or (X, y) when y is given.
+
+    Parameters
+    ----------
+    estimator : estimator
+        Receives ``n_features_in_``, ``feature_names_in_`` (string column names only) and, for
+        a dataframe, the private ``_feature_dtypes_in`` (column -> dtype) when ``reset``.
+    X, y : input
+        As in :func:`check_array` / :func:`check_X_y`.
+    reset : bool
+        Record the features (fit) or check them against the recorded ones (post-fit).
+    accept : {"numeric", "frame"}
+        What the estimator declares it works on: ``"numeric"`` turns dataframes into numeric
+        arrays; ``"frame"`` returns pandas and dask DataFrames as they are (categorical,
+        string and datetime columns kept) and arrays as for ``"numeric"``.
+    **check_params
+        Passed to :func:`check_array` or :func:`check_X_y` (``accept_sparse``, ``dtype``, ...).
+
+    Returns
+    -------
+    X, or (X, y) when y is given.
     """
+    if accept not in ("numeric", "frame"):
+        raise ValueError(f"accept must be 'numeric' or 'frame', got {accept!r}.")
     names = _feature_names(X)
+    dtypes = dict(X.dtypes) if isinstance(X, pd.DataFrame | dd.DataFrame) else None
+    if accept == "frame" and isinstance(X, pd.DataFrame | dd.DataFrame):
+        check_params = {**check_params, "keep_frame": True}
     if y is None:
         out = check_array(X, **check_params)
         Xv = out
@@ -479,6 +572,7 @@ def validate_data(
             estimator.feature_names_in_ = names
         elif hasattr(estimator, "feature_names_in_"):
             del estimator.feature_names_in_
+        estimator._feature_dtypes_in = dtypes
     else:
         check_is_fitted(estimator, "n_features_in_")
         _check_fitted_features(estimator, n_features, names)

@@ -26,13 +26,10 @@ from typing import Any
 
 import numpy as np
 
-from dasklearn._workers import (
-    check_features,
-    map_predict,
-    missing_extra,
-    prepare_fit,
-    resolve_client,
-)
+from dasklearn._boosting import check_features, prepare_fit
+from dasklearn._client import resolve_client
+from dasklearn._output import Output, map_rows
+from dasklearn.exceptions import missing_extra
 
 try:
     import lightgbm
@@ -113,19 +110,17 @@ def predict(client: Any, model: Any, data: Any, *, raw_score: bool = False) -> A
     _check_width(data, n_features, "the model")
     if isinstance(local, lightgbm.LGBMClassifier) and not raw_score:
         classes = np.asarray(local.classes_)
-        return map_predict(
-            data, _label_block, local, classes, width=None, dtype=classes.dtype, name="prediction"
-        )
+        output = Output(classes.dtype, name="prediction")
+        return map_rows(_label_block, data, local, classes, output=output, dtype=None)
     width = _width_of(local) if raw_score or isinstance(local, lightgbm.Booster) else None
-    return map_predict(
-        data,
+    return map_rows(
         _values_block,
+        data,
         local,
         raw_score,
         width,
-        width=width,
-        dtype=np.float64,
-        name="prediction",
+        output=Output(np.float64, width=width, name="prediction"),
+        dtype=None,
     )
 
 
@@ -243,15 +238,14 @@ class LGBMRegressor(_DaskLearnLGBM, lightgbm.DaskLGBMRegressor):
         self._check_predict_input(X)
         local = self.to_local()
         width = _width_of(local) if raw_score else None
-        return map_predict(
-            X,
+        return map_rows(
             _values_block,
+            X,
             local,
             raw_score,
             width,
-            width=width,
-            dtype=np.float64,
-            name="prediction",
+            output=Output(np.float64, width=width, name="prediction"),
+            dtype=None,
         )
 
 
@@ -306,14 +300,13 @@ class LGBMClassifier(_DaskLearnLGBM, lightgbm.DaskLGBMClassifier):
         if raw_score:
             return LGBMRegressor.predict(self, X, raw_score=True)  # type: ignore[arg-type]
         self._check_predict_input(X)
-        return map_predict(
-            X,
+        return map_rows(
             _proba_block,
+            X,
             self.to_local(),
             self.n_classes_,
-            width=self.n_classes_,
-            dtype=np.float64,
-            columns=list(self.classes_),
+            output=Output(np.float64, width=self.n_classes_, columns=list(self.classes_)),
+            dtype=None,
         )
 
     def predict(self, X: Any, raw_score: bool = False, **kwargs: Any) -> Any:  # type: ignore[override]
@@ -322,14 +315,13 @@ class LGBMClassifier(_DaskLearnLGBM, lightgbm.DaskLGBMClassifier):
             return self.predict_proba(X, raw_score=True)
         self._check_predict_input(X)
         classes = np.asarray(self.classes_)
-        return map_predict(
-            X,
+        return map_rows(
             _label_block,
+            X,
             self.to_local(),
             classes,
-            width=None,
-            dtype=classes.dtype,
-            name="prediction",
+            output=Output(classes.dtype, name="prediction"),
+            dtype=None,
         )
 
 

@@ -29,13 +29,10 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 
-from dasklearn._workers import (
-    check_features,
-    map_predict,
-    missing_extra,
-    prepare_fit,
-    resolve_client,
-)
+from dasklearn._boosting import check_features, prepare_fit
+from dasklearn._client import resolve_client
+from dasklearn._output import Output, map_rows
+from dasklearn.exceptions import missing_extra
 
 try:
     import xgboost
@@ -293,18 +290,17 @@ def predict(
     _check_width(data, n_features, "the model")
     predict_type = "margin" if output_margin else "value"
     width = _output_width(booster, n_features, predict_type)
-    return map_predict(
-        data,
+    return map_rows(
         _predict_block,
+        data,
         booster,
         tuple(iteration_range) if iteration_range is not None else best_range,
         predict_type,
         missing,
         validate_features,
         width,
-        width=width,
-        dtype=np.float32,
-        name="prediction",
+        output=Output(np.float32, width=width, name="prediction"),
+        dtype=None,
     )
 
 
@@ -389,18 +385,17 @@ class _DaskLearnXGB:
         booster = self.get_booster()  # type: ignore[attr-defined]
         predict_type = "margin" if output_margin else "value"
         width = _output_width(booster, booster.num_features(), predict_type)
-        return map_predict(
-            X,
+        return map_rows(
             _predict_block,
+            X,
             booster,
             self._get_iteration_range(iteration_range),  # type: ignore[attr-defined]
             predict_type,
             self.missing,  # type: ignore[attr-defined]
             validate,
             width,
-            width=width,
-            dtype=np.float32,
-            name="prediction",
+            output=Output(np.float32, width=width, name="prediction"),
+            dtype=None,
         )
 
     def _xgb_predict(self, X: Any, **kwargs: Any) -> Any:
@@ -538,15 +533,14 @@ class XGBClassifier(_DaskLearnXGB, _dxgb.DaskXGBClassifier):
         if base_margin is not None:
             raise NotImplementedError("predict_proba with base_margin: use xgboost.dask directly.")
         self._check_predict_input(X)
-        return map_predict(
-            X,
+        return map_rows(
             _proba_block,
+            X,
             self.get_booster(),
             self._get_iteration_range(iteration_range),
             self.n_classes_,
-            width=self.n_classes_,
-            dtype=np.float32,
-            columns=list(self.classes_),
+            output=Output(np.float32, width=self.n_classes_, columns=list(self.classes_)),
+            dtype=None,
         )
 
     def predict(
@@ -565,15 +559,14 @@ class XGBClassifier(_DaskLearnXGB, _dxgb.DaskXGBClassifier):
             raise NotImplementedError("predict with base_margin: use xgboost.dask directly.")
         self._check_predict_input(X)
         classes = np.asarray(self.classes_)
-        return map_predict(
-            X,
+        return map_rows(
             _label_block,
+            X,
             self.get_booster(),
             self._get_iteration_range(iteration_range),
             classes,
-            width=None,
-            dtype=classes.dtype,
-            name="prediction",
+            output=Output(classes.dtype, name="prediction"),
+            dtype=None,
         )
 
 

@@ -9,9 +9,10 @@ import dask.array as da
 import numpy as np
 from threadpoolctl import threadpool_info
 
-from dasklearn._blockwise import persist_if_fits, single_blas_thread, with_single_blas_thread
+from dasklearn._blockwise import single_blas_thread, with_single_blas_thread
+from dasklearn._chunks import as_dask_array
 from dasklearn._client import active_client, memory_budget
-from dasklearn._validation import as_dask_array
+from dasklearn._passes import persist_if_fits
 
 
 def _blas_threads() -> list[int]:
@@ -78,26 +79,43 @@ def test_as_dask_array_does_not_copy():
     assert as_dask_array(Xd) is Xd
 
 
-def test_parquet_lengths_come_from_metadata(tmp_path):
-    """check_array of a parquet-backed frame reads no data when no NaN check is asked for."""
+def test_parquet_is_sized_from_metadata_and_read_once_per_pass(tmp_path):
+    """A parquet-backed frame is validated and sized without reading its data (the length comes
+    from the parquet metadata, through dask's public ``len``); its block lengths come from the
+    first pass when it is streamed, and a streamed pass reads each block in one fused task."""
     import dask.dataframe as dd
     import pandas as pd
+    from dask.callbacks import Callback
 
+    from dasklearn._chunks import n_rows
+    from dasklearn._passes import Passes, place
     from dasklearn._validation import check_array
 
     frame = pd.DataFrame({"a": np.arange(100.0), "b": np.ones(100)})
     dd.from_pandas(frame, npartitions=4).to_parquet(str(tmp_path / "p"), write_index=False)
     source = dd.read_parquet(str(tmp_path / "p"))
 
-    def refuse(*args, **kwargs):
-        raise AssertionError("the data was read")
+    tasks = []
 
-    with dask.config.set(scheduler=refuse):
-        X = check_array(source, ensure_all_finite=False)
-    assert X.chunks == ((25, 25, 25, 25), (2,))
-    np.testing.assert_array_equal(X.compute(scheduler="sync"), frame.to_numpy())
+    class Tasks(Callback):
+        def _pretask(self, key, dsk, state):
+            tasks.append(key)
+
+    with Tasks(), dask.config.set(scheduler="sync"):
+        X = check_array(source, ensure_all_finite=False, known_chunks=False)
+        n = n_rows(source)
+    assert tasks == [] and n == 100  # nothing was read
+    assert X.numblocks == (4, 1) and np.isnan(X.shape[0])
     filtered = source[source.a > 9]  # lengths unknown without reading: one pass, as before
     assert check_array(filtered, ensure_all_finite=False).shape == (90, 2)
-    (streamed,), done = persist_if_fits(X, fraction=1e-12)
+
+    with dask.config.set(scheduler="sync"):
+        data = place(X, n_samples=n, reuse=False)
+        assert data.policy == "streamed" and data.lengths is None
+        runner = Passes(data)
+        total = runner.run(runner.reduction(np.sum, data.X))
+    assert total == frame.to_numpy().sum() and runner.n_passes == 1
+    assert data.lengths == (25, 25, 25, 25)  # learned in that first pass
+    (streamed,), done = persist_if_fits(data.X, fraction=1e-12)
     assert not done and len(dict(streamed.__dask_graph__())) == X.numblocks[0]  # read fused
     np.testing.assert_array_equal(streamed.compute(scheduler="sync"), frame.to_numpy())

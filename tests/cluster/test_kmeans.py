@@ -6,14 +6,16 @@ import pickle
 
 import dask
 import dask.array as da
+import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import output_type
 from sklearn.cluster import KMeans as SKKMeans
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
 
-import dasklearn.cluster._kmeans as KM
+import dasklearn._passes as KM
 from dasklearn.cluster import KMeans
 
 INITS = ["k-means||", "k-means++", "random"]
@@ -46,8 +48,9 @@ def test_blobs_match_sklearn(blobs, input_kind, as_kind, init):
     X, y = blobs
     sk = SKKMeans(3, n_init=10, random_state=0).fit(X)
     model = KMeans(3, init=init, random_state=0).fit(as_kind(input_kind, X, chunks=100))
-    lazy = input_kind.startswith("dask")
-    assert isinstance(model.labels_, da.Array) == lazy
+    # the container of the input (the shared output layer): dask Series for a dask DataFrame
+    expected = {"dask_array": da.Array, "dask_dataframe": dd.Series}.get(input_kind, np.ndarray)
+    assert isinstance(model.labels_, expected)
     labels = _values(model.labels_)
     assert labels.dtype == np.int32 and labels.shape == (600,)
     assert adjusted_rand_score(labels, sk.labels_) >= 0.99
@@ -97,7 +100,8 @@ def test_methods_match_sklearn_with_the_same_centers(blobs, input_kind, as_kind,
     lazy = input_kind.startswith("dask")
     for method in ("predict", "transform"):
         out = getattr(model, method)(Xk)
-        assert isinstance(out, da.Array) == lazy
+        assert isinstance(out, da.Array | dd.Series | dd.DataFrame) == lazy
+        assert isinstance(out, output_type(input_kind, 1 if method == "predict" else 2))
         np.testing.assert_allclose(_values(out), getattr(sk, method)(X), rtol=1e-7, atol=1e-7)
     np.testing.assert_allclose(model.score(Xk), sk.score(X), rtol=1e-9)
     np.testing.assert_array_equal(_values(model.predict(Xk)), model.labels_)
@@ -195,7 +199,7 @@ def no_pass(monkeypatch):
     def refuse(*graphs):
         raise AssertionError("a pass over the data ran before the error")
 
-    monkeypatch.setattr(KM, "_run", refuse)
+    monkeypatch.setattr(KM, "compute", refuse)
 
 
 @pytest.mark.parametrize(
@@ -234,13 +238,13 @@ def test_nan_is_reported_after_the_first_pass(blobs, as_kind, monkeypatch, kind,
     X = blobs[0].copy()
     X[123, 2] = np.nan
     passes = []
-    original = KM._run
+    original = KM.compute
 
     def counting(*graphs):
         passes.append(1)
         return original(*graphs)
 
-    monkeypatch.setattr(KM, "_run", counting)
+    monkeypatch.setattr(KM, "compute", counting)
     model = KMeans(3, init=X[:3] if init == "array" else init, random_state=0)
     with pytest.raises(ValueError, match="NaN"):
         model.fit(as_kind(kind, X, chunks=100))

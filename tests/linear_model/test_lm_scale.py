@@ -14,9 +14,9 @@ import psutil
 from distributed import Client
 
 from dasklearn._client import local_cluster
+from dasklearn._passes import place
 from dasklearn.datasets import make_classification
 from dasklearn.linear_model import LogisticRegression
-from dasklearn.linear_model._objective import place_data
 
 MiB = 2**20
 
@@ -139,7 +139,8 @@ def test_numpy_input_reaches_the_workers_once(client):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40_000, 8))
     y = (X[:, 0] + rng.logistic(size=len(X)) > 0).astype(int)
-    Xd, (yd,), policy = place_data(X, y)
+    data = place(X, y)
+    Xd, policy = data.X, data.policy
     assert policy == "persisted"
     graph = dict(Xd.__dask_graph__())
     assert graph and not any(isinstance(v, np.ndarray) for v in graph.values())

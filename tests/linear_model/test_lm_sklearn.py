@@ -8,8 +8,10 @@ import warnings
 
 import dask
 import dask.array as da
+import dask.dataframe as dd
 import numpy as np
 import pytest
+from conftest import output_type
 from sklearn import linear_model as sk
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
@@ -165,7 +167,8 @@ def test_every_input_kind_and_scheduler(model, input_kind, as_kind, scheduler):
     _close(est.intercept_, intercept)
     lazy = input_kind in ("dask_array", "dask_dataframe")
     pred = est.predict(Xk)
-    assert isinstance(pred, da.Array) == lazy
+    assert isinstance(pred, da.Array | dd.Series | dd.DataFrame) == lazy
+    assert isinstance(pred, output_type(input_kind))
     pred = np.asarray(pred.compute() if lazy else pred)
     if model in ("binary", "multinomial"):
         np.testing.assert_array_equal(pred, ref.predict(X))

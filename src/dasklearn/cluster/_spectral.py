@@ -18,32 +18,25 @@ Passes over X: one to sample, two for the degrees and the Gram matrix, and one t
 
 from __future__ import annotations
 
-import numbers
 import warnings
+from numbers import Integral, Real
 from typing import Any
 
 import dask
-import dask.array as da
 import numpy as np
 import scipy.linalg
 from sklearn.base import BaseEstimator, ClusterMixin, clone
 
-from .._blockwise import (
-    map_row_blocks,
-    persist_if_fits,
-    single_blas_thread,
-    with_single_blas_thread,
-)
+from .._chunks import n_rows
 from .._client import active_client
-from .._validation import (
-    as_dask_array,
-    check_array,
-    check_random_state_int,
-    is_dask_input,
-    validate_data,
-)
+from .._output import Output, map_rows
+from .._params import Interval, Options, check_params
+from .._passes import Placement, place
+from .._validation import check_array, check_random_state_int, is_dask_input, validate_data
 from . import _spectral_kernels as S
-from ._kmeans import KMeans, _Data, _numpy_block_rows, _pass, _persist_on, _sample, _tolerance
+from ._kmeans import KMeans
+from ._kmeans_algorithm import make_passes, run_pass, sample_rows, tolerance
+from ._kmeans_kernels import center_terms, labels_block
 
 __all__ = ["SpectralClustering"]
 
@@ -101,8 +94,9 @@ class SpectralClustering(ClusterMixin, BaseEstimator):
         Accepted for dask-ml compatibility (no nearest-neighbors affinity).
     eigen_tol : ignored
         Accepted for dask-ml compatibility.
-    assign_labels : "kmeans" or estimator, default="kmeans"
-        ``"kmeans"``: :class:`dasklearn.cluster.KMeans` on the embedding. An estimator with
+    assign_labels : "kmeans", "sklearn-kmeans" or estimator, default="kmeans"
+        ``"kmeans"``: :class:`dasklearn.cluster.KMeans` on the embedding; ``"sklearn-kmeans"``:
+        scikit-learn's ``KMeans`` on the embedding in memory (dask-ml's option). An estimator with
         ``fit`` and ``labels_`` (cloned) is fitted on the embedding instead (a dask array for dask
         input).
     degree : float, default=3
@@ -173,35 +167,41 @@ class SpectralClustering(ClusterMixin, BaseEstimator):
         self.persist_embedding = persist_embedding
         self.kmeans_params = kmeans_params
 
+    _parameter_constraints = {
+        "n_clusters": [Interval(Integral, 1, None, closed="left")],
+        "eigen_solver": ["no_validation"],
+        "random_state": ["random_state"],
+        "n_init": [Options({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "gamma": [Interval(Real, 0, None, closed="left")],
+        "affinity": [str, "callable"],
+        "n_neighbors": ["no_validation"],
+        "eigen_tol": ["no_validation"],
+        "assign_labels": [Options({"kmeans", "sklearn-kmeans"}), "estimator"],
+        "degree": [Interval(Real, 0, None, closed="left")],
+        "coef0": [Real],
+        "kernel_params": [None, dict],
+        "n_jobs": ["no_validation"],
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "persist_embedding": ["boolean"],
+        "kmeans_params": [None, dict],
+    }
+
     # ---- parameters ------------------------------------------------------------------------
     def _check_params(self) -> dict:
-        k = self.n_clusters
-        if not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 1:
-            raise ValueError(f"n_clusters must be a positive integer, got {k!r}.")
-        m = self.n_components
-        if not isinstance(m, numbers.Integral) or m < k:
+        check_params(self)
+        k, m = self.n_clusters, self.n_components
+        if m < k:
             raise ValueError(
                 f"n_components must be an integer >= n_clusters={k}, got {m!r}: the embedding "
                 "takes n_clusters eigenvectors of an n_components x n_components problem."
             )
         affinity = self.affinity
-        if isinstance(affinity, str):
-            if affinity != "precomputed" and affinity not in _kernel_names():
+        if isinstance(affinity, str) and affinity != "precomputed":
+            if affinity not in _kernel_names():
                 raise ValueError(
                     f"Unknown affinity {affinity!r}: use 'precomputed', a callable, or one of "
                     f"{sorted(_kernel_names())}."
                 )
-        elif not callable(affinity):
-            raise ValueError(f"affinity must be a string or a callable, got {affinity!r}.")
-        if isinstance(self.assign_labels, str):
-            if self.assign_labels != "kmeans":
-                raise ValueError(
-                    f"assign_labels must be 'kmeans' or an estimator, got {self.assign_labels!r}."
-                )
-        elif not hasattr(self.assign_labels, "fit"):
-            raise ValueError("assign_labels must be 'kmeans' or an estimator with fit/labels_.")
-        if self.kmeans_params is not None and not isinstance(self.kmeans_params, dict):
-            raise ValueError("kmeans_params must be a dict or None.")
         params = dict(self.kernel_params or {})
         if not callable(affinity):
             params.update(gamma=self.gamma, degree=self.degree, coef0=self.coef0)
@@ -209,74 +209,90 @@ class SpectralClustering(ClusterMixin, BaseEstimator):
 
     # ---- fit -------------------------------------------------------------------------------
     def fit(self, X: Any, y: Any = None) -> SpectralClustering:
-        """Cluster X. ``y`` is ignored.
+        """Cluster X.
+
+        Parameters
+        ----------
+        X : array-like, pandas or dask collection of shape (n_samples, n_features)
+            The rows to cluster, or the (n, n) affinity matrix for ``affinity="precomputed"``.
+        y : ignored
+            Not used, present for API consistency.
 
         Returns
         -------
-        self
+        self : SpectralClustering
+            The fitted estimator.
         """
         params = self._check_params()
         seed = check_random_state_int(self.random_state)
         m = int(self.n_components)
-        with single_blas_thread():
-            if self.affinity == "precomputed":
-                data, lazy_X, index, A = self._precomputed(X, m, seed)
-                landmarks = None  # the affinity columns are the landmarks
-            else:
-                data, lazy_X, landmarks, A = self._sampled(X, m, seed, params)
-                index = landmarks
-            q, projection, eigenvalues = self._spectrum(data, landmarks, A, params)
-            kernel_args = (landmarks, self.affinity, params, q, projection)
-            embedding = self._embedding(data, kernel_args)
-            model = self._assigner(seed)
-            model.fit(embedding)
+        if self.affinity == "precomputed":
+            runner, lazy_X, index, A = self._precomputed(X, m, seed)
+            landmarks = None  # the affinity columns are the landmarks
+        else:
+            runner, lazy_X, landmarks, A = self._sampled(X, m, seed, params)
+            index = landmarks
+        q, projection, eigenvalues = self._spectrum(runner, landmarks, A, params)
+        kernel_args = (landmarks, self.affinity, params, q, projection)
+        embedding = self._embedding(runner.data, kernel_args)
+        model = self._assigner(seed)
+        model.fit(embedding)
         self.assign_labels_ = model
         self.eigenvalues_ = eigenvalues
         self.landmarks_ = index
-        if data.in_memory or not isinstance(model, KMeans):
+        self.n_passes_ = runner.n_passes
+        if runner.data.from_memory or not hasattr(model, "cluster_centers_"):
             self.labels_ = model.labels_
         else:
-            # labels from the input's own graph (not the persisted copy): light and picklable
-            lazy = map_row_blocks(
-                with_single_blas_thread(S.embedding_block),
+            # labels from the input's own graph (not the persisted copy), in X's container
+            A_, b, _ = center_terms(model.cluster_centers_, np.float64)
+            self.labels_ = map_rows(
+                _embedded_labels,
                 lazy_X,
-                *kernel_args,
+                kernel_args,
+                A_,
+                b,
+                output=Output(np.int32),
                 dtype=np.float64,
-                n_columns=self.n_clusters,
             )
-            model.labels_ = model.predict(lazy)
-            self.labels_ = model.labels_
+            if isinstance(model, KMeans):
+                model.labels_ = self.labels_
         return self
 
     def fit_predict(self, X: Any, y: Any = None) -> Any:
-        """Fit, then return ``labels_``."""
+        """Fit, then return ``labels_``.
+
+        Parameters
+        ----------
+        X : array-like, pandas or dask collection of shape (n_samples, n_features)
+        y : ignored
+
+        Returns
+        -------
+        labels : ndarray, dask array or dask Series of shape (n_samples,)
+            NumPy for in-memory X; lazy, in X's container and row blocks, for dask X.
+        """
         return self.fit(X).labels_
 
     # ---- steps -----------------------------------------------------------------------------
-    def _place(self, Xv: Any) -> tuple[_Data, Any]:
-        """Blocks for the passes: NumPy split without copy (sent to the workers once on a
-        cluster); dask input persisted when it fits, streamed otherwise."""
-        n = Xv.shape[0]
-        if not isinstance(Xv, da.Array):
-            Xd = as_dask_array(Xv, chunks=_numpy_block_rows(Xv))
-            client = active_client()
-            if client is not None:
-                Xd, _ = _persist_on(client, Xd, None)
-            return _Data(Xd, None, n, in_memory=True), None
-        (Xp,), _ = persist_if_fits(Xv)
-        return _Data(Xp, None, n, in_memory=False), Xv
-
     def _sampled(self, X: Any, m: int, seed: int, params: dict) -> tuple:
+        n = n_rows(X) if is_dask_input(X) else None
         Xv = validate_data(
-            self, X, reset=True, dtype=[np.float64, np.float32], ensure_all_finite=False
+            self,
+            X,
+            reset=True,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite=False,
+            known_chunks=n is None,
         )
-        m = _landmark_count(m, Xv.shape[0], self.n_clusters)
-        data, lazy_X = self._place(Xv)
-        sample = _sample(data, m, seed, np.zeros(Xv.shape[1]))
-        _tolerance(sample["moments"], 0.0)  # NaN / inf in X, found by the sampling pass
+        n = Xv.shape[0] if n is None else n
+        m = _landmark_count(m, n, self.n_clusters)
+        runner = make_passes(place(Xv, n_samples=n))
+        sample = sample_rows(runner, m, seed, np.zeros(Xv.shape[1]))
+        tolerance(sample["moments"], 0.0)  # NaN / inf in X, found by the sampling pass
         landmarks = sample["rows"]
         A = S.affinity_block(landmarks, landmarks, self.affinity, params)
-        return data, lazy_X, landmarks, A
+        return runner, X, landmarks, A
 
     def _precomputed(self, X: Any, m: int, seed: int) -> tuple:
         if not is_dask_input(X):
@@ -296,21 +312,28 @@ class SpectralClustering(ClusterMixin, BaseEstimator):
                 f"affinity='precomputed' needs a square matrix; got {C.shape[0]} rows."
             )
         self.n_features_in_ = n
-        data, lazy_X = self._place(C)
-        (A,) = dask.compute(data.X[index]) if isinstance(data.X, da.Array) else (C[index],)
+        runner = make_passes(place(C))
+        (A,) = dask.compute(runner.data.X[index])
         A = np.asarray(A, dtype=np.float64)
         if not np.isfinite(A).all():
             raise ValueError("The precomputed affinity contains NaN or infinity.")
-        return data, lazy_X, index, A
+        return runner, columns, index, A
 
-    def _spectrum(self, data: _Data, landmarks: Any, A: np.ndarray, params: dict) -> tuple:
+    def _spectrum(self, runner: Any, landmarks: Any, A: np.ndarray, params: dict) -> tuple:
         """Passes 1 and 2: degrees and Gram matrix; then the m x m eigenproblem."""
         affinity = self.affinity
-        s = _pass(S.column_sums_block, data, landmarks, affinity, params, weights=False)
+        s = run_pass(runner, S.column_sums_block, landmarks, affinity, params, weights=False)
         A_pinv, A_isqrt = _inverse_sqrt(A)
         q = A_pinv @ s
-        G, low = _pass(
-            S.gram_block, data, landmarks, affinity, params, q, combine=S._min, weights=False
+        G, low = run_pass(
+            runner,
+            S.gram_block,
+            landmarks,
+            affinity,
+            params,
+            q,
+            combine=S.combine_gram,
+            weights=False,
         )
         if not low > 0:
             raise ValueError(
@@ -326,16 +349,11 @@ class SpectralClustering(ClusterMixin, BaseEstimator):
         projection = A_isqrt @ vectors[:, order] / np.sqrt(values)
         return q, projection, values
 
-    def _embedding(self, data: _Data, kernel_args: tuple) -> Any:
-        emb = map_row_blocks(
-            with_single_blas_thread(S.embedding_block),
-            data.X,
-            *kernel_args,
-            dtype=np.float64,
-            n_columns=self.n_clusters,
-        )
-        if data.in_memory:
-            (out,) = dask.compute(emb)
+    def _embedding(self, data: Placement, kernel_args: tuple) -> Any:
+        output = Output(np.float64, width=self.n_clusters)
+        emb = map_rows(_embed, data.X, kernel_args, output=output, dtype=None)
+        if data.from_memory:
+            (out,) = dask.compute(emb, scheduler="threads" if data.policy == "in-memory" else None)
             return out
         if self.persist_embedding:
             client = active_client()
@@ -343,7 +361,11 @@ class SpectralClustering(ClusterMixin, BaseEstimator):
         return emb
 
     def _assigner(self, seed: int) -> Any:
-        if isinstance(self.assign_labels, str):
+        if self.assign_labels == "sklearn-kmeans":
+            from sklearn.cluster import KMeans as SKKMeans
+
+            model = SKKMeans(n_clusters=self.n_clusters, random_state=seed % 2**32)
+        elif isinstance(self.assign_labels, str):
             model = KMeans(
                 n_clusters=self.n_clusters,
                 random_state=int(np.random.SeedSequence([seed, 1]).generate_state(1)[0]),
@@ -354,6 +376,17 @@ class SpectralClustering(ClusterMixin, BaseEstimator):
         if self.kmeans_params:
             model.set_params(**self.kmeans_params)
         return model
+
+
+def _embed(block: np.ndarray, kernel_args: tuple) -> np.ndarray:
+    return S.embedding_block(block, *kernel_args)
+
+
+def _embedded_labels(
+    block: np.ndarray, kernel_args: tuple, A: np.ndarray, b: np.ndarray
+) -> np.ndarray:
+    """Labels of a block of X: its spectral embedding, then the nearest k-means center."""
+    return labels_block(S.embedding_block(block, *kernel_args), A, b)
 
 
 def _landmark_count(m: int, n_samples: int, n_clusters: int) -> int:

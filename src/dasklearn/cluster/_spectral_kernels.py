@@ -69,7 +69,8 @@ def gram_block(X: np.ndarray, landmarks, affinity, params, q: np.ndarray) -> tup
     return scaled.T @ scaled, low
 
 
-def _min(a: tuple, b: tuple) -> tuple:
+def combine_gram(a: tuple, b: tuple) -> tuple:
+    """Merge two blocks' (Gram matrix, smallest degree)."""
     return a[0] + b[0], min(a[1], b[1])
 
 

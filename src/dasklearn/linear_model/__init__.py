@@ -5,11 +5,13 @@ Estimators (scikit-learn API, dask-ml's constructor): :class:`LogisticRegression
 modest number of features), ``lbfgs``, ``admm``, ``gradient_descent``, ``proximal_grad``.
 Penalties: ``l2``, ``l1``, ``elastic_net`` (with ``l1_ratio``), None.
 
-Layout: ``_glm.py`` (estimators) → ``_solvers.py`` (algorithms) → ``_objective.py`` (one pass =
+Layout: ``_logistic.py``, ``_regression.py`` (estimators) on ``_glm.py`` (their shared fit) →
+``_solvers.py`` (algorithms) → ``_objective.py`` (one pass =
 one method) → ``_kernels.py`` (NumPy block kernels), with ``_families.py`` (losses) and
 ``_penalties.py`` kept apart.
 """
 
-from ._glm import LinearRegression, LogisticRegression, PoissonRegression
+from ._logistic import LogisticRegression
+from ._regression import LinearRegression, PoissonRegression
 
 __all__ = ["LinearRegression", "LogisticRegression", "PoissonRegression"]

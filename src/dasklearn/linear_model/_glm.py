@@ -35,36 +35,27 @@ PoissonRegression(penalty=None)               PoissonRegressor(alpha=0)
 from __future__ import annotations
 
 import inspect
-import numbers
 import warnings
+from numbers import Integral, Real
 from typing import Any
 
 import dask
-import dask.array as da
 import numpy as np
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
 
-from .._blockwise import map_row_blocks, reduce_blocks, with_single_blas_thread
-from .._validation import (
-    check_array,
-    check_consistent_blocks,
-    check_is_fitted,
-    is_dask_input,
-    validate_data,
-)
-from . import _kernels as K
-from ._families import Binomial, Family, Gaussian, Multinomial, OneVsRest, Poisson
-from ._objective import (
-    Objective,
-    label_pass,
-    moments_pass,
-    place_data,
-)
+from .._chunks import n_rows
+from .._output import Output, apply_rows
+from .._params import Interval, Options, check_params
+from .._passes import place
+from .._validation import check_is_fitted, check_sample_weight, is_dask_input, validate_data
+from ._families import Family, Multinomial
+from ._objective import Objective, make_passes
 from ._penalties import PENALTIES, make_penalty
 from ._solvers import SOLVERS, SolverResult, default_hessian_rows, solve
 
-__all__ = ["LinearRegression", "LogisticRegression", "PoissonRegression"]
+__all__ = ["GLM"]
+
 
 _SOLVER_NAMES = ("auto", *SOLVERS)
 #: 'auto' uses Newton while the Hessian part of its pass (∝ (p+1)²·K(K+1)/2 per sampled row)
@@ -79,7 +70,7 @@ def _penalty_key(penalty: Any) -> Any:
     return penalty.lower() if isinstance(penalty, str) else penalty
 
 
-class _GLM(BaseEstimator):
+class GLM(BaseEstimator):
     """Shared parameters, validation and fitting; subclasses choose the family."""
 
     _regressor = True
@@ -120,20 +111,35 @@ class _GLM(BaseEstimator):
         self.solver_kwargs = solver_kwargs
         self.l1_ratio = l1_ratio
 
+    _parameter_constraints = {
+        "penalty": [Options(k for k in PENALTIES if k is not None), None],
+        "dual": ["boolean"],
+        "tol": [Interval(Real, 0, None, closed="neither")],
+        "C": [Interval(Real, 0, None, closed="neither")],
+        "fit_intercept": ["boolean"],
+        "intercept_scaling": [Interval(Real, None, None)],
+        "class_weight": [dict, Options({"balanced"}), None],
+        "random_state": ["random_state"],
+        "solver": [Options(_SOLVER_NAMES)],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "multi_class": [Options({"auto", "multinomial", "ovr"})],
+        "verbose": [Interval(Integral, 0, None, closed="left"), "boolean"],
+        "warm_start": ["boolean"],
+        "n_jobs": ["no_validation"],
+        "solver_kwargs": [dict, None],
+        "l1_ratio": [Interval(Real, 0, 1), None],
+    }
+
     # ---- parameters --------------------------------------------------------------------------
     def _l1_fraction(self) -> float:
-        key = _penalty_key(self.penalty)
-        if key not in PENALTIES:
-            raise ValueError(
-                f"penalty={self.penalty!r} is not supported; use 'l2', 'l1', 'elastic_net' or None."
-            )
-        fixed = PENALTIES[key]
+        fixed = PENALTIES[_penalty_key(self.penalty)]
         if fixed is None:  # elastic net
-            ratio = 0.5 if self.l1_ratio is None else self.l1_ratio
-            if not isinstance(ratio, numbers.Real) or not 0.0 <= ratio <= 1.0:
-                raise ValueError(f"l1_ratio must be a number in [0, 1], got {self.l1_ratio!r}.")
-            return float(ratio)
-        if self.l1_ratio is not None and key not in (None, "none") and self.l1_ratio != fixed:
+            return 0.5 if self.l1_ratio is None else float(self.l1_ratio)
+        if (
+            self.l1_ratio is not None
+            and self.penalty not in (None, "none")
+            and self.l1_ratio != fixed
+        ):
             raise ValueError(
                 f"l1_ratio={self.l1_ratio!r} contradicts penalty={self.penalty!r}; "
                 "use penalty='elastic_net' to mix l1 and l2."
@@ -141,29 +147,15 @@ class _GLM(BaseEstimator):
         return fixed
 
     def _check_params(self) -> None:
+        """The declared parameter constraints, then the checks that tie parameters together."""
+        check_params(self)
         self._l1_fraction()
-        if not isinstance(self.C, numbers.Real) or not self.C > 0:
-            raise ValueError(
-                f"C must be a positive number (np.inf for no penalty), got {self.C!r}."
-            )
-        if not isinstance(self.tol, numbers.Real) or not self.tol > 0:
-            raise ValueError(f"tol must be a positive number, got {self.tol!r}.")
-        if not isinstance(self.max_iter, numbers.Integral) or self.max_iter < 1:
-            raise ValueError(f"max_iter must be a positive integer, got {self.max_iter!r}.")
-        if self.solver not in _SOLVER_NAMES:
-            raise ValueError(f"solver must be one of {list(_SOLVER_NAMES)}, got {self.solver!r}.")
         if self.dual:
             raise ValueError(
                 "dual=True is not supported (it is a liblinear option); use dual=False."
             )
-        if self.multi_class not in ("auto", "multinomial", "ovr"):
-            raise ValueError(
-                f"multi_class must be 'auto', 'multinomial' or 'ovr', got {self.multi_class!r}."
-            )
         if self._regressor and self.class_weight is not None:
             raise ValueError(f"class_weight is for classifiers; {type(self).__name__} has none.")
-        if self.solver_kwargs is not None and not isinstance(self.solver_kwargs, dict):
-            raise ValueError(f"solver_kwargs must be a dict or None, got {self.solver_kwargs!r}.")
 
     def _resolve_solver(self, family: Family, n_features: int, n_rows: int, smooth: bool) -> str:
         if self.solver != "auto":
@@ -198,44 +190,36 @@ class _GLM(BaseEstimator):
         return options
 
     # ---- input -------------------------------------------------------------------------------
-    def _validate_fit_input(self, X: Any, y: Any, sample_weight: Any):
+    def _validate_fit_input(self, X: Any, y: Any, sample_weight: Any) -> tuple:
+        """X, y and the weights as arrays of one kind, and the number of rows.
+
+        NaN or infinity in X is found by the solver's first pass (it poisons the summed loss and
+        gradient) rather than by a read of X of its own; y and the weights are checked by the
+        pass over the target. The row counts of dask dataframes come from their metadata where
+        dask has it (parquet), otherwise from that first pass.
+        """
         if y is None:
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None."
             )
-        lazy = is_dask_input(X) or is_dask_input(y) or is_dask_input(sample_weight)
-        # NaN or infinity in X is found by the first pass of the solver (it poisons the summed
-        # loss and gradient) rather than by a read of X of its own; y and the weights are
-        # checked by the pass over the target.
+        n = n_rows(X) if is_dask_input(X) and is_dask_input(y) else None
+        weights_in_memory = sample_weight is not None and not is_dask_input(sample_weight)
         X, y = validate_data(
-            self, X, y, reset=True, ensure_all_finite=False, y_numeric=self._regressor
+            self,
+            X,
+            y,
+            reset=True,
+            ensure_all_finite=False,
+            y_numeric=self._regressor,
+            known_chunks=n is None or weights_in_memory,
         )
         if y.ndim != 1:
             raise ValueError(f"y must be 1-dimensional, got shape {y.shape}.")
-        sw = None
-        if sample_weight is not None:
-            if isinstance(sample_weight, numbers.Number):
-                sample_weight = np.full(X.shape[0], float(sample_weight))
-            sw = check_array(
-                sample_weight,
-                ensure_2d=False,
-                ensure_all_finite=not lazy,
-                what="sample_weight",
-            )
-            if isinstance(X, da.Array):
-                if not isinstance(sw, da.Array):
-                    check_consistent_blocks(X, sw)
-                    sw = da.from_array(sw, chunks=(X.chunks[0],))
-                check_consistent_blocks(X, sw)
-            else:
-                sw = np.asarray(sw.compute() if isinstance(sw, da.Array) else sw)
-                check_consistent_blocks(X, sw)
-                if (sw < 0).any():
-                    raise ValueError("sample_weight must be non-negative.")
-        return X, y, sw
+        sw = check_sample_weight(sample_weight, X)
+        return X, y, sw, int(X.shape[0]) if n is None else n
 
     # ---- fitting -----------------------------------------------------------------------------
-    def _prepare_target(self, y: da.Array, sw: da.Array | None, policy: str):
+    def _prepare_target(self, runner: Any, y: Any, sw: Any) -> tuple:
         """Encode y, set the family, return (y, sw, family, weight_sum, stats)."""
         raise NotImplementedError
 
@@ -253,7 +237,7 @@ class _GLM(BaseEstimator):
             W[:, n_features] = family.initial_intercept(stats)
         return W.ravel()
 
-    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> _GLM:
+    def fit(self, X: Any, y: Any, sample_weight: Any = None) -> GLM:
         """Fit the model.
 
         Parameters
@@ -271,9 +255,11 @@ class _GLM(BaseEstimator):
             The fitted estimator.
         """
         self._check_params()
-        X, y, sw = self._validate_fit_input(X, y, sample_weight)
-        Xd, (yd, swd), policy = place_data(X, y, sw)
-        yd, swd, family, weight_sum, stats = self._prepare_target(yd, swd, policy)
+        X, y, sw, n = self._validate_fit_input(X, y, sample_weight)
+        data = place(X, y, sw, n_samples=n)
+        policy = data.policy
+        runner = make_passes(data)
+        yd, swd, family, weight_sum, stats = self._prepare_target(runner, *data.vectors)
         if policy != "streamed":  # the encoded target and weights: computed once, kept
             yd, swd = _persist_vectors(yd, swd)
         n_features = X.shape[1]
@@ -282,10 +268,10 @@ class _GLM(BaseEstimator):
         if self.fit_intercept:
             mask[:, n_features] = False
         penalty = make_penalty(self.penalty, self._l1_fraction(), self.C, weight_sum, mask.ravel())
-        solver = self._resolve_solver(family, n_features, X.shape[0], penalty.smooth)
+        solver = self._resolve_solver(family, n_features, n, penalty.smooth)
         options = self._solver_options(solver)
         obj = Objective(
-            Xd, yd, swd, family, penalty, self.fit_intercept, weight_sum, verbose=self.verbose
+            runner, yd, swd, family, penalty, self.fit_intercept, weight_sum, verbose=self.verbose
         )
         w0 = self._initial_point(family, n_features, stats)
         result = solve(
@@ -337,407 +323,23 @@ class _GLM(BaseEstimator):
         self.n_iter_ = int(n_iter)
 
     # ---- prediction --------------------------------------------------------------------------
-    def _check_X(self, X: Any) -> np.ndarray | da.Array:
+    def _rows(self, method: str, func: Any, X: Any, *args: Any, output: Output) -> Any:
+        """A per-row method through the shared output layer (X's container, NaN refused)."""
         check_is_fitted(self, "coef_")
-        return validate_data(self, X, reset=False, ensure_all_finite=not is_dask_input(X))
-
-    def _linear_predictor(self, X: Any) -> np.ndarray | da.Array:
-        X = self._check_X(X)
-        coef, intercept = np.asarray(self.coef_), np.asarray(self.intercept_)
-        if isinstance(X, da.Array):
-            return map_row_blocks(
-                with_single_blas_thread(K.decision_block),
-                X,
-                coef,
-                intercept,
-                dtype=np.float64,
-                n_columns=None if coef.ndim == 1 else coef.shape[0],
-            )
-        return K.decision_block(X, coef, intercept)
+        return apply_rows(
+            self,
+            method,
+            func,
+            X,
+            *args,
+            output=output,
+            dtype=[np.float64, np.float32],
+            ensure_all_finite=True,
+        )
 
 
-def _persist_vectors(y: da.Array, sw: da.Array | None) -> tuple[da.Array, da.Array | None]:
+def _persist_vectors(y: Any, sw: Any) -> tuple[Any, Any]:
     if sw is None:
         (y,) = dask.persist(y)
         return y, None
     return dask.persist(y, sw)
-
-
-def _class_weights(class_weight: Any, classes: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Per-class multipliers from ``class_weight`` (None, 'balanced' or a dict)."""
-    n = len(classes)
-    if class_weight is None:
-        return np.ones(n)
-    if isinstance(class_weight, str):
-        if class_weight != "balanced":
-            raise ValueError(
-                f"class_weight must be a dict, 'balanced' or None, got {class_weight!r}."
-            )
-        return weights.sum() / (n * weights)
-    if not isinstance(class_weight, dict):
-        raise ValueError(f"class_weight must be a dict, 'balanced' or None, got {class_weight!r}.")
-    known = {_label_key(c): i for i, c in enumerate(classes)}
-    unknown = [k for k in class_weight if _label_key(k) not in known]
-    if unknown:
-        raise ValueError(
-            f"class_weight has label(s) {unknown} that are not classes of y; "
-            f"the classes are {classes.tolist()}."
-        )
-    out = np.ones(n)
-    for label, value in class_weight.items():
-        out[known[_label_key(label)]] = float(value)
-    return out
-
-
-def _label_key(label: Any) -> Any:
-    return label.item() if isinstance(label, np.generic) else label
-
-
-class LogisticRegression(ClassifierMixin, _GLM):
-    """Logistic regression (binary, multinomial or one-vs-rest) on NumPy, pandas or dask data.
-
-    Parameters
-    ----------
-    penalty : {'l2', 'l1', 'elastic_net', None}, default='l2'
-        The penalty on the coefficients (never on the intercept). ``'elasticnet'`` is accepted.
-    dual : bool, default=False
-        Only ``False`` is supported (the dual form is a liblinear option).
-    tol : float, default=1e-4
-        Stop when the largest entry of the (sub)gradient of the objective divided by
-        ``C · Σ sample_weight`` is below ``tol`` (scikit-learn's scaling for lbfgs).
-    C : float, default=1.0
-        Inverse strength of the penalty against the *summed* loss, exactly as in scikit-learn's
-        ``LogisticRegression``; ``np.inf`` means no penalty.
-    fit_intercept : bool, default=True
-        Fit an unpenalised intercept.
-    intercept_scaling : float, default=1.0
-        Ignored (a liblinear option; the intercept is never penalised here).
-    class_weight : dict, 'balanced' or None, default=None
-        Weights of the classes, multiplied with ``sample_weight``. ``'balanced'`` uses
-        ``Σ w / (n_classes · Σ_{y=k} w)``. A label that is not a class of y raises an error.
-    random_state : int, RandomState or None, default=None
-        Unused: every solver is deterministic, so equal data give equal coefficients on any
-        scheduler and any number of workers. Kept for dask-ml compatibility.
-    solver : {'auto', 'newton', 'lbfgs', 'admm', 'gradient_descent', 'proximal_grad'}
-        ``'auto'`` picks ``'newton'`` (one pass per iteration, ~5-10 iterations) while the
-        Hessian is small (``(n_features + 1)·n_classes`` up to a few hundred), else ``'lbfgs'``.
-        See :mod:`dasklearn.linear_model._solvers` for what each does per pass.
-    max_iter : int, default=100
-        Maximum number of iterations of the solver.
-    multi_class : {'auto', 'multinomial', 'ovr'}, default='auto'
-        For more than two classes: one softmax model (``'auto'``, ``'multinomial'``) or one binary
-        model per class (``'ovr'``; all fitted together, one pass serves every class).
-    verbose : int, default=0
-        1: a summary with iterations and passes over the data; 2: one line per iteration;
-        3: one line per pass.
-    warm_start : bool, default=False
-        Start from the previous fit's coefficients when their shape matches.
-    n_jobs : int or None, default=None
-        Ignored: the parallelism is the dask scheduler's.
-    solver_kwargs : dict or None, default=None
-        Options of the solver, e.g. ``{"rho": 0.1, "max_local_iter": 3}`` for ``'admm'``,
-        ``{"m": 20}`` for ``'lbfgs'``, and ``{"callback": f}`` (``f(iteration, w)``) for every
-        solver.
-    l1_ratio : float or None, default=None
-        The l1 share of ``'elastic_net'`` (0.5 when None); must agree with ``'l1'``/``'l2'``.
-
-    Attributes
-    ----------
-    classes_ : ndarray of shape (n_classes,)
-        Sorted class labels.
-    coef_ : ndarray of shape (1, n_features) or (n_classes, n_features)
-    intercept_ : ndarray of shape (1,) or (n_classes,)
-        Multinomial intercepts sum to zero.
-    n_iter_ : ndarray of shape (1,)
-        Iterations of the solver.
-    n_features_in_ : int
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Only when X had string column names.
-    n_passes_ : int
-        Passes over X made by the solver (each one read of every row block).
-    solver_ : str
-        The solver used (what ``'auto'`` chose).
-    data_policy_ : str
-        ``'in-memory'``, ``'persisted'`` or ``'streamed'``: where X was kept during the fit.
-
-    Notes
-    -----
-    Passes over the data: validation reads nothing for dask arrays with known chunks (dask
-    dataframes: one pass for the partition lengths); one pass over y finds the classes; then
-    ``n_passes_`` passes over X. Data that fits in half the cluster's memory is persisted first
-    (read from its source once), larger data is streamed (each pass reads the source). X is
-    never gathered on the client: every pass returns only d-sized sums (d ×d for Newton).
-
-    NaN or infinity in dask X is reported by the first pass (no pass of its own). A single
-    class raises ``ValueError``. A constant column gets coefficient 0 under an l2/l1 penalty
-    (the unpenalised intercept absorbs it); without a penalty the problem has no unique answer
-    and ``newton`` returns the minimum-norm step.
-    """
-
-    _regressor = False
-
-    def _prepare_target(self, y, sw, policy):
-        labels, counts, weights = label_pass(y, sw)
-        if len(labels) < 2:
-            shown = _label_key(labels[0]) if len(labels) else "none"
-            raise ValueError(
-                "This solver needs samples of at least 2 classes in the data, but the data "
-                f"contains only one class: {shown!r}."
-            )
-        if labels.dtype.kind == "f" and np.any(labels != np.round(labels)):
-            raise ValueError(
-                "Unknown label type: continuous. LogisticRegression expects discrete classes; "
-                "for a continuous target use LinearRegression or PoissonRegression."
-            )
-        self.classes_ = labels
-        cw = _class_weights(self.class_weight, labels, weights)
-        n = len(labels)
-        if n == 2:
-            family: Family = Binomial(1)
-            codes = y.map_blocks(K.encode_labels, labels, np.float64, dtype=np.float64)
-        else:
-            family = OneVsRest(n) if self.multi_class == "ovr" else Multinomial(n)
-            codes = y.map_blocks(K.encode_labels, labels, np.int64, dtype=np.int64)
-        weighted = self.class_weight is not None
-        if weighted:
-            int_codes = y.map_blocks(K.encode_labels, labels, dtype=np.int64)
-            if sw is None:
-                sw = int_codes.map_blocks(K.class_sample_weight, cw, dtype=np.float64)
-            else:
-                sw = da.map_blocks(K.class_sample_weight, int_codes, cw, sw, dtype=np.float64)
-        class_sums = weights * cw
-        stats = {"class_weight_sums": class_sums, "weight_sum": float(class_sums.sum())}
-        if stats["weight_sum"] <= 0:
-            raise ValueError("The sample weights sum to zero; nothing to fit.")
-        return codes, sw, family, stats["weight_sum"], stats
-
-    def _store(self, coef, intercept, n_iter):
-        self.coef_ = coef
-        self.intercept_ = intercept
-        self.n_iter_ = np.array([n_iter], dtype=np.int32)
-
-    def _is_binary(self) -> bool:
-        return len(self.classes_) == 2
-
-    def decision_function(self, X: Any) -> np.ndarray | da.Array:
-        """Confidence scores: the linear predictor, (n_samples,) for two classes.
-
-        Lazy (a dask array) for dask input, NumPy otherwise.
-        """
-        check_is_fitted(self, "coef_")
-        out = self._linear_predictor(X)
-        if self._is_binary():
-            return out[:, 0]
-        return out
-
-    def predict_proba(self, X: Any) -> np.ndarray | da.Array:
-        """Class probabilities, (n_samples, n_classes); lazy for dask input."""
-        check_is_fitted(self, "coef_")
-        X = self._check_X(X)
-        kind = "binary" if self._is_binary() else self._fitted_kind()
-        args = (self.coef_, self.intercept_, kind)
-        if isinstance(X, da.Array):
-            return map_row_blocks(
-                with_single_blas_thread(_proba_block),
-                X,
-                *args,
-                dtype=np.float64,
-                n_columns=len(self.classes_),
-            )
-        return _proba_block(X, *args)
-
-    def predict_log_proba(self, X: Any) -> np.ndarray | da.Array:
-        """Logarithm of :meth:`predict_proba`."""
-        proba = self.predict_proba(X)
-        return da.log(proba) if isinstance(proba, da.Array) else np.log(proba)
-
-    def predict(self, X: Any) -> np.ndarray | da.Array:
-        """Predicted class labels; lazy for dask input."""
-        check_is_fitted(self, "coef_")
-        X = self._check_X(X)
-        args = (self.coef_, self.intercept_, self.classes_)
-        if isinstance(X, da.Array):
-            return map_row_blocks(
-                with_single_blas_thread(_predict_block), X, *args, dtype=self.classes_.dtype
-            )
-        return _predict_block(X, *args)
-
-    def _fitted_kind(self) -> str:
-        return "ovr" if self.multi_class == "ovr" else "multinomial"
-
-    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
-        """Mean accuracy on (X, y), weighted by ``sample_weight``; one pass for dask input.
-
-        Labels of y that are not in ``classes_`` count as errors.
-        """
-        pred = self.predict(X)
-        if isinstance(pred, da.Array):
-            y = check_array(y, dtype=None, ensure_2d=False, ensure_all_finite=False, what="y")
-            if not isinstance(y, da.Array):
-                y = da.from_array(np.asarray(y), chunks=(pred.chunks[0],))
-            check_consistent_blocks(pred, y)
-            hits = (pred == y).astype(np.float64)
-            if sample_weight is None:
-                return float(hits.mean().compute())
-            sw = sample_weight
-            if not isinstance(sw, da.Array):
-                sw = da.from_array(np.asarray(sw, dtype=np.float64), chunks=(pred.chunks[0],))
-            num, den = dask.compute((hits * sw).sum(), sw.sum())
-            return float(num / den)
-        from sklearn.metrics import accuracy_score
-
-        y = check_array(y, dtype=None, ensure_2d=False, ensure_all_finite=False, what="y")
-        y = np.asarray(y.compute() if isinstance(y, da.Array) else y)
-        return float(accuracy_score(y, pred, sample_weight=sample_weight))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = False
-        return tags
-
-
-def _proba_block(X: np.ndarray, coef: np.ndarray, intercept: np.ndarray, kind: str) -> np.ndarray:
-    eta = K.decision_block(X, coef, intercept)
-    if kind == "binary":
-        p = Binomial(1).inverse_link(eta[:, 0])
-        return np.column_stack([1.0 - p, p])
-    if kind == "ovr":
-        p = OneVsRest(coef.shape[0]).inverse_link(eta)
-        return p / p.sum(axis=1, keepdims=True)
-    return Multinomial(coef.shape[0]).probabilities(eta)
-
-
-def _predict_block(
-    X: np.ndarray, coef: np.ndarray, intercept: np.ndarray, classes: np.ndarray
-) -> np.ndarray:
-    eta = K.decision_block(X, coef, intercept)
-    if len(classes) == 2:
-        return classes[(eta[:, 0] > 0).astype(np.intp)]
-    return classes[np.argmax(eta, axis=1)]
-
-
-class _Regressor(RegressorMixin, _GLM):
-    _family: type[Family] = Gaussian
-
-    def _prepare_target(self, y, sw, policy):
-        stats = moments_pass(y, sw)
-        if stats["n_bad"]:
-            raise ValueError(
-                "y or sample_weight contains NaN or infinity (or a negative weight); "
-                "drop or impute those rows first."
-            )
-        family = self._family(1)
-        if stats["weight_sum"] <= 0:
-            raise ValueError("The sample weights sum to zero; nothing to fit.")
-        if isinstance(family, Poisson):
-            if stats["min"] < 0:
-                raise ValueError(
-                    "Some value(s) of y are negative which is not allowed for Poisson regression."
-                )
-            if stats["mean"] <= 0:
-                raise ValueError(
-                    "Sum of y is not positive which is necessary for Poisson regression."
-                )
-        if y.dtype != np.float64:
-            y = y.astype(np.float64)
-        return y, sw, family, stats["weight_sum"], stats
-
-    def predict(self, X: Any) -> np.ndarray | da.Array:
-        """Predicted mean of the target; lazy for dask input."""
-        eta = self._linear_predictor(X)
-        if self._family is Gaussian:
-            return eta
-        return da.exp(eta) if isinstance(eta, da.Array) else np.exp(eta)
-
-    def score(self, X: Any, y: Any, sample_weight: Any = None) -> float:
-        """R² (LinearRegression) or D², the share of Poisson deviance explained; one pass."""
-        X = self._check_X(X)
-        y = check_array(y, ensure_2d=False, ensure_all_finite=not is_dask_input(y), what="y")
-        sw = None
-        if sample_weight is not None:
-            sw = check_array(sample_weight, ensure_2d=False, what="sample_weight")
-        family = self._family(1)
-        args = (np.asarray(self.coef_), float(self.intercept_), family)
-        if isinstance(X, da.Array) or isinstance(y, da.Array):
-            X = X if isinstance(X, da.Array) else da.from_array(X, chunks=(y.chunks[0], -1))
-            y = y if isinstance(y, da.Array) else da.from_array(y, chunks=(X.chunks[0],))
-            check_consistent_blocks(X, y)
-            if sw is None:
-                kernel = with_single_blas_thread(_score_unweighted)
-                (parts,) = dask.compute(reduce_blocks(kernel, X, y, args=args))
-            else:
-                sw = sw if isinstance(sw, da.Array) else da.from_array(sw, chunks=(X.chunks[0],))
-                (parts,) = dask.compute(
-                    reduce_blocks(
-                        with_single_blas_thread(K.regression_score_parts), X, y, sw, args=args
-                    )
-                )
-        else:
-            check_consistent_blocks(X, y)
-            parts = K.regression_score_parts(X, y, sw, *args)
-        return _score_from_parts(parts, family)
-
-
-def _score_unweighted(X, y, coef, intercept, family):
-    return K.regression_score_parts(X, y, None, coef, intercept, family)
-
-
-def _score_from_parts(parts: np.ndarray, family: Family) -> float:
-    s, sy, syy, model, sylogy = (float(v) for v in parts)
-    mean = sy / s
-    if isinstance(family, Poisson):
-        null = 2.0 * (sylogy - sy * np.log(mean)) if mean > 0 else 0.0
-    else:
-        null = syy - s * mean * mean
-    if null <= 0:
-        return 1.0 if model <= 0 else 0.0
-    return 1.0 - model / null
-
-
-class LinearRegression(_Regressor):
-    """Least squares with an optional l2 (ridge), l1 (lasso) or elastic-net penalty.
-
-    Same parameters as :class:`LogisticRegression` (``class_weight`` and ``multi_class`` do not
-    apply). ``C`` is the inverse strength of the penalty against ½·Σ (y - Xw - b)², so
-    ``penalty='l2', C=c`` is scikit-learn's ``Ridge(alpha=1/c)``, ``penalty='l1'`` is
-    ``Lasso(alpha=1/(c·n_samples))`` and ``penalty=None`` is ``LinearRegression()``.
-
-    The default solver (``'auto'`` → ``'newton'``) solves the problem from one pass over the data
-    (XᵀX and Xᵀy summed over the blocks), with any penalty: the l1 part is handled by coordinate
-    descent on the small (n_features+1)² system on the client.
-
-    Attributes
-    ----------
-    coef_ : ndarray of shape (n_features,)
-    intercept_ : float
-    n_iter_ : int
-    n_features_in_, feature_names_in_, n_passes_, solver_, data_policy_
-        As for :class:`LogisticRegression`.
-    """
-
-    _family = Gaussian
-
-
-class PoissonRegression(_Regressor):
-    """Poisson regression with the log link (``E[y] = exp(Xw + b)``) for counts ``y ≥ 0``.
-
-    Same parameters as :class:`LogisticRegression` (``class_weight`` and ``multi_class`` do not
-    apply). The objective is ``C·Σ (exp(η) - y·η) + penalty``, so ``penalty='l2', C=c`` is
-    scikit-learn's ``PoissonRegressor(alpha=1/(c·n_samples))``. :meth:`score` is D², the share
-    of the Poisson deviance explained, as in scikit-learn.
-
-    Attributes
-    ----------
-    coef_ : ndarray of shape (n_features,)
-    intercept_ : float
-    n_iter_ : int
-    n_features_in_, feature_names_in_, n_passes_, solver_, data_policy_
-        As for :class:`LogisticRegression`.
-    """
-
-    _family = Poisson
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.positive_only = True
-        return tags

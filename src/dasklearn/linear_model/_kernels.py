@@ -330,8 +330,7 @@ def admm_local_solve(
     Each Newton step costs one sweep of the block (the Hessian from every ``stride``-th row),
     and the gradient at the consensus ``z`` one cheaper sweep.
 
-    Returns ``[(state, loss_at_z, gradient_at_z)]``: a one-element list, so that blocks' results
-    concatenate instead of adding up.
+    Returns ``(state, loss_at_z, gradient_at_z)``; the pass keeps one per block.
     """
     d = len(v)
     none = np.zeros((0, d))
@@ -375,7 +374,7 @@ def admm_local_solve(
         x = x + ok[0] * step
         loss, g, H, _ = loss_grad_hess(X, y, sw, x, none, family, fit_intercept, stride)
     losses, G = loss_grad(X, y, sw, z[None, :], family, fit_intercept)
-    return [((x, loss, g, H, damped), float(losses[0]), G[0])]
+    return (x, loss, g, H, damped), float(losses[0]), G[0]
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,39 +1,23 @@
 """The objective over the row blocks of the data: every method here is one pass.
 
-:class:`Objective` holds the data (dask arrays with the same row blocks), a family and a penalty,
-and evaluates the penalised mean loss, its gradient and Hessian. Each call maps a kernel from
-:mod:`._kernels` over the row blocks and tree-sums the small results: one ``compute`` per pass,
-counted in :attr:`Objective.passes`. Solvers in :mod:`._solvers` only talk to this class.
-
-Where the data lives (:func:`place_data`):
-
-* NumPy/pandas input becomes a dask array of balanced row blocks (a multiple of the number of
-  worker threads, about 64 MiB at most), views of the array. On a distributed client it is
-  persisted: it reaches the workers once, not once per pass.
-* Dask input is persisted when it fits in half of the cluster's memory (the sum of the workers'
-  memory limits; the available RAM on the local threaded scheduler): the shared
-  ``persist_if_fits`` policy. Otherwise it is streamed: each pass recomputes or re-reads its
-  blocks from the source, and memory use stays at a few blocks per worker whatever the size of
-  the data.
-
-Every kernel runs with BLAS held to one thread (``with_single_blas_thread``): dask already runs
-one kernel per thread, and nested BLAS threads oversubscribe the cores.
+:class:`Objective` holds the placed data (:class:`dasklearn._passes.Placement`: X, the encoded
+target and the weights, persisted or streamed by the shared policy), a family and a penalty,
+and evaluates the penalised mean loss, its gradient and Hessian. Each call runs a kernel from
+:mod:`._kernels` over the row blocks through the shared runner (:class:`dasklearn._passes.Passes`:
+one ``dask.compute`` per pass, BLAS held to one thread, the first pass over X checked for NaN or
+infinity), counted in :attr:`Objective.passes`. Solvers in :mod:`._solvers` only talk to this
+class. The passes over the target alone (labels, moments) go through the same runner and are
+not counted as passes over X.
 """
 
 from __future__ import annotations
 
 import functools
-import math
-import os
 from typing import Any
 
-import dask
-import dask.array as da
 import numpy as np
 
-from .._blockwise import persist_if_fits, reduce_blocks, with_single_blas_thread
-from .._client import active_client
-from .._validation import as_dask_array
+from .._passes import Passes, all_finite
 from ._families import Family
 from ._kernels import (
     admm_local_solve,
@@ -46,59 +30,24 @@ from ._kernels import (
 )
 from ._penalties import Penalty
 
-__all__ = ["Objective", "place_data"]
+__all__ = ["Objective", "label_pass", "make_passes", "moments_pass"]
 
-_BLOCK_BYTES = 64 * 2**20
-_SMALL_BYTES = 4 * 2**20
-
-
-# --------------------------------------------------------------------------------------------
-# placement: persist or stream
-# --------------------------------------------------------------------------------------------
+#: Partials of the loss passes (a Hessian of (p+1)^2 K^2 floats per block) are summed in a tree
+#: of this fan-in on the workers rather than gathered on the client.
+SPLIT_EVERY = 8
 
 
-def _threads(client: Any) -> int:
-    """Threads that run tasks: the workers' on a distributed client, else the local pool's."""
-    if client is None:
-        return int(dask.config.get("num_workers", None) or os.cpu_count() or 1)
-    return int(sum(client.nthreads().values()) or 1)
+def _first_pass_finite(out: Any) -> bool:
+    """The NaN check of the first pass over X: loss, gradient (and Hessian) must be finite."""
+    if isinstance(out, list):  # ADMM: one (state, loss, gradient) per block
+        out = (sum(o[1] for o in out), np.sum([o[2] for o in out], axis=0))
+    values = out if isinstance(out, tuple | list) else (out,)
+    return all(all_finite(np.asarray(v, dtype=np.float64)) for v in values[:3])
 
 
-def _balanced_rows(n_rows: int, row_bytes: int, threads: int) -> int:
-    """Rows per block: a multiple of ``threads`` blocks (at least two per thread), each at most
-    about 64 MiB, so that every thread gets the same work in every pass."""
-    total = n_rows * row_bytes
-    if total <= _SMALL_BYTES:
-        return max(1, n_rows)
-    n_blocks = max(2 * threads, math.ceil(total / _BLOCK_BYTES))
-    n_blocks = threads * math.ceil(n_blocks / threads)
-    return max(1, math.ceil(n_rows / n_blocks))
-
-
-def place_data(
-    X: np.ndarray | da.Array, *vectors: np.ndarray | da.Array | None
-) -> tuple[da.Array, list[da.Array | None], str]:
-    """Dask arrays for X and its row-aligned vectors, persisted or streamed; and the policy used.
-
-    NumPy input is cut into balanced row blocks (views, no copy); on dask's local scheduler it
-    stays where it is (``"in-memory"``). Otherwise the shared policy applies
-    (:func:`dasklearn._blockwise.persist_if_fits`): ``"persisted"`` when everything fits in half
-    the memory computations may use, so that it is read from its source (or sent to the
-    workers) once; ``"streamed"`` otherwise.
-    """
-    client = active_client()
-    if not isinstance(X, da.Array):
-        rows = _balanced_rows(len(X), X.itemsize * max(1, X.shape[1]), _threads(client))
-        X = as_dask_array(X, chunks=rows)
-        if client is None:
-            vecs = [None if v is None else as_dask_array(v, chunks=X.chunks[0]) for v in vectors]
-            return X, vecs, "in-memory"
-    vecs = [
-        None if v is None else v if isinstance(v, da.Array) else as_dask_array(v, X.chunks[0])
-        for v in vectors
-    ]
-    (X, *vecs), persisted = persist_if_fits(X, *vecs)
-    return X, list(vecs), "persisted" if persisted else "streamed"
+def make_passes(data: Any, verbose: int = 0) -> Passes:
+    """The runner of a linear-model fit over placed data (X, then y and the weights)."""
+    return Passes(data, verbose=verbose, check_first=_first_pass_finite)
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,19 +65,21 @@ def _unweighted(kernel: Any, X: np.ndarray, y: np.ndarray, *args: Any) -> Any:
     return kernel(X, y, None, *args)
 
 
-def label_pass(y: da.Array, sw: da.Array | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _target_pass(runner: Passes, kernel: Any, combine: Any, y: Any, sw: Any, what: str) -> Any:
+    arrays = (y,) if sw is None else (y, sw)
+    if sw is None:
+        kernel = functools.partial(_unweighted_y, kernel)
+    return runner.run(runner.reduction(kernel, *arrays, combine=combine), what=what, counted=False)
+
+
+def label_pass(runner: Passes, y: Any, sw: Any) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Sorted labels of y, their counts and weight sums: one pass over y (and sample weights)."""
-    arrays = (y,) if sw is None else (y, sw)
-    kernel = label_counts if sw is not None else functools.partial(_unweighted_y, label_counts)
-    (out,) = dask.compute(reduce_blocks(kernel, *arrays, combine=merge_label_counts))
-    return out
+    return _target_pass(runner, label_counts, merge_label_counts, y, sw, "labels of y")
 
 
-def moments_pass(y: da.Array, sw: da.Array | None) -> dict[str, float]:
+def moments_pass(runner: Passes, y: Any, sw: Any) -> dict[str, float]:
     """Rows, weight sum, weighted mean, minimum and non-finite count of a numeric target."""
-    arrays = (y,) if sw is None else (y, sw)
-    kernel = target_moments if sw is not None else functools.partial(_unweighted_y, target_moments)
-    (out,) = dask.compute(reduce_blocks(kernel, *arrays, combine=merge_moments))
+    out = _target_pass(runner, target_moments, merge_moments, y, sw, "moments of y")
     n, s, sy, ymin, bad = (float(v) for v in out)
     return {
         "n": n,
@@ -149,10 +100,10 @@ class Objective:
 
     Parameters
     ----------
-    X : dask.array.Array
-        Features, one block along the columns.
+    runner : Passes
+        The fit's runner; its placed data holds X (one block along the columns).
     y : dask.array.Array
-        Encoded target, same row blocks.
+        Encoded target, in X's row blocks.
     sw : dask.array.Array or None
         Per-row weights (sample weights times class weights), same row blocks.
     family : Family
@@ -166,15 +117,17 @@ class Objective:
 
     def __init__(
         self,
-        X: da.Array,
-        y: da.Array,
-        sw: da.Array | None,
+        runner: Passes,
+        y: Any,
+        sw: Any,
         family: Family,
         penalty: Penalty,
         fit_intercept: bool,
         weight_sum: float,
         verbose: int = 0,
     ) -> None:
+        self.runner = runner
+        X = runner.data.X
         self.X, self.y, self.sw = X, y, sw
         self.family = family
         self.penalty = penalty
@@ -184,34 +137,25 @@ class Objective:
         self.n_outputs = family.n_outputs
         self.dim = self.n_outputs * (self.n_features + self.fit_intercept)
         self.n_blocks = X.numblocks[0]
-        self.n_rows = X.shape[0]
+        self.n_rows = runner.data.n_samples
         self.verbose = verbose
-        self.passes = 0
+
+    @property
+    def passes(self) -> int:
+        """Passes over X so far."""
+        return self.runner.n_passes
 
     # ---- plumbing ----------------------------------------------------------------------------
     def _run(self, kernel: Any, args: tuple, what: str, **kwargs: Any) -> Any:
         arrays = (self.X, self.y) if self.sw is None else (self.X, self.y, self.sw)
         if self.sw is None:
             kernel = functools.partial(_unweighted, kernel)
-        kernel = with_single_blas_thread(kernel)
-        (out,) = dask.compute(reduce_blocks(kernel, *arrays, args=args, **kwargs))
-        self.passes += 1
+        kwargs.setdefault("split_every", SPLIT_EVERY)
+        runner = self.runner
+        out = runner.run(runner.reduction(kernel, *arrays, args=args, **kwargs), what=what)
         if self.verbose > 1:
             print(f"    pass {self.passes}: {what}", flush=True)
-        if self.passes == 1:
-            self._check_first(out)
         return out
-
-    def _check_first(self, out: Any) -> None:
-        if isinstance(out, list):  # ADMM: one (state, loss, gradient) per block
-            out = (sum(o[1] for o in out), np.sum([o[2] for o in out], axis=0))
-        values = out if isinstance(out, tuple | list) else (out,)
-        finite = all(np.isfinite(np.asarray(v, dtype=np.float64)).all() for v in values[:3])
-        if not finite:
-            raise ValueError(
-                "Input X contains NaN or infinity (found in the first pass over the data); "
-                "drop or impute those values first."
-            )
 
     # ---- smooth part: mean loss + l2 ----------------------------------------------------------
     def value_grad_hess(
@@ -282,7 +226,7 @@ class Objective:
             admm_local_solve,
             (z, rho, self.scale, self.family, self.fit_intercept, max_local, stride),
             "ADMM local solves + gradient at z",
-            combine=_concat,
+            combine=None,
             block_args=[(states[b], vs[b]) for b in range(self.n_blocks)],
         )
         new_states = [o[0] for o in out]
@@ -292,7 +236,3 @@ class Objective:
         f = self.scale * loss + pen.smooth_value(z)
         g = self.scale * grad + pen.smooth_gradient(z)
         return new_states, f, g
-
-
-def _concat(a: list, b: list) -> list:
-    return a + b

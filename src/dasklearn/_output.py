@@ -1,0 +1,602 @@
+"""The one output layer: every per-row result comes back in the container of its input.
+
+``predict``, ``predict_proba``, ``predict_log_proba``, ``decision_function``, ``transform``,
+``inverse_transform``, ``fit_predict`` and ``labels_`` of every estimator, wrapper and boosting
+model go through :func:`map_rows` (a block function over the rows) or :func:`apply_rows` (the
+same, for an estimator: fitted and feature checks first, column names from ``classes_`` or
+``get_feature_names_out()``, ``set_output`` honoured):
+
+========================== =====================================================================
+input                      output
+========================== =====================================================================
+NumPy, pandas              eager, as scikit-learn gives it: NumPy (a pandas DataFrame with X's
+                           index for ``transform`` under ``set_output(transform="pandas")``)
+dask array                 a dask array with X's row chunks (unknown ones stay unknown)
+dask DataFrame or Series   a dask Series (one value per row) or DataFrame with X's index and
+                           divisions; probability columns named after ``classes_``, transform
+                           columns from ``get_feature_names_out()``
+========================== =====================================================================
+
+Blocks are handled here once: an empty block gives an empty result without calling the
+function (scikit-learn refuses 0 rows); a block is converted to the NumPy dtype the estimator
+works in (``block="numeric"``) or handed over as it is (``block="raw"``: a pandas partition
+for a ColumnTransformer); NaN or infinity in a block raises when it is computed, naming the
+problem, where the estimator does not accept them. Block functions run with BLAS held to one
+thread, and large arguments (a fitted model) enter the graph once.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import Any, Literal
+
+import dask
+import dask.array as da
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import sklearn
+
+from ._blockwise import (
+    EMBED_BYTES,
+    aligned,
+    share_once,
+    single_blas_thread,
+    with_single_blas_thread,
+)
+from ._chunks import as_dask_array, row_blocks, rows_only
+from ._client import active_client
+from ._passes import in_memory_row_chunks
+from ._validation import check_array, check_features, check_is_fitted, input_kind
+
+__all__ = [
+    "Output",
+    "OutputMixin",
+    "apply_rows",
+    "map_rows",
+    "output_config",
+    "output_of",
+    "probe",
+]
+
+BlockKind = Literal["numeric", "raw"]
+_PROBA_METHODS = ("predict_proba", "predict_log_proba", "decision_function")
+
+
+@dataclass(frozen=True)
+class Output:
+    """What a per-row function returns for a block of rows.
+
+    Attributes
+    ----------
+    dtype : dtype
+        Of the values (object for labels that are strings).
+    width : int or None
+        Columns; None for one value per row (a 1-D result, a Series for dataframe input).
+    columns : sequence, optional
+        Column labels of a DataFrame result (default ``range(width)``).
+    name : hashable, optional
+        Name of a Series result.
+    sparse : bool
+        The function returns scipy.sparse blocks (dask input: a dask array of sparse blocks,
+        also for dataframe input).
+    meta : pandas Series or DataFrame, optional
+        An empty example of the result on dataframe input, when its columns have several
+        dtypes (a ColumnTransformer's pandas output); overrides ``dtype`` and ``columns`` there.
+
+    A ``width`` of NaN means "2-D, width unknown until computed": dask input then gives a
+    dask array (also for dataframe input).
+    """
+
+    dtype: Any
+    width: int | float | None = None
+    columns: Sequence[Any] | None = None
+    name: Any = None
+    sparse: bool = False
+    meta: Any = None
+
+    @property
+    def as_array(self) -> bool:
+        """Results that stay arrays for dataframe input (sparse, or of unknown width)."""
+        return self.sparse or (self.width is not None and math.isnan(self.width))
+
+    def empty(self) -> Any:
+        """A 0-row result."""
+        dtype = np.dtype(self.dtype)
+        if self.width is None:
+            return np.empty((0,), dtype=dtype)
+        width = 0 if math.isnan(self.width) else int(self.width)
+        if self.sparse:
+            return sp.csr_matrix((0, width), dtype=dtype)
+        return np.empty((0, width), dtype=dtype)
+
+    def frame_meta(self, index: pd.Index) -> pd.Series | pd.DataFrame:
+        """Empty pandas meta of a result on dataframe input."""
+        if self.meta is not None:
+            return self.meta.iloc[:0].set_axis(index[:0], axis=0)
+        if self.width is None:
+            return pd.Series(self.empty(), index=index[:0], name=self.name)
+        columns = list(self.columns) if self.columns is not None else list(range(self.width))
+        return pd.DataFrame(self.empty(), index=index[:0], columns=columns)
+
+
+# --------------------------------------------------------------------------------------------
+# block functions (run on the workers)
+# --------------------------------------------------------------------------------------------
+
+
+def _as_values(block: Any, dtype: Any, check_finite: bool, allow_nan: bool) -> Any:
+    """A block as the estimator reads it: NumPy of ``dtype`` (None: pass it as it is)."""
+    if dtype is None:
+        return aligned(block)
+    if isinstance(block, pd.DataFrame | pd.Series):
+        values = block.to_numpy(dtype=dtype)
+    else:
+        values = aligned(np.asarray(block, dtype=dtype))
+    if check_finite and values.dtype.kind in "fc":
+        bad = np.isinf(values).any() if allow_nan else not np.isfinite(values).all()
+        if bad:
+            raise ValueError(
+                "Input X contains NaN or infinity; drop or impute those values first."
+                if not allow_nan
+                else "Input X contains infinity; drop or clip those values first."
+            )
+    return values
+
+
+def _as_output(out: Any) -> Any:
+    """A function's result as an array block: pandas (``set_output``) becomes NumPy."""
+    if isinstance(out, pd.DataFrame | pd.Series):
+        return out.to_numpy()
+    return out
+
+
+def _array_block(
+    block: Any,
+    func: Callable,
+    dtype: Any,
+    check_finite: bool,
+    allow_nan: bool,
+    empty: Any,
+    *args: Any,
+) -> Any:
+    if block.shape[0] == 0:
+        return empty
+    out = _as_output(func(_as_values(block, dtype, check_finite, allow_nan), *args))
+    if sp.issparse(out) or empty.ndim == out.ndim:
+        return out
+    return out.reshape((len(out),) + empty.shape[1:])
+
+
+def _frame_block(
+    part: Any,
+    func: Callable,
+    dtype: Any,
+    check_finite: bool,
+    allow_nan: bool,
+    meta: Any,
+    *args: Any,
+) -> Any:
+    if len(part) == 0:
+        return meta.iloc[:0].set_axis(part.index[:0], axis=0)
+    out = func(_as_values(part, dtype, check_finite, allow_nan), *args)
+    if isinstance(meta, pd.Series):
+        values = np.asarray(_as_output(out)).reshape(-1)
+        return pd.Series(values, index=part.index, name=meta.name, dtype=meta.dtype)
+    if isinstance(out, pd.DataFrame):
+        return out.set_axis(part.index, axis=0).set_axis(meta.columns, axis=1)
+    values = np.asarray(out).reshape(len(part), -1)
+    dtypes = meta.dtypes.unique()
+    return pd.DataFrame(
+        values,
+        index=part.index,
+        columns=meta.columns,
+        dtype=dtypes[0] if len(dtypes) == 1 else None,
+    )
+
+
+def _sparse_partition(
+    part: Any, func: Callable, dtype: Any, check_finite: bool, allow_nan: bool, empty: Any, *args
+) -> Any:
+    if len(part) == 0:
+        return empty
+    return _as_output(func(_as_values(part, dtype, check_finite, allow_nan), *args))
+
+
+# --------------------------------------------------------------------------------------------
+# the layer
+# --------------------------------------------------------------------------------------------
+
+
+def _block_dtype(X: Any, dtype: Any) -> Any:
+    """The one NumPy dtype blocks are converted to, decided from X's metadata."""
+    if dtype is None:
+        return None
+    if isinstance(dtype, list | tuple):
+        current = np.dtype(X.dtype) if hasattr(X, "dtype") else None
+        if isinstance(X, pd.DataFrame | dd.DataFrame):
+            kinds = {np.dtype(t) if isinstance(t, np.dtype) else None for t in X.dtypes}
+            current = kinds.pop() if len(kinds) == 1 else None
+        options = [np.dtype(d) for d in dtype]
+        return current if current in options else options[0]
+    return np.dtype(dtype)
+
+
+def map_rows(
+    func: Callable[..., Any],
+    X: Any,
+    *args: Any,
+    output: Output,
+    dtype: Any = np.float64,
+    ensure_all_finite: bool | Literal["allow-nan"] = False,
+    parallel: bool = False,
+) -> Any:
+    """``func(block, *args)`` over the rows of ``X``, in the container of ``X`` (see the module).
+
+    Parameters
+    ----------
+    func : callable
+        ``func(block, *args)`` returns one result per row of ``block``: an array of
+        ``output.width`` columns (1-D when None), or pandas (taken as its values).
+    X : NumPy, pandas, dask array, dask DataFrame or Series
+        Validated by the caller (features checked); for dask input each block is converted here.
+    *args
+        Arguments of every call; large ones enter the graph once.
+    output : Output
+        What ``func`` returns.
+    dtype : dtype, list of dtypes, or None
+        The NumPy dtype blocks are converted to (a list: keep X's dtype when it is one of
+        them, else the first); None hands blocks to ``func`` as they are (pandas partitions).
+    ensure_all_finite : bool or "allow-nan"
+        Refuse NaN/infinity in the blocks of dask input (when they are computed).
+    parallel : bool
+        In-memory X larger than one block is run block by block on local threads (a fitted
+        model whose per-row work is costly: k-means labels); otherwise ``func`` sees all of X.
+
+    Returns
+    -------
+    numpy.ndarray, dask.array.Array, dask Series or dask DataFrame
+    """
+    kind = input_kind(X)
+    block_dtype = _block_dtype(X, dtype)
+    check = bool(ensure_all_finite) and block_dtype is not None
+    allow_nan = ensure_all_finite == "allow-nan"
+    if kind not in ("dask_array", "dask_dataframe"):
+        return _eager(func, X, args, output, block_dtype, check, allow_nan, parallel)
+    client = active_client()
+    shared = [_share_arg(a, client) for a in args]
+    if isinstance(X, da.Array):
+        return _map_array(func, X, shared, output, block_dtype, check, allow_nan)
+    if output.as_array:
+        empty = output.empty()
+        return X.map_partitions(
+            with_single_blas_thread(_sparse_partition),
+            func,
+            block_dtype,
+            check,
+            allow_nan,
+            empty,
+            *shared,
+            meta=empty,
+            enforce_metadata=False,
+        )
+    meta = output.frame_meta(X._meta.index)
+    return X.map_partitions(
+        with_single_blas_thread(_frame_block),
+        func,
+        block_dtype,
+        check,
+        allow_nan,
+        meta,
+        *shared,
+        meta=meta,
+        align_dataframes=False,
+        enforce_metadata=False,
+        transform_divisions=False,
+    )
+
+
+_PLAIN = (type(None), bool, int, float, complex, str, bytes, np.generic, np.dtype)
+
+
+def _embeddable(value: Any) -> bool:
+    """Plain values, and small arrays or tuples of them: embedded in every block task."""
+    if isinstance(value, _PLAIN):
+        return True
+    if isinstance(value, np.ndarray):
+        return value.nbytes <= EMBED_BYTES
+    if isinstance(value, tuple | list):
+        return (
+            all(_embeddable(v) for v in value)
+            and sum(v.nbytes for v in value if isinstance(v, np.ndarray)) <= EMBED_BYTES
+        )
+    return False
+
+
+def _share_arg(value: Any, client: Any) -> Any:
+    """An argument of a per-row function as it enters the graph: plain and small values inside
+    every task; anything else (a fitted model, a booster, large arrays) once, as one key."""
+    if _embeddable(value):
+        return value
+    return share_once(value, client)
+
+
+def _map_array(
+    func: Callable, X: da.Array, args: list, output: Output, dtype: Any, check: bool, nan: bool
+) -> da.Array:
+    X = rows_only(X)
+    empty = output.empty()
+    axes: dict[str, Any] = {}
+    if output.width is None:
+        chunks: tuple = (X.chunks[0],)
+        if X.ndim == 2:
+            axes["drop_axis"] = 1
+    else:
+        chunks = (X.chunks[0], (output.width,))
+        if X.ndim == 1:
+            axes["new_axis"] = 1
+    return da.map_blocks(
+        with_single_blas_thread(_array_block),
+        X,
+        func,
+        dtype,
+        check,
+        nan,
+        empty,
+        *args,
+        chunks=chunks,
+        dtype=empty.dtype,
+        meta=empty,
+        **axes,
+    )
+
+
+def _eager(
+    func: Callable,
+    X: Any,
+    args: tuple,
+    output: Output,
+    dtype: Any,
+    check: bool,
+    allow_nan: bool,
+    parallel: bool,
+) -> Any:
+    if dtype is None:
+        return func(X, *args)
+    Xv = check_array(
+        X,
+        dtype=dtype,
+        ensure_2d=getattr(X, "ndim", 2) == 2,
+        ensure_all_finite=("allow-nan" if allow_nan else True) if check else False,
+    )
+    if not parallel:
+        return func(Xv, *args)
+    row_bytes = Xv.itemsize * int(np.prod(Xv.shape[1:], dtype=np.int64))
+    chunks = in_memory_row_chunks(len(Xv), row_bytes)
+    if len(chunks) == 1:
+        with single_blas_thread():
+            return func(Xv, *args)
+    blocks = _map_array(func, as_dask_array(Xv, chunks=chunks), list(args), output, None, False, 0)
+    (out,) = dask.compute(blocks, scheduler="threads")
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# what an estimator's method returns, learned from a tiny sample of X
+# --------------------------------------------------------------------------------------------
+
+
+def _fake_rows(X: Any) -> Any:
+    """Two made-up rows shaped and typed like X, without reading any data (or None)."""
+    if isinstance(X, dd.DataFrame | dd.Series):
+        from dask.dataframe.utils import meta_nonempty
+
+        return meta_nonempty(X._meta)
+    dtype = np.dtype(X.dtype)
+    if dtype.kind not in "biufc":
+        return None
+    return np.zeros((2,) + X.shape[1:], dtype=dtype)
+
+
+def _first_rows(X: Any) -> Any:
+    """The first rows of the first non-empty block (computes blocks one at a time)."""
+    for block in row_blocks(X)[:16]:
+        (values,) = dask.compute(block)
+        if len(values):
+            return values[:2]
+    return None
+
+
+def probe(model: Any, method: str, X: Any) -> Any:
+    """Run ``method`` on a tiny sample to learn the output's type, dtype and width."""
+    error: Exception | None = None
+    for make in (_fake_rows, _first_rows):
+        sample = make(X)
+        if sample is None:
+            continue
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                return getattr(model, method)(sample)
+        except Exception as err:  # the estimator may reject made-up values; try real rows
+            error = err
+    raise ValueError(
+        f"Could not infer the output of {type(model).__name__}.{method} from a sample of X "
+        f"({type(error).__name__}: {error}). Pass the wrapper's "
+        f"{'predict_proba' if 'proba' in method else method}_meta= (an empty array or pandas "
+        "object with the output's dtype and columns)."
+    ) from error
+
+
+def output_of(sample: Any) -> Output:
+    """The :class:`~dasklearn._output.Output` of a method, from an example of its result."""
+    if isinstance(sample, list):
+        raise ValueError(
+            "The estimator's method returns a list (one array per output); ParallelPostFit "
+            "supports array and pandas outputs only."
+        )
+    if sp.issparse(sample):
+        return Output(sample.dtype, width=sample.shape[1], sparse=True)
+    if isinstance(sample, pd.Series):
+        return Output(sample.dtype, name=sample.name)
+    if isinstance(sample, pd.DataFrame):
+        return Output(
+            np.result_type(*sample.dtypes) if len(sample.columns) else np.float64,
+            width=sample.shape[1],
+            columns=list(sample.columns),
+            meta=sample.iloc[:0],
+        )
+    sample = np.asarray(sample)
+    if sample.ndim == 1:
+        return Output(sample.dtype)
+    width = sample.shape[1] if sample.shape[1] else math.nan  # a meta without columns
+    return Output(sample.dtype, width=width)
+
+
+# --------------------------------------------------------------------------------------------
+# estimators
+# --------------------------------------------------------------------------------------------
+
+
+def output_config(estimator: Any, method: str = "transform") -> str:
+    """``"default"``, ``"pandas"`` or ``"polars"``: the container ``set_output`` asks for."""
+    config = getattr(estimator, "_sklearn_output_config", {}) or {}
+    return config.get(method, sklearn.get_config().get(f"{method}_output", "default"))
+
+
+class OutputMixin:
+    """``set_output`` for dasklearn estimators, whose transforms build their own containers.
+
+    scikit-learn's automatic wrapping would turn a lazy dask result into pandas (computing it);
+    estimators built on :func:`apply_rows` subclass ``TransformerMixin`` with
+    ``auto_wrap_output_keys=None`` and get ``set_output`` here instead. ``"pandas"`` applies
+    to NumPy and pandas input; dask input always gives dask collections (a dask DataFrame for
+    a dask DataFrame).
+    """
+
+    def set_output(self, *, transform: str | None = None) -> Any:
+        """Set the container of ``transform`` and ``fit_transform`` results.
+
+        Parameters
+        ----------
+        transform : {"default", "pandas"} or None
+            ``"pandas"``: a DataFrame (with X's index for pandas input) for in-memory input.
+            None leaves the setting unchanged.
+
+        Returns
+        -------
+        self
+        """
+        if transform is None:
+            return self
+        if transform not in ("default", "pandas"):
+            raise ValueError(f"transform must be 'default' or 'pandas', got {transform!r}.")
+        if not hasattr(self, "_sklearn_output_config"):
+            self._sklearn_output_config = {}
+        self._sklearn_output_config["transform"] = transform
+        return self
+
+
+def _columns(estimator: Any, method: str, width: int | None) -> list[Any] | None:
+    if width is None:
+        return None
+    if method in _PROBA_METHODS:
+        classes = getattr(estimator, "classes_", None)
+        if classes is not None and np.ndim(classes) == 1 and len(classes) == width:
+            return np.asarray(classes).tolist()
+    if method in ("transform", "fit_transform") and hasattr(estimator, "get_feature_names_out"):
+        try:
+            names = list(estimator.get_feature_names_out())
+        except Exception:  # not every transformer can name its outputs
+            names = []
+        if len(names) == width:
+            return names
+    return None
+
+
+def apply_rows(
+    estimator: Any,
+    method: str,
+    func: Callable[..., Any],
+    X: Any,
+    *args: Any,
+    output: Output,
+    dtype: Any = np.float64,
+    ensure_all_finite: bool | Literal["allow-nan"] = True,
+    parallel: bool = False,
+    fitted: str | list[str] | None = None,
+    check_fitted: bool = True,
+) -> Any:
+    """A per-row method of a fitted ``estimator`` over X (see :func:`map_rows` and the module).
+
+    Checks first, reading no data: the estimator is fitted (``fitted`` attributes), X is 2-D
+    with the fitted number of features and column names. Column labels of dataframe and
+    ``set_output`` results come from ``classes_`` (probabilities, decision functions) or
+    ``get_feature_names_out()`` (transforms) unless ``output.columns`` names them.
+
+    Parameters
+    ----------
+    estimator : estimator
+    method : str
+        The public method this implements ("predict", "transform", ...).
+    func, X, *args, output, dtype, ensure_all_finite, parallel
+        As in :func:`map_rows`.
+    fitted : str or list of str, optional
+        Attributes whose presence means fitted (default: any attribute ending in ``_``).
+    check_fitted : bool
+        False for ``labels_``/``fit_predict`` (the estimator is being fitted).
+
+    Returns
+    -------
+    NumPy (pandas under ``set_output``), dask array, dask Series or DataFrame
+    """
+    if check_fitted:
+        check_is_fitted(estimator, fitted)
+    if not hasattr(X, "shape") and not isinstance(X, pd.DataFrame | dd.DataFrame):
+        X = np.asarray(X)
+    ndim = X.ndim
+    if ndim != 2 and dtype is not None:
+        hint = " Reshape your data with X.reshape(-1, 1) if it has a single feature." * (ndim == 1)
+        raise ValueError(f"Expected a 2-dimensional X, got {ndim} dimension(s).{hint}")
+    check_features(estimator, X)
+    if output.columns is None:
+        output = replace(output, columns=_columns(estimator, method, output.width))
+    out = map_rows(
+        func,
+        X,
+        *args,
+        output=output,
+        dtype=dtype,
+        ensure_all_finite=ensure_all_finite,
+        parallel=parallel,
+    )
+    if method in ("transform", "fit_transform", "inverse_transform") and not hasattr(
+        out, "__dask_graph__"
+    ):
+        return _wrap_pandas(estimator, out, X, output)
+    return out
+
+
+def _wrap_pandas(estimator: Any, out: Any, X: Any, output: Output) -> Any:
+    config = output_config(estimator)
+    if config == "default" or sp.issparse(out):
+        return out
+    if config != "pandas":
+        warnings.warn(
+            f"set_output(transform={config!r}) is not supported; returning NumPy.", stacklevel=3
+        )
+        return out
+    if isinstance(out, pd.DataFrame):
+        return out
+    values = np.asarray(out)
+    columns = output.columns
+    if columns is None:
+        columns = list(range(values.shape[1])) if values.ndim == 2 else None
+    index = X.index if isinstance(X, pd.DataFrame | pd.Series) else None
+    if values.ndim == 1:
+        return pd.Series(values, index=index)
+    return pd.DataFrame(values, index=index, columns=columns)

@@ -1,0 +1,396 @@
+"""Where the data of a fit lives, and the passes an algorithm makes over it.
+
+Every iterative estimator (KMeans, SpectralClustering, the linear models, and what comes after
+them) places its validated input with :func:`place` and reads it through a :class:`Passes`
+runner:
+
+* **placement, one policy**: NumPy input is cut into row blocks by :func:`in_memory_row_chunks`
+  (views, no copy; the same blocks on every scheduler, so the same ``random_state`` gives the
+  same model anywhere) and sent to the workers once on a distributed client. Dask input is
+  persisted when it takes at most half of the memory computations may use
+  (:func:`dasklearn._client.memory_budget`), and otherwise streamed from its source at every
+  pass, a few blocks per worker at a time, with its graph optimised once.
+* **unknown chunk sizes**: persisted data get their row counts from the persisted blocks (tiny
+  tasks, no read of the source); streamed data learn them in the first pass, which reports
+  each block's rows beside its result: no pass of their own.
+* **one runner**: :meth:`Passes.run` is the one ``dask.compute`` of a pass. It counts passes
+  (``n_passes_``), runs the kernels with BLAS held to one thread, checks the first pass's
+  result for NaN or infinity (a NaN anywhere in X poisons every sum), and prints each pass when
+  verbose.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import dask
+import dask.array as da
+import numpy as np
+
+from ._blockwise import Reduction, aligned, reduction, share, single_blas_thread, sum_parts
+from ._chunks import as_dask_array, rows_only, with_row_chunks
+from ._client import active_client, memory_budget
+
+__all__ = [
+    "Passes",
+    "Placement",
+    "in_memory_row_chunks",
+    "persist_if_fits",
+    "place",
+]
+
+Policy = Literal["in-memory", "persisted", "streamed"]
+
+#: In-memory input up to this size is one block; larger input is cut into blocks of about
+#: :data:`BLOCK_BYTES`, an even number of them (two threads, two workers: equal work each).
+ONE_BLOCK_BYTES = 4 * 2**20
+#: 32 MiB: a k-means pass over 2e6 x 20 on a 2-worker LocalCluster took 97 ms in 8 blocks and
+#: 123 ms in 20 (per-task overhead), the same on threads.
+BLOCK_BYTES = 32 * 2**20
+
+
+def in_memory_row_chunks(n_rows: int, row_bytes: int) -> tuple[int, ...]:
+    """Row blocks for in-memory input: balanced, about 32 MiB each, independent of the scheduler."""
+    total = n_rows * max(1, row_bytes)
+    if total <= ONE_BLOCK_BYTES or n_rows < 2:
+        return (n_rows,)
+    n_blocks = max(2, math.ceil(total / BLOCK_BYTES))
+    n_blocks = min(n_rows, n_blocks + n_blocks % 2)
+    base, extra = divmod(n_rows, n_blocks)
+    return tuple(base + (i < extra) for i in range(n_blocks))
+
+
+# --------------------------------------------------------------------------------------------
+# persist or stream
+# --------------------------------------------------------------------------------------------
+
+
+def _under_new_keys(array: Any) -> Any:
+    """The same array under fresh keys (aligned), so that persisting it leaves the caller's keys
+    alone and kernels later read aligned memory."""
+    if not isinstance(array, da.Array):
+        return array
+    name = f"persisted-{uuid.uuid4().hex}"
+    return array.map_blocks(aligned, dtype=array.dtype, meta=array._meta, name=name)
+
+
+def _persist(arrays: list[Any], client: Any) -> list[Any]:
+    fresh = [_under_new_keys(a) for a in arrays]
+    with warnings.catch_warnings():  # in-memory blocks travel inside the graph, once
+        warnings.filterwarnings("ignore", message=".*[Ss]ending large graph.*")
+        return list(client.persist(fresh) if client is not None else dask.persist(*fresh))
+
+
+def _nbytes(array: da.Array, n_rows: int | None) -> float:
+    if not math.isnan(array.shape[0]):
+        return float(array.nbytes)
+    if n_rows is None:
+        return math.inf
+    return float(n_rows) * array.dtype.itemsize * int(np.prod(array.shape[1:], dtype=np.int64))
+
+
+def persist_if_fits(
+    *arrays: Any, fraction: float = 0.5, n_rows: int | None = None
+) -> tuple[tuple[Any, ...], bool]:
+    """Persist dask arrays that an algorithm reads many times, when they fit comfortably.
+
+    The policy: persist when their total size is at most ``fraction`` of the memory computations
+    may use (the workers' total memory limit on a distributed client, the machine's available
+    memory otherwise); otherwise leave them lazy, so that every pass streams them from their
+    source (parquet, a generator) block by block, with their graphs optimised once here (a
+    parquet read fused with its conversion to an array: one task a block instead of three).
+    ``n_rows`` sizes arrays whose chunk lengths are unknown. ``None`` entries pass through.
+
+    Dask arrays are persisted under fresh keys: the caller's own collection (and anything that
+    shares its keys, such as a lazy ``labels_`` built from it) is untouched, and computing it
+    later does not collide with the persisted copy still being released. Blocks that arrive
+    misaligned (deserialized from the network) are copied to aligned memory once, here.
+
+    Returns the (possibly persisted) collections and whether they were persisted.
+    """
+    present = [a for a in arrays if a is not None]
+    if not present:
+        return arrays, False
+    nbytes = sum(_nbytes(a, n_rows) for a in present)
+    client = active_client()
+    if not np.isfinite(nbytes) or nbytes > fraction * memory_budget(client):
+        return dask.optimize(*arrays), False
+    return tuple(_fill(_persist(present, client), list(arrays))), True
+
+
+# --------------------------------------------------------------------------------------------
+# placement
+# --------------------------------------------------------------------------------------------
+
+
+def _length(block: Any) -> int:
+    return len(block)
+
+
+def _lengths_of(array: da.Array) -> tuple[int, ...]:
+    """Row counts of the blocks of an array: tiny tasks where persisted blocks live (a read of
+    the source for a lazy one)."""
+    return tuple(int(n) for n in reduction(_length, array, combine=None).compute())
+
+
+@dataclass
+class Placement:
+    """The data of one fit, placed for its passes.
+
+    Attributes
+    ----------
+    X : dask.array.Array
+        Features, all columns in one block.
+    vectors : list of dask.array.Array or None
+        Per-row arrays (targets, weights) in X's row blocks.
+    policy : {"in-memory", "persisted", "streamed"}
+        ``"in-memory"``: NumPy blocks on the local scheduler; ``"persisted"``: held in the
+        cluster's (or this process's) memory; ``"streamed"``: re-read from the source at every
+        pass.
+    from_memory : bool
+        The user passed NumPy or pandas data: per-row results of the fit come back eagerly.
+    n_samples : int
+        Rows of X.
+    """
+
+    X: da.Array
+    vectors: list[da.Array | None]
+    policy: Policy
+    from_memory: bool
+    n_samples: int
+
+    @property
+    def n_blocks(self) -> int:
+        return int(self.X.numblocks[0])
+
+    @property
+    def lengths(self) -> tuple[int, ...] | None:
+        """Rows per block, or None while a streamed source has not been read yet."""
+        chunks = self.X.chunks[0]
+        return None if any(math.isnan(c) for c in chunks) else tuple(int(c) for c in chunks)
+
+    def set_lengths(self, lengths: Sequence[int]) -> None:
+        """Record the row counts of the blocks (learned by the first pass)."""
+        lengths = tuple(int(n) for n in lengths)
+        if sum(lengths) != self.n_samples:
+            raise ValueError(
+                f"The blocks of X hold {sum(lengths)} rows, but its length was {self.n_samples}."
+            )
+        self.X = with_row_chunks(self.X, lengths)
+        self.vectors = [None if v is None else with_row_chunks(v, lengths) for v in self.vectors]
+
+
+def place(
+    X: np.ndarray | da.Array,
+    *vectors: np.ndarray | da.Array | None,
+    n_samples: int | None = None,
+    reuse: bool = True,
+) -> Placement:
+    """Place validated X and its row-aligned vectors for the passes of a fit (see the module).
+
+    ``n_samples`` is the row count of dask X whose chunk lengths are unknown (the ``len`` of
+    the dataframe it came from, which parquet answers from its metadata): it sizes the data for
+    the persist decision, and the block lengths come later (from the persisted blocks, or the
+    first pass). Without it, unknown lengths are found with one pass over X first. NumPy
+    vectors beside dask X are cut into X's row blocks.
+
+    ``reuse=False`` places data for a single pass (a score): never persisted, and in-memory
+    data stay in this process (run on local threads, not shipped to a cluster).
+    """
+    client = active_client()
+    if not isinstance(X, da.Array):
+        X = np.ascontiguousarray(X)  # kernels read C-ordered blocks (a copy if F-ordered)
+        row_bytes = X.itemsize * int(np.prod(X.shape[1:], dtype=np.int64))
+        Xd = as_dask_array(X, chunks=in_memory_row_chunks(len(X), row_bytes))
+        arrays = [Xd] + [None if v is None else as_dask_array(v, Xd.chunks[0]) for v in vectors]
+        if client is None or not reuse:
+            return Placement(arrays[0], arrays[1:], "in-memory", True, len(X))
+        arrays = _fill(_persist([a for a in arrays if a is not None], client), arrays)
+        return Placement(arrays[0], arrays[1:], "persisted", True, len(X))
+    X = rows_only(X)
+    if math.isnan(X.shape[0]) and (
+        n_samples is None or any(v is not None and not isinstance(v, da.Array) for v in vectors)
+    ):
+        X = with_row_chunks(X, _lengths_of(X))
+    n = int(X.shape[0]) if not math.isnan(X.shape[0]) else int(n_samples)
+    vecs = [
+        v if v is None or isinstance(v, da.Array) else as_dask_array(v, X.chunks[0])
+        for v in vectors
+    ]
+    if not reuse:
+        return Placement(X, vecs, "streamed", False, n)
+    (Xp, *vps), persisted = persist_if_fits(X, *vecs, n_rows=n)
+    placement = Placement(Xp, list(vps), "persisted" if persisted else "streamed", False, n)
+    if persisted and placement.lengths is None:
+        placement.set_lengths(_lengths_of(Xp))
+    return placement
+
+
+def _fill(persisted: list[Any], originals: list[Any]) -> list[Any]:
+    """Persisted arrays in the positions of the non-None originals."""
+    it = iter(persisted)
+    return [None if a is None else next(it) for a in originals]
+
+
+# --------------------------------------------------------------------------------------------
+# the runner
+# --------------------------------------------------------------------------------------------
+
+
+class _Measured:
+    """A chunk that also reports its block's rows (the first pass over a streamed source),
+    and checks that the blocks of X, y and the weights hold the same rows."""
+
+    def __init__(self, chunk: Callable[..., Any], n_arrays: int) -> None:
+        self.chunk, self.n_arrays = chunk, n_arrays
+        self.__name__ = getattr(chunk, "__name__", "chunk")
+
+    def __call__(self, *args: Any) -> tuple[tuple[int, ...], Any]:
+        blocks = [b for b in args[: self.n_arrays] if b is not None]
+        lengths = {len(b) for b in blocks}
+        if len(lengths) > 1:
+            raise ValueError(
+                "The row blocks of X and y (or sample_weight) do not line up: one block pair "
+                f"has {sorted(lengths)} rows. Partition them alike (X = df[features], "
+                "y = df[target] from one dataframe)."
+            )
+        return (len(blocks[0]),), self.chunk(*args)
+
+
+class _MeasuredCombine:
+    def __init__(self, combine: Callable[[Any, Any], Any]) -> None:
+        self.combine = combine
+
+    def __call__(self, a: tuple, b: tuple) -> tuple:
+        return a[0] + b[0], self.combine(a[1], b[1])
+
+
+def compute(*graphs: Any) -> tuple:
+    """The one ``dask.compute`` of every pass (tests count passes here)."""
+    return dask.compute(*graphs)
+
+
+def all_finite(result: Any) -> bool:
+    """True when every float in a (nested) pass result is finite."""
+    if isinstance(result, dict):
+        return all(all_finite(v) for v in result.values())
+    if isinstance(result, tuple | list):
+        return all(all_finite(v) for v in result)
+    values = np.asarray(result)
+    if values.dtype.kind not in "fc":
+        return True
+    return bool(np.isfinite(values).all())
+
+
+@dataclass
+class Pass:
+    """A reduction built by :meth:`Passes.reduction`, waiting for :meth:`Passes.run`."""
+
+    reduction: Reduction
+    aggregate: Callable[[Any], Any] | None
+    measured: bool
+    listwise: bool
+
+    def finish(self, result: Any) -> tuple[tuple[int, ...] | None, Any]:
+        """(block lengths or None, the pass's result)."""
+        if not self.measured:
+            return None, result
+        if self.listwise:
+            lengths = tuple(n for part in result for n in part[0])
+            result = [part[1] for part in result]
+        else:
+            lengths, result = result
+        return lengths, result if self.aggregate is None else self.aggregate(result)
+
+
+@dataclass
+class Passes:
+    """Runs the passes of one fit over a :class:`Placement`.
+
+    Parameters
+    ----------
+    data : Placement
+    verbose : int
+        Print one line per pass when > 0.
+    check_first : callable or None
+        ``check_first(result)`` on the first pass's result: False means X held NaN or
+        infinity (default :func:`all_finite`). None: no check.
+    """
+
+    data: Placement
+    verbose: int = 0
+    check_first: Callable[[Any], bool] | None = all_finite
+    n_passes: int = field(default=0, init=False)
+
+    def reduction(
+        self,
+        chunk: Callable[..., Any],
+        *arrays: da.Array | None,
+        args: Sequence[Any] = (),
+        block_args: Sequence[Sequence[Any]] | None = None,
+        combine: Callable[[Any, Any], Any] | None = sum_parts,
+        aggregate: Callable[[Any], Any] | None = None,
+        split_every: int | None = None,
+        index: bool = False,
+    ) -> Pass:
+        """A pass over placed arrays (``data.X``, ``data.vectors``), as
+        :func:`dasklearn._blockwise.reduction`; large ``args`` are shared once.
+
+        ``index=True`` passes each block's index to ``chunk`` right after the blocks (per-block
+        seeds make a random draw the same on any scheduler).
+        """
+        client = active_client()
+        shared = [share(a, client) for a in args]
+        if index:
+            block_args = [
+                (i, *(block_args[i] if block_args is not None else ()))
+                for i in range(self.data.n_blocks)
+            ]
+        measured = self.data.lengths is None  # a streamed source, read for the first time
+        if measured:
+            chunk = _Measured(chunk, len(arrays))
+            combine = None if combine is None else _MeasuredCombine(combine)
+        red = reduction(
+            chunk,
+            *arrays,
+            args=shared,
+            block_args=block_args,
+            combine=combine,
+            aggregate=None if measured else aggregate,
+            split_every=split_every,
+        )
+        return Pass(red, aggregate, measured, listwise=combine is None)
+
+    def run(self, *passes: Pass, what: str = "", counted: bool = True) -> Any:
+        """Compute one pass (several reductions over the same blocks at once): one result each,
+        or the single result.
+
+        ``counted=False``: a pass over per-row vectors only (the target), not over X: not
+        counted in :attr:`n_passes`, and not the pass whose result is checked for NaN.
+        """
+        local = {"scheduler": "threads"} if self.data.policy == "in-memory" else {}
+        with single_blas_thread(), dask.config.set(local):
+            computed = compute(*(p.reduction for p in passes))
+        results = []
+        for p, value in zip(passes, computed, strict=True):
+            lengths, value = p.finish(value)
+            if lengths is not None and self.data.lengths is None:
+                self.data.set_lengths(lengths)
+            results.append(value)
+        if not counted:
+            return results[0] if len(results) == 1 else tuple(results)
+        self.n_passes += 1
+        if self.verbose:
+            print(f"    pass {self.n_passes}: {what}", flush=True)
+        if self.n_passes == 1 and self.check_first is not None:
+            if not all(self.check_first(r) for r in results):
+                raise ValueError(
+                    "Input X contains NaN or infinity (found in the first pass over the data); "
+                    "drop or impute those values first."
+                )
+        return results[0] if len(results) == 1 else tuple(results)
