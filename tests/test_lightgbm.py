@@ -23,7 +23,7 @@ PARAMS = dict(n_estimators=40, num_leaves=15, learning_rate=0.2, verbose=-1)
 
 
 # every test has a time limit (tests that start jobs set their own, larger ones)
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

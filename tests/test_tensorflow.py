@@ -25,7 +25,7 @@ dtf = pytest.importorskip("dasklearn.tensorflow")
 
 
 # every test has a time limit (tests that start jobs set their own, larger ones)
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

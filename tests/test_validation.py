@@ -263,3 +263,86 @@ def test_validation_on_cluster(client):
     dX = da.from_array(X, chunks=(50, 3))
     filtered = dX[dX[:, 0] > 0]
     assert check_array(filtered).shape[0] == int((X[:, 0] > 0).sum())
+
+
+# --------------------------------------------------------------------------------------------
+# what an estimator declares it accepts: frames kept, sparse kept; sample weights
+# --------------------------------------------------------------------------------------------
+
+
+class _Estimator(BaseEstimator):
+    def fit(self, X, y=None):
+        return self
+
+
+def _mixed_frame():
+    return pd.DataFrame(
+        {
+            "num": [1.0, 2.0, 3.0, 4.0],
+            "cat": pd.Categorical(["a", "b", "a", "c"]),
+            "text": ["x", "y", "z", "x"],
+            "when": pd.date_range("2026-01-01", periods=4),
+        }
+    )
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_accept_frame_keeps_the_columns_and_remembers_them(lazy):
+    frame = _mixed_frame()
+    X = dd.from_pandas(frame, npartitions=2) if lazy else frame
+    est = _Estimator()
+    out = validate_data(est, X, accept="frame")
+    assert out is X  # as it is: categorical, string and datetime columns kept
+    assert est.n_features_in_ == 4 and list(est.feature_names_in_) == list(frame.columns)
+    assert est._feature_dtypes_in["cat"] == frame.dtypes["cat"]
+    with pytest.raises(ValueError, match="Non-numeric columns"):
+        validate_data(BaseEstimator(), X)  # the numeric default refuses them, by name
+    with pytest.raises(ValueError, match="feature names should match"):
+        validate_data(est, X.rename(columns={"num": "other"}), reset=False, accept="frame")
+
+
+def test_accept_frame_with_a_target():
+    frame = _mixed_frame()
+    y = np.array([0, 1, 0, 1])
+    X, yv = validate_data(BaseEstimator(), frame, y, accept="frame")
+    assert X is frame and yv.tolist() == [0, 1, 0, 1]
+    dX = dd.from_pandas(frame, npartitions=2)
+    Xd, yd = validate_data(
+        BaseEstimator(), dX, dd.from_pandas(pd.Series(y), npartitions=2), accept="frame"
+    )
+    assert Xd is dX and isinstance(yd, da.Array) and yd.numblocks[0] == 2
+    with pytest.raises(ValueError, match="same partitions"):
+        validate_data(
+            BaseEstimator(), dX, dd.from_pandas(pd.Series(y), npartitions=1), accept="frame"
+        )
+
+
+def test_accept_sparse_keeps_sparse_input():
+    X = sp.random(20, 5, density=0.3, format="csc", random_state=0)
+    out = check_array(X, accept_sparse=True)
+    assert sp.issparse(out) and out.format == "csr"
+    lazy = da.from_array(X.tocsr(), chunks=(5, 5), asarray=False)
+    assert isinstance(check_array(lazy, accept_sparse=True)._meta, sp.spmatrix | sp.sparray)
+    bad = X.tocsr().copy()
+    bad.data[0] = np.nan
+    with pytest.raises(ValueError, match="NaN or infinity"):
+        check_array(bad, accept_sparse=True)
+
+
+def test_check_sample_weight():
+    from dasklearn._validation import check_sample_weight
+
+    X = np.ones((6, 2))
+    assert check_sample_weight(None, X) is None and check_sample_weight(1, X) is None
+    np.testing.assert_array_equal(check_sample_weight(2.0, X), np.full(6, 2.0))
+    with pytest.raises(ValueError, match="non-negative"):
+        check_sample_weight(-np.ones(6), X)
+    with pytest.raises(ValueError, match="sums to zero"):
+        check_sample_weight(np.zeros(6), X)
+    with pytest.raises(ValueError, match="different numbers of rows"):
+        check_sample_weight(np.ones(5), X)
+    dX = da.from_array(X, chunks=(3, 2))
+    w = check_sample_weight(np.arange(6.0), dX)
+    assert isinstance(w, da.Array) and w.chunks == ((3, 3),)
+    with pytest.raises(ValueError, match="sample_weight do not line up"):
+        check_sample_weight(da.ones(6, chunks=2), dX)

@@ -24,7 +24,7 @@ PARAMS = dict(n_estimators=40, max_depth=4, learning_rate=0.3, tree_method="hist
 
 
 # every test has a time limit (tests that start jobs set their own, larger ones)
-pytestmark = pytest.mark.timeout(60)
+pytestmark = [pytest.mark.timeout(60), pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")

@@ -46,10 +46,11 @@ __all__ = [
 
 def _block_summary(block: Any, check_finite: bool, allow_nan: bool) -> np.ndarray:
     """(rows, finite?) for one block; cheap, runs on the workers."""
-    n = len(block)
+    n = block.shape[0]
+    values = block.data if hasattr(block, "tocsr") else block  # scipy.sparse: stored values
     ok = True
-    if check_finite and n and block.dtype.kind in "fc":
-        ok = bool(np.isfinite(block).all()) if not allow_nan else not np.isinf(block).any()
+    if check_finite and n and values.dtype.kind in "fc":
+        ok = bool(np.isfinite(values).all()) if not allow_nan else not np.isinf(values).any()
     return np.array([[n, ok]], dtype=np.int64)
 
 

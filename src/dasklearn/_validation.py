@@ -157,7 +157,10 @@ def _check_ndim(X: Any, kind: str, ensure_2d: bool, what: str) -> Any:
 
 def _check_size(X: Any, ensure_2d: bool, min_samples: int, min_features: int, what: str) -> None:
     n_samples = X.shape[0]
-    if not (isinstance(n_samples, float) and np.isnan(n_samples)) and n_samples < min_samples:
+    known = isinstance(n_samples, numbers.Integral) or (
+        isinstance(n_samples, float) and not np.isnan(n_samples)
+    )
+    if known and n_samples < min_samples:
         raise ValueError(
             f"Found {what} with {n_samples} sample(s) (shape={X.shape}) while a minimum of "
             f"{min_samples} is required."

@@ -81,6 +81,7 @@ def test_overlapping_inertia_within_one_percent(overlapping, init):
     np.testing.assert_allclose(model.inertia_, exact, rtol=1e-10)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["numpy", "dask_array"])
 def test_same_centers_on_threads_and_cluster(overlapping, as_kind, client, kind):
     X = as_kind(kind, overlapping, chunks=800)

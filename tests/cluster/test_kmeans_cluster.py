@@ -24,6 +24,7 @@ from dasklearn.datasets import make_blobs
 cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers cannot import tests/
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["numpy", "dask_array"])
 def test_worker_killed_mid_fit_gives_the_same_centers(monkeypatch, kind):
     X, _ = make_blobs(12_000, 5, centers=4, cluster_std=2.0, chunks=1_500, random_state=0)
@@ -71,6 +72,7 @@ def _peak(dask_worker):
     return dask_worker.plugins["peak-memory"].peak, 0 if spilled is None else spilled.memory
 
 
+@pytest.mark.slow
 def test_parquet_larger_than_cluster_memory_is_streamed(tmp_path, monkeypatch):
     """48 MB of parquet, workers limited to 8 MiB each: streamed; workers stay under the limit
     without spilling, and only small per-pass summaries reach the client.

@@ -11,6 +11,7 @@ import time
 import dask
 import numpy as np
 import psutil
+import pytest
 from distributed import Client
 
 from dasklearn._client import local_cluster
@@ -63,6 +64,7 @@ class _ClientMemory:
         self.growth = (self.peak - self.base) / MiB
 
 
+@pytest.mark.slow
 def test_data_several_times_worker_memory_is_streamed():
     """512 MiB of data, workers limited to 128 MiB each (256 MiB for the cluster).
 
@@ -101,6 +103,7 @@ def _pids(client):
     return client.run(os.getpid)
 
 
+@pytest.mark.slow
 def test_worker_killed_mid_fit_gives_same_coefficients():
     with (
         local_cluster(n_workers=2, threads_per_worker=1, memory_limit="1GiB", dashboard=False) as c,

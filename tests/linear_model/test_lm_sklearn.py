@@ -188,6 +188,7 @@ def test_every_input_kind_and_scheduler(model, input_kind, as_kind, scheduler):
     assert isinstance(est.coef_, np.ndarray)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_same_coefficients_threaded_and_distributed(solver, client):
     """Same data and parameters → the same coefficients on both schedulers (random_state unused:
