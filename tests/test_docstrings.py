@@ -57,40 +57,10 @@ PUBLIC_MODULES = (
 # ---------------------------------------------------------------------------------------------
 
 #: public classes without an "Examples" section
-MISSING_EXAMPLES: set[str] = {
-    "dasklearn.cluster.KMeans",
-    "dasklearn.cluster.SpectralClustering",
-    "dasklearn.lightgbm.LGBMClassifier",
-    "dasklearn.lightgbm.LGBMRanker",
-    "dasklearn.lightgbm.LGBMRegressor",
-    "dasklearn.linear_model.LinearRegression",
-    "dasklearn.linear_model.LogisticRegression",
-    "dasklearn.linear_model.PoissonRegression",
-    "dasklearn.xgboost.XGBClassifier",
-    "dasklearn.xgboost.XGBRanker",
-    "dasklearn.xgboost.XGBRegressor",
-}
+MISSING_EXAMPLES: set[str] = set()
 
 #: public functions/methods -> the sections they lack
-MISSING_SECTIONS: dict[str, tuple[str, ...]] = {
-    "dasklearn.lightgbm.LGBMClassifier.fit": ("Parameters", "Returns"),
-    "dasklearn.lightgbm.LGBMClassifier.predict": ("Parameters", "Returns"),
-    "dasklearn.lightgbm.LGBMClassifier.predict_proba": ("Parameters", "Returns"),
-    "dasklearn.lightgbm.LGBMRanker.fit": ("Parameters", "Returns"),
-    "dasklearn.lightgbm.LGBMRanker.predict": ("Parameters", "Returns"),
-    "dasklearn.lightgbm.LGBMRegressor.fit": ("Parameters", "Returns"),
-    "dasklearn.lightgbm.LGBMRegressor.predict": ("Parameters", "Returns"),
-    "dasklearn.lightgbm.predict": ("Parameters", "Returns"),
-    "dasklearn.torch.state_dict": ("Parameters", "Returns"),
-    "dasklearn.torch.steps_per_epoch": ("Parameters", "Returns"),
-    "dasklearn.xgboost.XGBClassifier.fit": ("Parameters", "Returns"),
-    "dasklearn.xgboost.XGBClassifier.predict": ("Parameters", "Returns"),
-    "dasklearn.xgboost.XGBClassifier.predict_proba": ("Parameters", "Returns"),
-    "dasklearn.xgboost.XGBRanker.fit": ("Parameters", "Returns"),
-    "dasklearn.xgboost.XGBRanker.predict": ("Parameters", "Returns"),
-    "dasklearn.xgboost.XGBRegressor.fit": ("Parameters", "Returns"),
-    "dasklearn.xgboost.XGBRegressor.predict": ("Parameters", "Returns"),
-}
+MISSING_SECTIONS: dict[str, tuple[str, ...]] = {}
 
 
 # ---------------------------------------------------------------------------------------------

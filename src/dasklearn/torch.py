@@ -4,8 +4,8 @@
 ``torch.distributed`` job: it picks the master address and a free port on the rank-0 worker,
 sets ``MASTER_ADDR``, ``MASTER_PORT``, ``RANK``, ``WORLD_SIZE``, ``LOCAL_RANK`` and
 ``LOCAL_WORLD_SIZE`` on each rank, initialises the default process group (``gloo`` on CPU,
-``nccl`` when every rank has CUDA), runs the function on every rank in the worker's own process,
-tears the group down and returns each rank's result.
+``nccl`` when every rank has a GPU of its own), runs the function on every rank in the worker's
+own process, tears the group down and returns each rank's result.
 
 Data: dask arrays and dask dataframes/series passed as arguments are persisted once and each
 rank receives *its share of the partitions* as local ``torch.Tensor`` objects in their place
@@ -71,7 +71,28 @@ _JOB: dict[str, Any] = {}
 
 
 def state_dict(model: torch.nn.Module) -> dict[str, torch.Tensor]:
-    """A model's parameters and buffers as detached CPU tensors (DDP wrapper removed)."""
+    """A model's parameters and buffers as detached CPU tensors, to return from a rank.
+
+    Parameters
+    ----------
+    model : torch.nn.Module
+        The model, or its ``DistributedDataParallel`` wrapper (removed here, so that the keys
+        have no ``module.`` prefix).
+
+    Returns
+    -------
+    dict of str to torch.Tensor
+        Copies on the CPU, with the keys of ``model.state_dict()``: safe to send back from a
+        worker and to load with ``load_state_dict`` anywhere.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from dasklearn.torch import state_dict
+    >>> state = state_dict(torch.nn.Linear(3, 1))
+    >>> sorted(state), state["weight"].device.type
+    (['bias', 'weight'], 'cpu')
+    """
     module = model.module if isinstance(model, torch.nn.parallel.DistributedDataParallel) else model
     return {k: v.detach().to("cpu", copy=True) for k, v in module.state_dict().items()}
 
@@ -80,7 +101,32 @@ def steps_per_epoch(n_rows: int, batch_size: int) -> int:
     """The number of batches every rank can run: the smallest ``ceil(n_rows / batch_size)``.
 
     Ranks of a DDP job must take the same number of optimizer steps (each step all-reduces
-    gradients); call this inside the training function with the rank's local row count.
+    gradients); call this inside the training function, on every rank, with the rank's local
+    row count.
+
+    Parameters
+    ----------
+    n_rows : int
+        Rows this rank holds.
+    batch_size : int
+        Rows per batch, at least 1.
+
+    Returns
+    -------
+    int
+        The smallest ``ceil(n_rows / batch_size)`` over the ranks (one all-reduce, a
+        collective, when a process group is initialised); this rank's own count outside a job.
+
+    Raises
+    ------
+    ValueError
+        For ``batch_size < 1``.
+
+    Examples
+    --------
+    >>> from dasklearn.torch import steps_per_epoch
+    >>> steps_per_epoch(1000, 64)  # outside a job: this rank's own count
+    16
     """
     if batch_size < 1:
         raise ValueError(f"batch_size must be at least 1, got {batch_size}.")

@@ -119,14 +119,18 @@ class KMeans(
     ----------
     cluster_centers_ : ndarray of shape (n_clusters, n_features)
         Coordinates of the centers (X's float dtype).
-    labels_ : ndarray or dask.array.Array of shape (n_samples,)
-        Index of the nearest center of every training row (int32): NumPy for in-memory input,
-        a lazy dask array for dask input (computed from X when asked for, not stored).
+    labels_ : ndarray, dask array or dask Series of shape (n_samples,)
+        Index of the nearest center of every training row (int32): NumPy for in-memory input;
+        for dask input, lazy and in X's container (a dask array with X's row chunks, a dask
+        Series with X's index for a dask DataFrame), computed from X when asked for, not stored.
     inertia_ : float
         Sum of (weighted) squared distances of the rows to their nearest center, exact, for the
         final centers.
     n_iter_ : int
         Lloyd iterations run (in the kept run).
+    n_passes_ : int
+        Passes over X made by the fit: initialisation, Lloyd iterations and the final pass of
+        every run.
     n_features_in_ : int
         Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
@@ -140,6 +144,28 @@ class KMeans(
     References
     ----------
     Bahmani, Moseley, Vattani, Kumar, Vassilvitskii. Scalable K-Means++. VLDB 2012.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dasklearn.cluster import KMeans
+    >>> X = np.array([[1.0, 1.0], [1.5, 2.0], [1.0, 0.5], [8.0, 8.0], [8.5, 9.0], [9.0, 8.0]])
+    >>> km = KMeans(n_clusters=2, random_state=0).fit(X)
+    >>> km.cluster_centers_[np.argsort(km.cluster_centers_[:, 0])]
+    array([[1.16666667, 1.16666667],
+           [8.5       , 8.33333333]])
+    >>> bool(km.labels_[0] == km.labels_[2] != km.labels_[3])
+    True
+
+    Dask input stays lazy: the labels come in X's container and row blocks.
+
+    >>> from dasklearn.datasets import make_blobs
+    >>> X, y = make_blobs(n_samples=1000, centers=3, chunks=250, random_state=0)
+    >>> km = KMeans(n_clusters=3, random_state=0).fit(X)
+    >>> km.labels_
+    dask.array<..., shape=(1000,), dtype=int32, chunksize=(250,), chunktype=numpy.ndarray>
+    >>> km.predict(X[:5]).compute().shape
+    (5,)
     """
 
     def __init__(

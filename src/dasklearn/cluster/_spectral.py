@@ -13,7 +13,8 @@ The algorithm (Fowlkes, Belongie, Chung and Malik 2004, in its orthogonalised fo
    2002), are clustered with :class:`dasklearn.cluster.KMeans` (``assign_labels="kmeans"``).
 
 Passes over X: one to sample, two for the degrees and the Gram matrix, and one to compute the
-(n, n_clusters) embedding that k-means then reads (persisted when it fits: ``persist_embedding``).
+(n, n_clusters) embedding that k-means then reads. For dask input the embedding stays lazy unless
+``persist_embedding=True``; k-means' own placement persists it when it fits in memory.
 """
 
 from __future__ import annotations
@@ -108,8 +109,9 @@ class SpectralClustering(ClusterMixin, BaseEstimator):
     n_jobs : ignored
         Accepted for dask-ml compatibility; parallelism comes from dask.
     n_components : int, default=100
-        Number of landmark rows of the Nystrom approximation (at most n_samples - 1). More is
-        more accurate and costs O(n * n_components) per pass.
+        Number of landmark rows of the Nystrom approximation, at least ``n_clusters``. More is
+        more accurate and costs O(n * n_components) per pass. When it is not smaller than
+        n_samples, every row is a landmark (the exact embedding, O(n^2) memory; with a warning).
     persist_embedding : bool, default=False
         Persist the (n, n_clusters) embedding before k-means reads it. When False, k-means' own
         policy decides (it persists its input when that takes less than half of the memory
@@ -119,16 +121,36 @@ class SpectralClustering(ClusterMixin, BaseEstimator):
 
     Attributes
     ----------
-    labels_ : ndarray or dask.array.Array of shape (n_samples,)
-        Cluster of every row (lazy for dask input).
+    labels_ : ndarray, dask array or dask Series of shape (n_samples,)
+        Cluster of every row: NumPy for in-memory input; for dask input, lazy and in X's
+        container (a dask array with X's row chunks, a dask Series with X's index for a dask
+        DataFrame) when the label assigner has ``cluster_centers_``, else its own ``labels_``.
     assign_labels_ : estimator
         The fitted k-means (or ``assign_labels`` estimator).
     eigenvalues_ : ndarray of shape (n_clusters,)
         The largest eigenvalues of the approximated normalised affinity ``D^-1/2 W D^-1/2``.
     landmarks_ : ndarray of shape (n_components, n_features)
         The sampled rows (indices into the columns for ``affinity="precomputed"``).
+    n_passes_ : int
+        Passes over X for the landmark sample (none with ``affinity="precomputed"``), the
+        degrees and the Gram matrix; the passes of the label assigner over the embedding are
+        its own (``assign_labels_.n_passes_`` for :class:`dasklearn.cluster.KMeans`).
     n_features_in_ : int
-    feature_names_in_ : ndarray
+        Number of features seen during fit.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of the features seen during fit (string column names only).
+
+    Examples
+    --------
+    >>> from sklearn.metrics import adjusted_rand_score
+    >>> from dasklearn.cluster import SpectralClustering
+    >>> from dasklearn.datasets import make_blobs
+    >>> X, y = make_blobs(n_samples=600, centers=3, cluster_std=0.5, chunks=200, random_state=0)
+    >>> sc = SpectralClustering(n_clusters=3, n_components=50, random_state=0).fit(X)
+    >>> sc.labels_  # lazy, with X's row chunks
+    dask.array<..., shape=(600,), dtype=int32, chunksize=(200,), chunktype=numpy.ndarray>
+    >>> adjusted_rand_score(y.compute(), sc.labels_.compute())
+    1.0
     """
 
     def __init__(

@@ -79,8 +79,12 @@ class LogisticRegression(ClassifierMixin, GLM):
         Unused: every solver is deterministic, so equal data give equal coefficients on any
         scheduler and any number of workers. Kept for dask-ml compatibility.
     solver : {'auto', 'newton', 'lbfgs', 'admm', 'gradient_descent', 'proximal_grad'}
-        ``'auto'`` picks ``'newton'`` (one pass per iteration, ~5-10 iterations) while the
-        Hessian is small (``(n_features + 1)·n_classes`` up to a few hundred), else ``'lbfgs'``.
+        ``'auto'`` picks ``'newton'`` (one pass per iteration, ~5-10 iterations) when its
+        Hessian adds at most about 64 gradients' work to a pass and the model has at most 2048
+        coefficients, else ``'lbfgs'``. With ``p = n_features + fit_intercept``, the Hessian
+        costs ``p`` gradients for two classes or one-vs-rest and ``p·(n_classes + 1)/2`` for
+        multinomial, taken from every ``n_samples // max(50_000, 200·n_coef)``-th row: up to
+        63 features for two classes on fewer than 100 000 rows, more on larger data.
         See :mod:`dasklearn.linear_model._solvers` for what each does per pass.
     max_iter : int, default=100
         Maximum number of iterations of the solver.
@@ -111,6 +115,7 @@ class LogisticRegression(ClassifierMixin, GLM):
     n_iter_ : ndarray of shape (1,)
         Iterations of the solver.
     n_features_in_ : int
+        Number of features seen during fit.
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Only when X had string column names.
     n_passes_ : int
@@ -122,8 +127,9 @@ class LogisticRegression(ClassifierMixin, GLM):
 
     Notes
     -----
-    Passes over the data: validation reads nothing for dask arrays with known chunks (dask
-    dataframes: one pass for the partition lengths); one pass over y finds the classes; then
+    Passes over the data: validation reads nothing for dask arrays with known chunks (for a
+    dask dataframe, dask counts its rows: from metadata for parquet, with one read otherwise;
+    the partition lengths come with the first pass); one pass over y finds the classes; then
     ``n_passes_`` passes over X. Data that fits in half the cluster's memory is persisted first
     (read from its source once), larger data is streamed (each pass reads the source). X is
     never gathered on the client: every pass returns only d-sized sums (d ×d for Newton).
@@ -132,6 +138,19 @@ class LogisticRegression(ClassifierMixin, GLM):
     class raises ``ValueError``. A constant column gets coefficient 0 under an l2/l1 penalty
     (the unpenalised intercept absorbs it); without a penalty the problem has no unique answer
     and ``newton`` returns the minimum-norm step.
+
+    Examples
+    --------
+    >>> from dasklearn.datasets import make_classification
+    >>> from dasklearn.linear_model import LogisticRegression
+    >>> X, y = make_classification(n_samples=1000, n_features=4, chunks=250, random_state=0)
+    >>> clf = LogisticRegression().fit(X, y)
+    >>> clf.classes_, clf.solver_
+    (array([0, 1]), 'newton')
+    >>> clf.predict_proba(X)  # lazy, with X's row chunks
+    dask.array<..., shape=(1000, 2), dtype=float64, chunksize=(250, 2), chunktype=numpy.ndarray>
+    >>> clf.score(X, y) > 0.8
+    True
     """
 
     _regressor = False

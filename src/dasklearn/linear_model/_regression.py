@@ -134,9 +134,10 @@ class LinearRegression(_Regressor):
     ``penalty='l2', C=c`` is scikit-learn's ``Ridge(alpha=1/c)``, ``penalty='l1'`` is
     ``Lasso(alpha=1/(c·n_samples))`` and ``penalty=None`` is ``LinearRegression()``.
 
-    The default solver (``'auto'`` → ``'newton'``) solves the problem from one pass over the data
-    (XᵀX and Xᵀy summed over the blocks), with any penalty: the l1 part is handled by coordinate
-    descent on the small (n_features+1)² system on the client.
+    The default solver (``'auto'`` → ``'newton'`` while ``n_features + fit_intercept`` is at most
+    8192, ``'lbfgs'`` beyond) solves the problem from one pass over the data (XᵀX and Xᵀy summed
+    over the blocks), with any penalty: the l1 part is handled by coordinate descent on the
+    small (n_features+1)² system on the client.
 
     Attributes
     ----------
@@ -145,6 +146,19 @@ class LinearRegression(_Regressor):
     n_iter_ : int
     n_features_in_, feature_names_in_, n_passes_, solver_, data_policy_
         As for :class:`LogisticRegression`.
+
+    Examples
+    --------
+    >>> import dask.array as da
+    >>> import numpy as np
+    >>> from dasklearn.linear_model import LinearRegression
+    >>> X = da.from_array(np.random.default_rng(0).normal(size=(1000, 2)), chunks=250)
+    >>> y = X @ np.array([2.0, -1.0]) + 1.0
+    >>> reg = LinearRegression(penalty=None).fit(X, y)
+    >>> reg.coef_.round(6), round(reg.intercept_, 6), reg.n_passes_
+    (array([ 2., -1.]), 1.0, 1)
+    >>> reg.predict(X)  # lazy, with X's row chunks
+    dask.array<..., shape=(1000,), dtype=float64, chunksize=(250,), chunktype=numpy.ndarray>
     """
 
     _family = Gaussian
@@ -183,6 +197,19 @@ class PoissonRegression(_Regressor):
     n_iter_ : int
     n_features_in_, feature_names_in_, n_passes_, solver_, data_policy_
         As for :class:`LogisticRegression`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from dasklearn.linear_model import PoissonRegression
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(1000, 2))
+    >>> y = rng.poisson(np.exp(0.5 * X[:, 0] + 0.2))
+    >>> reg = PoissonRegression(penalty=None).fit(X, y)
+    >>> reg.coef_.round(1), round(reg.intercept_, 1)
+    (array([0.5, 0. ]), 0.2)
+    >>> reg.predict(X[:2]).shape
+    (2,)
     """
 
     _family = Poisson
