@@ -15,7 +15,9 @@ Problems (data written once to ``.npy`` files, read by every contender):
   default fit, its passes over X and the time per pass.
 
 Each on NumPy input with dask's threaded scheduler, and on a dask array persisted on a
-LocalCluster of 2 workers x 1 thread.
+LocalCluster of 2 workers x 1 thread; with ``--modes ...,parquet`` also from a parquet dataset of
+(8e6, 20) streamed (1.3 GB; workers limited to 1 GiB each): KMeans (10 Lloyd iterations) on
+``df[features]`` and logistic regression on ``df[features], df["y"]``.
 
 Run: ``.venv/bin/python benchmarks/shared_base.py [--quick] [--rounds 3] [--against REF]``.
 Results: ``benchmarks/results/shared_base.md``.
@@ -85,6 +87,33 @@ else:
     LogisticRegression().fit(Xl[:20000], yl[:20000])
 
 client = None
+if mode == "parquet":
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                           dashboard_address=None, memory_limit="1GiB")
+    client = Client(cluster)
+    dask.config.set(scheduler=client)
+    source = dd.read_parquet(f"{data_dir}/parquet")
+    features = [c for c in source.columns if c != "y"]
+    out = {}
+    start = time.perf_counter()
+    model = KMeans(8, random_state=0, max_iter=10, tol=0.0).fit(source[features])
+    out["parquet_kmeans_fit_s"] = time.perf_counter() - start
+    out["parquet_kmeans_inertia"] = float(model.inertia_)
+    out["parquet_kmeans_passes"] = int(getattr(model, "n_passes_", 0))
+    try:
+        start = time.perf_counter()
+        lr = LogisticRegression().fit(source[features], source["y"])
+        out["parquet_logistic_fit_s"] = time.perf_counter() - start
+        out["parquet_logistic_passes"] = int(lr.n_passes_)
+    except Exception as err:
+        out["parquet_logistic_fit_s"] = float("nan")
+        out["parquet_logistic_error"] = f"{type(err).__name__}: {str(err)[:120]}"
+    print("RESULT " + json.dumps(out), flush=True)
+    client.close(); cluster.close()
+    sys.exit(0)
 if mode == "cluster":
     import dask.array as da
     from distributed import Client, LocalCluster, wait
@@ -153,6 +182,23 @@ def write_data(data_dir: str, quick: bool) -> tuple[int, int]:
     return n_km, n_lr
 
 
+def write_parquet(data_dir: str, quick: bool) -> int:
+    """X (20 float columns) and y (0/1) as parquet, 32 row groups: larger than the memory the
+    parquet case's workers may use, so every fit streams it from disk at each pass."""
+    import pandas as pd
+    from sklearn.datasets import make_classification
+
+    n = 800_000 if quick else 8_000_000
+    X, y = make_classification(n, 20, random_state=0)
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(20)]).assign(y=y)
+    step = n // 32
+    os.mkdir(f"{data_dir}/parquet")
+    for i in range(32):
+        part = frame.iloc[i * step : (i + 1) * step]
+        part.to_parquet(f"{data_dir}/parquet/part.{i:03d}.parquet", index=False)
+    return n
+
+
 def worktree(ref: str, where: str) -> Path:
     subprocess.run(
         ["git", "-C", str(ROOT), "worktree", "add", "-f", "--detach", where, ref],
@@ -175,6 +221,8 @@ def main() -> None:
         data_dir = f"{tmp}/data"
         os.mkdir(data_dir)
         n_km, n_lr = write_data(data_dir, args.quick)
+        if "parquet" in args.modes:
+            write_parquet(data_dir, args.quick)
         old_src = worktree(args.against, f"{tmp}/old")
         contenders = {"old": old_src, "new": ROOT / "src", "sklearn": None}
         floors = []
@@ -184,7 +232,7 @@ def main() -> None:
                 floors.append((memory_bandwidth_gbs(), gemm_gflops()))
                 for mode in args.modes.split(","):
                     for name, src in contenders.items():
-                        if name == "sklearn" and mode == "cluster":
+                        if name == "sklearn" and mode in ("cluster", "parquet"):
                             continue
                         start = time.perf_counter()
                         out = run_child(name, src, data_dir, mode, args.repeat)
@@ -203,6 +251,20 @@ def main() -> None:
     # the floor of a pass: one read of X at the one-thread bandwidth, on two threads
     floor_km = n_km * 20 * 8 / 1e9 / bandwidth / 2
     floor_lr = n_lr * 20 * 8 / 1e9 / bandwidth / 2
+    parquet = {k: v for k, v in results.items() if k[1] == "parquet"}
+    for (name, _), outs in parquet.items():
+        fits = [o["parquet_kmeans_fit_s"] for o in outs]
+        lrs = [o["parquet_logistic_fit_s"] for o in outs]
+        print(
+            f"parquet {name}: KMeans fit (10 Lloyd iterations) {statistics.median(fits):.2f} s "
+            f"(streamed, {outs[-1]['parquet_kmeans_passes'] or '?'} passes), "
+            f"inertia {outs[-1]['parquet_kmeans_inertia']:.6e}; LogisticRegression on "
+            f"df[features], df['y']: {statistics.median(lrs):.2f} s "
+            f"{outs[-1].get('parquet_logistic_error', '')}"
+        )
+    results = {k: v for k, v in results.items() if k[1] != "parquet"}
+    if not results:
+        return
     rows = []
     keys = ["kmeans_fit_s", "kmeans_iter_s", "logistic_fit_s", "logistic_s_per_pass"]
     for (name, mode), outs in results.items():
