@@ -155,3 +155,14 @@ def test_missing_framework_names_the_extra():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode != 0
     assert "pip install 'dasklearn[lightgbm]'" in out.stderr and "needs LightGBM" in out.stderr
+
+
+def test_nan_in_y_is_refused_before_training_and_the_cluster_stays_usable(client):
+    X, y = make_regression(200, 4, random_state=0)
+    bad = y.copy()
+    bad[150] = np.nan  # in the last partition only: one rank would fail, the other wait
+    dX, dy = da.from_array(X, chunks=50), da.from_array(bad, chunks=50)
+    with pytest.raises(ValueError, match=r"y of the training data contains NaN .*partition 3"):
+        dlgb.LGBMRegressor(n_estimators=5).fit(dX, dy)
+    model = dlgb.LGBMRegressor(n_estimators=5).fit(dX, da.from_array(y, chunks=50))
+    assert model.predict(dX).compute().shape == (200,)

@@ -114,3 +114,15 @@ def test_on_cluster_rejects_a_bare_array(client, data):
     with pytest.raises(TypeError, match="list or tuple"):
         with on_cluster(client, scatter=data[0]):
             pass
+
+
+def test_on_cluster_takes_an_address_and_refuses_a_closed_client(client, data):
+    X, y = data
+    address = client.scheduler.address
+    with on_cluster(address) as own:
+        assert own is not client and own.scheduler.address == address
+        RandomForestClassifier(n_estimators=4, n_jobs=-1, random_state=0).fit(X, y)
+    assert own.status == "closed"  # the block's own client is closed after it
+    with pytest.raises(ValueError, match="client is closed"):
+        with on_cluster(own):
+            pass

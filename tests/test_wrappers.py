@@ -674,3 +674,10 @@ def test_incremental_misaligned_y(clf_data):
         )
     with pytest.raises(ValueError, match="has 230 rows but y has 200"):
         Incremental(SGDClassifier()).fit(da.from_array(X, chunks=CHUNK), y[:200])
+
+
+def test_a_missing_method_keeps_the_models_reason():
+    with pytest.raises(AttributeError, match="probability=False"):
+        ParallelPostFit(SVC()).predict_proba  # noqa: B018
+    assert not hasattr(ParallelPostFit(SVC()), "predict_proba")
+    assert hasattr(ParallelPostFit(SVC(probability=True)), "predict_proba")

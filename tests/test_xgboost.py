@@ -263,3 +263,13 @@ def test_missing_framework_names_the_extra():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode != 0
     assert "pip install 'dasklearn[xgboost]'" in out.stderr and "needs XGBoost" in out.stderr
+
+
+def test_nan_in_y_is_refused_before_training(client):
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(200, 4)), rng.normal(size=200)
+    y[7] = np.nan
+    with pytest.raises(ValueError, match="y of the training data contains NaN"):
+        dxgb.XGBRegressor(n_estimators=3).fit(
+            da.from_array(X, chunks=50), da.from_array(y, chunks=50)
+        )

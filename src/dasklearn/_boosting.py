@@ -212,11 +212,42 @@ def prepare_fit(
             group[k] = p.collections[k] if k in members else _split_like(group[k], p.lengths, k)
         parts.append(p)
 
+    _check_finite_rows(client, names, parts)
     _unify_categories(client, prepared)
     data = FitData(prepared[0], prepared[1:], parts[0].lengths, parts[0].locations(client))
     if classifier:
         _encode_labels(client, data, parts[0].futures["y"])
     return data
+
+
+def _bad_values(part: Any) -> bool:
+    """True when a partition of y or of a per-row input holds NaN, None or infinity."""
+    values = part.to_numpy() if isinstance(part, pd.Series | pd.DataFrame) else np.asarray(part)
+    if values.dtype.kind in "fc":
+        return not bool(np.isfinite(values).all())
+    if values.dtype.kind == "O":
+        return bool(pd.isna(values).any())
+    return False
+
+
+def _check_finite_rows(client: Client, names: list[str], parts: list[Any]) -> None:
+    """y, weights and the other per-row inputs of every group must be finite: checked on the
+    persisted partitions (tiny tasks) before training starts. A NaN label fails inside the
+    framework's collective layer ("Ring allreduce failed"), or leaves a LightGBM rank waiting
+    for its dead peer; X may hold NaN (both frameworks treat it as missing)."""
+    checks = []
+    for gname, p in zip(names, parts, strict=True):
+        for key, futures in p.futures.items():
+            if key != "X":
+                checks.append((gname, key, client.map(_bad_values, futures, pure=False)))
+    results = client.gather([c[2] for c in checks])
+    for (gname, key, _), bad in zip(checks, results, strict=True):
+        if any(bad):
+            where = next(i for i, b in enumerate(bad) if b)
+            raise ValueError(
+                f"{key} of the {gname} contains NaN or infinity (partition {where}); drop or "
+                f"impute those rows first (X may hold NaN: it is treated as missing)."
+            )
 
 
 def _categories_of(part: pd.DataFrame, columns: list[str]) -> dict[str, list[Any]]:

@@ -87,12 +87,22 @@ def resolve_client(client: Client | None, what: str) -> Client:
         client = current_client()
         if client is None:
             raise ValueError(
-                f"{what} runs on a Dask cluster and needs a distributed.Client, but none is "
+                f"{what} runs on a Dask cluster and needs a distributed Client, but none is "
                 "active. Start one first, e.g. client = distributed.Client() or "
                 "dasklearn._client.connect(), or pass client=..."
             )
+    if isinstance(client, str):
+        raise TypeError(
+            f"client must be a distributed.Client, got the string {client!r}; connect first: "
+            "client = distributed.Client(address) (dask's security configuration applies)."
+        )
     if not isinstance(client, Client):
         raise TypeError(f"client must be a distributed.Client, got {type(client).__name__}.")
+    if client.status in ("closed", "closing"):
+        raise ValueError(
+            f"{what}: the client is closed (distributed.Client.close was called); create a new "
+            "one or pass client=..."
+        )
     return client
 
 

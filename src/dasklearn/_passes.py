@@ -22,6 +22,7 @@ runner:
 from __future__ import annotations
 
 import math
+import operator
 import uuid
 import warnings
 from collections.abc import Callable, Sequence
@@ -270,6 +271,10 @@ class _MeasuredCombine:
         return a[0] + b[0], self.combine(a[1], b[1])
 
 
+def _finite_block(block: Any) -> bool:
+    return block.dtype.kind not in "fc" or bool(np.isfinite(block).all())
+
+
 def compute(*graphs: Any) -> tuple:
     """The one ``dask.compute`` of every pass (tests count passes here)."""
     return dask.compute(*graphs)
@@ -366,6 +371,22 @@ class Passes:
         )
         return Pass(red, aggregate, measured, listwise=combine is None)
 
+    def _first_pass_problem(self) -> str:
+        """What made the first pass's result non-finite: NaN/inf in X (the usual), or finite
+        values so large that the arithmetic overflowed. Costs one more read, on this error
+        path only."""
+        finite = reduction(_finite_block, self.data.X, combine=operator.and_).compute()
+        if finite:
+            return (
+                "Input X holds values too large for float64 arithmetic (no NaN or infinity, "
+                "but the first pass over the data overflowed, e.g. |x| near 1e308); rescale "
+                "the features first."
+            )
+        return (
+            "Input X contains NaN or infinity (found in the first pass over the data); "
+            "drop or impute those values first."
+        )
+
     def run(self, *passes: Pass, what: str = "", counted: bool = True) -> Any:
         """Compute one pass (several reductions over the same blocks at once): one result each,
         or the single result.
@@ -389,8 +410,5 @@ class Passes:
             print(f"    pass {self.n_passes}: {what}", flush=True)
         if self.n_passes == 1 and self.check_first is not None:
             if not all(self.check_first(r) for r in results):
-                raise ValueError(
-                    "Input X contains NaN or infinity (found in the first pass over the data); "
-                    "drop or impute those values first."
-                )
+                raise ValueError(self._first_pass_problem())
         return results[0] if len(results) == 1 else tuple(results)

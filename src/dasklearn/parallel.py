@@ -28,14 +28,14 @@ from typing import Any
 import joblib
 from distributed import Client
 
-from ._client import current_client
+from ._client import resolve_client
 
 __all__ = ["on_cluster"]
 
 
 @contextlib.contextmanager
 def on_cluster(
-    client: Client | None = None,
+    client: Client | str | None = None,
     scatter: Sequence[Any] | None = None,
     n_jobs: int = -1,
     **backend_params: Any,
@@ -44,8 +44,10 @@ def on_cluster(
 
     Parameters
     ----------
-    client : distributed.Client, optional
-        The cluster to use; defaults to the current client.
+    client : distributed.Client or str, optional
+        The cluster to use: a client, or a scheduler's address (``"tcp://host:8786"``; a client
+        is opened for the block and closed after it, with dask's security configuration);
+        defaults to the current client.
     scatter : sequence of objects, optional
         Data that every task uses (typically ``[X, y]``), broadcast to all workers once when the
         block starts and released when it ends.
@@ -64,21 +66,23 @@ def on_cluster(
     Raises
     ------
     ValueError
-        When no client is given and none is current.
+        When no client is given and none is current, or the client is closed.
     """
-    client = client if client is not None else current_client()
-    if client is None:
-        raise ValueError(
-            "on_cluster needs a distributed Client: pass client=, or create one first "
-            "(for example dasklearn._client.connect() for a local cluster)."
-        )
+    owned = None
+    if isinstance(client, str):  # a scheduler's address: connect for the block's duration
+        client = owned = Client(client)
+    client = resolve_client(client, "on_cluster")
     if scatter is not None and not isinstance(scatter, list | tuple):
         raise TypeError(f"scatter must be a list or tuple of objects, got {type(scatter).__name__}")
-    with joblib.parallel_config(
-        backend="dask",
-        n_jobs=n_jobs,
-        client=client,
-        scatter=None if scatter is None else list(scatter),
-        **backend_params,
-    ):
-        yield client
+    try:
+        with joblib.parallel_config(
+            backend="dask",
+            n_jobs=n_jobs,
+            client=client,
+            scatter=None if scatter is None else list(scatter),
+            **backend_params,
+        ):
+            yield client
+    finally:
+        if owned is not None:
+            owned.close()

@@ -14,6 +14,8 @@ task depends on, :func:`dasklearn._blockwise.share_once`), not a copy inside eve
 from __future__ import annotations
 
 import copy
+import functools
+import types
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +25,6 @@ from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, Reg
 from sklearn.metrics import get_scorer as sklearn_get_scorer
 from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
-from sklearn.utils.metaestimators import available_if
 
 from ._blockwise import broadcast, share_once, with_single_blas_thread
 from ._chunks import aligned_row_blocks, row_blocks
@@ -106,12 +107,36 @@ def _to_memory(*values: Any) -> tuple[Any, ...]:
 # --------------------------------------------------------------------------------------------
 
 
-def _model_has(method: str) -> Callable[[Any], bool]:
-    def check(self: ParallelPostFit) -> bool:
-        getattr(self._model_or_estimator(), method)  # AttributeError hides the method
-        return True
+def _reason(err: BaseException) -> str:
+    """An AttributeError's message with the reason scikit-learn's ``available_if`` chains to it
+    (``predict_proba is not available when probability=False``)."""
+    cause = err.__cause__
+    return f"{err} ({cause})" if cause is not None and str(cause) else str(err)
 
-    return check
+
+class _delegated:  # noqa: N801 - used like a decorator
+    """A post-fit method that exists when the wrapped model has it.
+
+    Like scikit-learn's ``available_if`` (``hasattr`` is False when the model lacks the method),
+    but the AttributeError keeps the model's own reason: ``SVC().predict_proba`` says it needs
+    ``probability=True``, and so does the wrapper's.
+    """
+
+    def __init__(self, func: Callable[..., Any]) -> None:
+        self.func = func
+        functools.update_wrapper(self, func)
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self.func
+        model = obj._model_or_estimator()
+        try:
+            getattr(model, self.func.__name__)
+        except AttributeError as err:
+            raise AttributeError(
+                f"{type(obj).__name__}.{self.func.__name__} is not available: {_reason(err)}"
+            ) from err
+        return types.MethodType(self.func, obj)
 
 
 def _default_metric(model: Any) -> str | None:
@@ -239,6 +264,14 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
     def __getattr__(self, name: str) -> Any:
         # Only reached when normal lookup fails: expose the model's fitted attributes (``classes_``,
         # ``coef_``, ``n_features_in_``...), never private or dunder names.
+        declared = next((k.__dict__[name] for k in type(self).__mro__ if name in k.__dict__), None)
+        if isinstance(declared, _delegated):
+            try:  # a post-fit method the model lacks: say why, in the model's own words
+                getattr(self._model_or_estimator(), name)
+            except AttributeError as err:
+                raise AttributeError(
+                    f"{type(self).__name__}.{name} is not available: {_reason(err)}"
+                ) from err
         if name.startswith("_") or not name.endswith("_"):
             raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
         model = self._model_or_estimator()
@@ -293,7 +326,7 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
         self.estimator_ = model
         return self
 
-    @available_if(_model_has("partial_fit"))
+    @_delegated
     def partial_fit(self, X: Any, y: Any = None, **fit_params: Any) -> ParallelPostFit:
         """Continue fitting ``estimator_`` (a clone of the estimator at first) with
         ``partial_fit`` on X and y in memory (dask input is computed first).
@@ -356,7 +389,7 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
             check_fitted=False,
         )
 
-    @available_if(_model_has("predict"))
+    @_delegated
     def predict(self, X: Any) -> Any:
         """Predict for each row; blockwise and lazy for dask input.
 
@@ -371,7 +404,7 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
         """
         return self._postfit("predict", X)
 
-    @available_if(_model_has("predict_proba"))
+    @_delegated
     def predict_proba(self, X: Any) -> Any:
         """Class probabilities for each row; blockwise and lazy for dask input.
 
@@ -385,7 +418,7 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
         """
         return self._postfit("predict_proba", X)
 
-    @available_if(_model_has("predict_log_proba"))
+    @_delegated
     def predict_log_proba(self, X: Any) -> Any:
         """Log class probabilities for each row; blockwise and lazy for dask input.
 
@@ -399,7 +432,7 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
         """
         return self._postfit("predict_log_proba", X)
 
-    @available_if(_model_has("decision_function"))
+    @_delegated
     def decision_function(self, X: Any) -> Any:
         """Decision function for each row; blockwise and lazy for dask input.
 
@@ -413,7 +446,7 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
         """
         return self._postfit("decision_function", X)
 
-    @available_if(_model_has("transform"))
+    @_delegated
     def transform(self, X: Any) -> Any:
         """Transform each row; blockwise and lazy for dask input.
 

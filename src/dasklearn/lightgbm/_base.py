@@ -3,6 +3,7 @@ and the base class of the estimators (fit on the cluster, checks)."""
 
 from __future__ import annotations
 
+import time
 import warnings
 from typing import Any
 
@@ -178,12 +179,41 @@ class _DaskLearnLGBM:
                 # the estimator's own n_jobs parameter on every fit
                 warnings.filterwarnings("ignore", "Parameter n_jobs will be ignored")
                 super().fit(data.train["X"], data.train["y"], **kwargs, **fit_kwargs)  # type: ignore[misc]
+        except BaseException:
+            _release_stuck_ranks(client)
+            raise
         finally:
             self.client = previous
         return data
 
     def _check_predict_input(self, X: Any) -> None:
         _check_width(X, self.n_features_, type(self).__name__)  # type: ignore[attr-defined]
+
+
+def _release_stuck_ranks(client: Any, grace: float = 2.0) -> None:
+    """After a failed fit, restart the workers whose LightGBM training task still runs.
+
+    When one rank of a LightGBM job fails, the others block in LightGBM's network layer waiting
+    for it (its ``time_out`` is two hours) and cannot be interrupted from Python: every later
+    fit on those workers would queue behind them. Restarting those workers is the only way to
+    give the cluster back; what they held in memory is lost, and a warning says so.
+    """
+    deadline = time.monotonic() + grace
+    stuck: list[str] = []
+    while time.monotonic() < deadline:
+        processing = client.processing()
+        stuck = [w for w, keys in processing.items() if any("_train_part" in str(k) for k in keys)]
+        if not stuck:
+            return
+        time.sleep(0.2)
+    warnings.warn(
+        f"A LightGBM rank failed and the training tasks on {stuck} kept waiting for it; those "
+        "workers were restarted so that the cluster stays usable (data persisted on them is "
+        "lost).",
+        RuntimeWarning,
+        stacklevel=3,
+    )
+    client.restart_workers(stuck)
 
 
 def _check_classes_everywhere(data: Any) -> None:

@@ -405,6 +405,10 @@ def regression_score_parts(
     w = np.ones_like(y) if sw is None else sw
     eta = decision_block(X, coef, intercept)
     if family.name == "poisson":
+        if (y < 0).any():
+            raise ValueError(
+                "Some value(s) of y are negative which is not allowed for Poisson regression."
+            )
         mu = np.exp(eta)
         with np.errstate(divide="ignore", invalid="ignore"):
             ylogy = np.where(y > 0, y * np.log(np.where(y > 0, y, 1.0)), 0.0)

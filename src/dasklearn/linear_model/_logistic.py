@@ -33,6 +33,12 @@ def _class_weights(class_weight: Any, classes: np.ndarray, weights: np.ndarray) 
             raise ValueError(
                 f"class_weight must be a dict, 'balanced' or None, got {class_weight!r}."
             )
+        if not (weights > 0).all():
+            empty = [_label_key(c) for c, w in zip(classes, weights, strict=True) if not w > 0]
+            raise ValueError(
+                "class_weight='balanced' needs a positive total sample weight for every class; "
+                f"class(es) {empty} have none (all their sample weights are zero)."
+            )
         return weights.sum() / (n * weights)
     if not isinstance(class_weight, dict):
         raise ValueError(f"class_weight must be a dict, 'balanced' or None, got {class_weight!r}.")
