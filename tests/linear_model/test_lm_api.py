@@ -331,3 +331,16 @@ def test_scikit_learn_conventions_for_targets():
     with pytest.raises(ValueError, match="weights sum to zero"):
         PoissonRegression().fit(X, y, sample_weight=np.zeros(len(y)))
     assert PoissonRegression().__sklearn_tags__().target_tags.positive_only
+
+
+def test_errors_name_the_real_problem():
+    X, y = _binary()
+    with pytest.raises(ValueError, match="too large for float64"):
+        LogisticRegression().fit(X * 1e306, y)  # finite, but the loss overflows
+    with pytest.raises(ValueError, match=r"class\(es\) \[1\] have none"):
+        LogisticRegression(class_weight="balanced").fit(X, y, sample_weight=np.where(y, 0.0, 1.0))
+    counts = PoissonRegression().fit(X, np.abs(X[:, 0]))
+    with pytest.raises(ValueError, match="negative"):
+        counts.score(X, -np.abs(X[:, 0]))
+    with pytest.raises(ValueError, match="X and sample_weight have different numbers of rows"):
+        LinearRegression().fit(X, y.astype(float), sample_weight=np.ones(3))
