@@ -303,8 +303,8 @@ def as_dask_array(X: np.ndarray | da.Array, chunks: Any = "auto") -> da.Array:
     """
     if isinstance(X, da.Array):
         return X
-    X = np.asarray(X)
-    n = len(X)
+    X = X if hasattr(X, "tocsr") else np.asarray(X)  # scipy.sparse: CSR row slices
+    n = X.shape[0]
     if isinstance(chunks, tuple | list):
         row_chunks = tuple(int(c) for c in chunks)
         if sum(row_chunks) != n:

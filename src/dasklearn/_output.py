@@ -273,7 +273,7 @@ def map_rows(
         return _map_array(func, X, shared, output, block_dtype, check, allow_nan)
     if output.as_array:
         empty = output.empty()
-        return X.map_partitions(
+        out = X.map_partitions(
             with_single_blas_thread(_sparse_partition),
             func,
             block_dtype,
@@ -284,6 +284,9 @@ def map_rows(
             meta=empty,
             enforce_metadata=False,
         )
+        if isinstance(out, da.Array) and type(out._meta) is not type(empty):
+            out = da.Array(out.dask, out.name, out.chunks, meta=empty)  # keep a sparse meta
+        return out
     meta = output.frame_meta(X._meta.index)
     return X.map_partitions(
         with_single_blas_thread(_frame_block),
@@ -556,9 +559,9 @@ def apply_rows(
     """
     if check_fitted:
         check_is_fitted(estimator, fitted)
-    if not hasattr(X, "shape") and not isinstance(X, pd.DataFrame | dd.DataFrame):
+    if dtype is not None and not hasattr(X, "shape"):
         X = np.asarray(X)
-    ndim = X.ndim
+    ndim = getattr(X, "ndim", None)
     if ndim != 2 and dtype is not None:
         hint = " Reshape your data with X.reshape(-1, 1) if it has a single feature." * (ndim == 1)
         raise ValueError(f"Expected a 2-dimensional X, got {ndim} dimension(s).{hint}")

@@ -205,14 +205,19 @@ def place(
     """
     client = active_client()
     if not isinstance(X, da.Array):
-        X = np.ascontiguousarray(X)  # kernels read C-ordered blocks (a copy if F-ordered)
-        row_bytes = X.itemsize * int(np.prod(X.shape[1:], dtype=np.int64))
-        Xd = as_dask_array(X, chunks=in_memory_row_chunks(len(X), row_bytes))
+        # kernels read C-ordered blocks (a copy if F-ordered); scipy.sparse rows as CSR
+        X = X.tocsr() if hasattr(X, "tocsr") else np.ascontiguousarray(X)
+        n = X.shape[0]
+        if hasattr(X, "tocsr"):  # stored values (and their indices) per row
+            row_bytes = max(1, (X.data.nbytes + X.indices.nbytes) // max(n, 1))
+        else:
+            row_bytes = X.itemsize * int(np.prod(X.shape[1:], dtype=np.int64))
+        Xd = as_dask_array(X, chunks=in_memory_row_chunks(n, row_bytes))
         arrays = [Xd] + [None if v is None else as_dask_array(v, Xd.chunks[0]) for v in vectors]
         if client is None or not reuse:
-            return Placement(arrays[0], arrays[1:], "in-memory", True, len(X))
+            return Placement(arrays[0], arrays[1:], "in-memory", True, n)
         arrays = _fill(_persist([a for a in arrays if a is not None], client), arrays)
-        return Placement(arrays[0], arrays[1:], "persisted", True, len(X))
+        return Placement(arrays[0], arrays[1:], "persisted", True, n)
     X = rows_only(X)
     if math.isnan(X.shape[0]) and (
         n_samples is None or any(v is not None and not isinstance(v, da.Array) for v in vectors)
