@@ -90,20 +90,30 @@ def share_once(value: Any, client: Any = None) -> Any:
     return broadcast(value)
 
 
+def _nbytes(value: Any) -> int:
+    """Bytes of an array, or of the arrays in a tuple/list/dict (one level deep is enough for
+    kernel arguments); 0 for other objects."""
+    if isinstance(value, tuple | list):
+        return sum(_nbytes(v) for v in value)
+    if isinstance(value, dict):
+        return sum(_nbytes(v) for v in value.values())
+    return int(getattr(value, "nbytes", 0) or 0)
+
+
 def share(value: Any, client: Any = None) -> Any:
     """A kernel argument as it should enter a pass: embedded when small, else shared once.
 
     Embedding keeps every kernel task dependent on its block alone, so the scheduler runs each
     block's read and kernel back to back. A separate argument task was ordered after all the
     reads of a streamed parquet dataset: one worker read all 60 blocks (the whole dataset)
-    before the first kernel could start. Arrays over :data:`EMBED_BYTES` are scattered to every
-    worker of ``client`` (or become one graph node without a client); other objects (numbers,
-    small parameter objects) are embedded.
+    before the first kernel could start. Arrays (or tuples, lists, dicts of arrays) over
+    :data:`EMBED_BYTES` are scattered to every worker of ``client`` (or become one graph node
+    without a client); other objects (numbers, small parameter objects) are embedded.
     """
-    if is_dask_collection(value) or getattr(value, "nbytes", 0) <= EMBED_BYTES:
+    if is_dask_collection(value) or _nbytes(value) <= EMBED_BYTES:
         return value
     if client is not None:
-        return client.scatter(value, broadcast=True, hash=False)
+        return client.scatter([value], broadcast=True, hash=False)[0]  # one object, as it is
     return broadcast(value)
 
 
