@@ -39,7 +39,7 @@ from dask.highlevelgraph import HighLevelGraph
 from dask.task_spec import List, Task, TaskRef
 from distributed import Future
 
-from ._chunks import rows_only
+from ._chunks import is_frame, partition_blocks, rows_only
 
 __all__ = [
     "EMBED_BYTES",
@@ -224,9 +224,9 @@ def reduction(
     chunk : callable
         ``chunk(*blocks_i, *block_args[i], *args)`` on the NumPy blocks of row block ``i``
         (``None`` for a ``None`` entry of ``arrays``), returning a small partial result.
-    *arrays : dask arrays or None
+    *arrays : dask arrays, dask DataFrames/Series, or None
         The same number of row blocks (chunk lengths may be unknown); 2-D arrays are read with
-        all their columns in one block.
+        all their columns in one block; a dask dataframe's partitions reach ``chunk`` as pandas.
     args : sequence
         Arguments for every block, embedded as given: pass large ones through :func:`share`
         first (a Delayed or a Future is a reference to a value that enters the graph once).
@@ -251,7 +251,9 @@ def reduction(
         A dask collection: ``dask.compute`` it, together with anything else computed in the
         same pass.
     """
-    arrays = tuple(None if a is None else rows_only(a) for a in arrays)
+    arrays = tuple(
+        None if a is None else partition_blocks(a) if is_frame(a) else rows_only(a) for a in arrays
+    )
     present = [a for a in arrays if a is not None]
     n_blocks = _n_blocks("reduction", present, block_args)
     per_block = block_args if block_args is not None else [()] * n_blocks

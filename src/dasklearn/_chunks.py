@@ -39,6 +39,7 @@ __all__ = [
     "n_blocks",
     "n_rows",
     "resolve_chunks",
+    "partition_blocks",
     "row_blocks",
     "with_row_chunks",
 ]
@@ -156,6 +157,26 @@ def rows_only(x: Any) -> Any:
     if isinstance(x, da.Array) and x.ndim > 1 and any(n != 1 for n in x.numblocks[1:]):
         return x.rechunk({i: -1 for i in range(1, x.ndim)})
     return x
+
+
+def _same(part: Any) -> Any:
+    return part
+
+
+def partition_blocks(X: dd.DataFrame | dd.Series) -> da.Array:
+    """X's partitions as the row blocks of a dask array, for :func:`dasklearn._blockwise.reduction`.
+
+    The blocks compute to the pandas partitions themselves (categorical and string columns as
+    they are), not to NumPy: the array only carries one key per partition, with unknown row
+    lengths. The graph is optimised once (column projections fused with the read).
+    """
+    parts = X.to_delayed(optimize_graph=True)
+    name = f"partitions-{uuid.uuid4().hex}"
+    width = len(X.columns) if isinstance(X, dd.DataFrame) else 1
+    layer = {(name, i, 0): Task((name, i, 0), _same, TaskRef(p.key)) for i, p in enumerate(parts)}
+    graph = HighLevelGraph.from_collections(name, layer, dependencies=list(parts))
+    chunks = ((math.nan,) * len(parts), (width,))
+    return da.Array(graph, name, chunks, meta=np.empty((0, width), dtype=object))
 
 
 def row_blocks(X: da.Array | dd.DataFrame | dd.Series) -> list:

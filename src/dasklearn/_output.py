@@ -51,7 +51,7 @@ from ._blockwise import (
 from ._chunks import as_dask_array, row_blocks, rows_only
 from ._client import active_client
 from ._passes import in_memory_row_chunks
-from ._validation import check_array, check_features, check_is_fitted, input_kind
+from ._validation import all_finite_values, check_array, check_features, check_is_fitted, input_kind
 
 __all__ = [
     "Output",
@@ -137,14 +137,12 @@ def _as_values(block: Any, dtype: Any, check_finite: bool, allow_nan: bool) -> A
         values = block.to_numpy(dtype=dtype)
     else:
         values = aligned(np.asarray(block, dtype=dtype))
-    if check_finite and values.dtype.kind in "fc":
-        bad = np.isinf(values).any() if allow_nan else not np.isfinite(values).all()
-        if bad:
-            raise ValueError(
-                "Input X contains NaN or infinity; drop or impute those values first."
-                if not allow_nan
-                else "Input X contains infinity; drop or clip those values first."
-            )
+    if check_finite and values.dtype.kind in "fc" and not all_finite_values(values, allow_nan):
+        raise ValueError(
+            "Input X contains NaN or infinity; drop or impute those values first."
+            if not allow_nan
+            else "Input X contains infinity; drop or clip those values first."
+        )
     return values
 
 
@@ -533,6 +531,7 @@ def apply_rows(
     parallel: bool = False,
     fitted: str | list[str] | None = None,
     check_fitted: bool = True,
+    check_input: bool = True,
 ) -> Any:
     """A per-row method of a fitted ``estimator`` over X (see :func:`map_rows` and the module).
 
@@ -552,6 +551,10 @@ def apply_rows(
         Attributes whose presence means fitted (default: any attribute ending in ``_``).
     check_fitted : bool
         False for ``labels_``/``fit_predict`` (the estimator is being fitted).
+    check_input : bool
+        Check X's width and column names against the fitted ones (False for
+        ``inverse_transform``, whose input is the output's width, and for estimators that
+        select their columns by name).
 
     Returns
     -------
@@ -565,7 +568,8 @@ def apply_rows(
     if ndim != 2 and dtype is not None:
         hint = " Reshape your data with X.reshape(-1, 1) if it has a single feature." * (ndim == 1)
         raise ValueError(f"Expected a 2-dimensional X, got {ndim} dimension(s).{hint}")
-    check_features(estimator, X)
+    if check_input:
+        check_features(estimator, X)
     if output.columns is None:
         output = replace(output, columns=_columns(estimator, method, output.width))
     out = map_rows(

@@ -155,15 +155,16 @@ class Placement:
         pass.
     from_memory : bool
         The user passed NumPy or pandas data: per-row results of the fit come back eagerly.
-    n_samples : int
-        Rows of X.
+    n_samples : int or None
+        Rows of X (None: a single-pass placement of a source whose length is not known yet;
+        set by the first pass).
     """
 
     X: da.Array
     vectors: list[da.Array | None]
     policy: Policy
     from_memory: bool
-    n_samples: int
+    n_samples: int | None
 
     @property
     def n_blocks(self) -> int:
@@ -178,6 +179,8 @@ class Placement:
     def set_lengths(self, lengths: Sequence[int]) -> None:
         """Record the row counts of the blocks (learned by the first pass)."""
         lengths = tuple(int(n) for n in lengths)
+        if self.n_samples is None:
+            self.n_samples = sum(lengths)
         if sum(lengths) != self.n_samples:
             raise ValueError(
                 f"The blocks of X hold {sum(lengths)} rows, but its length was {self.n_samples}."
@@ -197,7 +200,8 @@ def place(
     ``n_samples`` is the row count of dask X whose chunk lengths are unknown (the ``len`` of
     the dataframe it came from, which parquet answers from its metadata): it sizes the data for
     the persist decision, and the block lengths come later (from the persisted blocks, or the
-    first pass). Without it, unknown lengths are found with one pass over X first. NumPy
+    first pass). Without it, unknown lengths are found with one pass over X first, unless the
+    placement is for a single pass (``reuse=False``), which learns them as it reads. NumPy
     vectors beside dask X are cut into X's row blocks.
 
     ``reuse=False`` places data for a single pass (a score): never persisted, and in-memory
@@ -219,11 +223,11 @@ def place(
         arrays = _fill(_persist([a for a in arrays if a is not None], client), arrays)
         return Placement(arrays[0], arrays[1:], "persisted", True, n)
     X = rows_only(X)
-    if math.isnan(X.shape[0]) and (
-        n_samples is None or any(v is not None and not isinstance(v, da.Array) for v in vectors)
-    ):
+    in_memory_vectors = any(v is not None and not isinstance(v, da.Array) for v in vectors)
+    if math.isnan(X.shape[0]) and (in_memory_vectors or (n_samples is None and reuse)):
         X = with_row_chunks(X, _lengths_of(X))
-    n = int(X.shape[0]) if not math.isnan(X.shape[0]) else int(n_samples)
+    known = not math.isnan(X.shape[0])
+    n = int(X.shape[0]) if known else None if n_samples is None else int(n_samples)
     vecs = [
         v if v is None or isinstance(v, da.Array) else as_dask_array(v, X.chunks[0])
         for v in vectors

@@ -93,11 +93,12 @@ def _check_frame_numeric(frame: pd.DataFrame | dd.DataFrame) -> None:
 
 
 def _target_dtype(dtype: np.dtype, requested: Any) -> np.dtype | None:
-    """The dtype to cast to, or None to keep ``dtype``."""
-    if requested is None:
-        return None
+    """The dtype to cast to, or None to keep ``dtype``. Complex data is refused whatever is
+    requested (scikit-learn's rule)."""
     if dtype.kind == "c":
         raise ValueError(f"Complex data not supported: got dtype {dtype}.")
+    if requested is None:
+        return None
     if requested == "numeric":
         if dtype.kind == "f":
             return None
@@ -178,6 +179,8 @@ def _check_in_memory(X: Any, dtype: Any, check_finite: bool, allow_nan: bool, wh
         values = X.data
     else:
         X = X.to_numpy() if isinstance(X, pd.DataFrame | pd.Series) else X
+        if X.dtype.kind == "U" and dtype is None:  # a list of strings: objects, as scikit-learn
+            X = X.astype(object)
         if X.dtype == object and dtype is not None:
             try:
                 X = X.astype(np.float64)
@@ -188,11 +191,19 @@ def _check_in_memory(X: Any, dtype: Any, check_finite: bool, allow_nan: bool, wh
     if target is not None:
         X = X.astype(target)
         values = X.data if sp.issparse(X) else X
-    if check_finite and values.dtype.kind in "fc":
-        bad = np.isinf(values).any() if allow_nan else not np.isfinite(values).all()
-        if bad:
-            raise ValueError(f"Input {what} contains NaN or infinity; drop or impute first.")
+    if check_finite and values.dtype.kind in "fc" and not all_finite_values(values, allow_nan):
+        raise ValueError(f"Input {what} contains NaN or infinity; drop or impute first.")
     return X
+
+
+def all_finite_values(values: np.ndarray, allow_nan: bool) -> bool:
+    """No infinity (and no NaN unless allowed). A sum first, as scikit-learn: it is finite for
+    finite data and costs no X-sized temporary; only a non-finite sum is looked at closely (it
+    may also overflow on huge finite values)."""
+    with np.errstate(over="ignore", invalid="ignore"):
+        if np.isfinite(values.sum()):
+            return True
+    return bool(not np.isinf(values).any()) if allow_nan else bool(np.isfinite(values).all())
 
 
 def check_array(

@@ -461,6 +461,21 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
         """
         return self._postfit("transform", X)
 
+    @_delegated
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        """The fitted model's output feature names.
+
+        Parameters
+        ----------
+        input_features : array-like of str, optional
+            As in the model's ``get_feature_names_out``.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str
+        """
+        return self._postfit_model().get_feature_names_out(input_features)
+
     # ---- score ---------------------------------------------------------------------------------
 
     def score(self, X: Any, y: Any, compute: bool = True, sample_weight: Any = None) -> float | Any:

@@ -30,8 +30,6 @@ is one block.
 
 from __future__ import annotations
 
-import math
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -40,8 +38,6 @@ import dask.array as da
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
-from dask.highlevelgraph import HighLevelGraph
-from dask.task_spec import Task, TaskRef
 
 from .._blockwise import reduction, sum_parts
 from .._passes import Passes, place
@@ -154,23 +150,7 @@ def frame_statistics(
     if isinstance(X, pd.DataFrame):
         parts = [K.value_counts(X, *args)]
     else:
-        parts = reduction(K.value_counts, _partitions(X), args=args, combine=None).compute()
+        parts = reduction(K.value_counts, X, args=args, combine=None).compute()
     part = K.merge_counts(parts)
     values = [K.most_frequent(c) for c in part[3]] if count else None
     return Summary(int(part[0]), np.asarray(part[1]), int(part[2]), values, 1)
-
-
-def _same(part: Any) -> Any:
-    return part
-
-
-def _partitions(X: dd.DataFrame) -> da.Array:
-    """A dask array whose blocks are X's pandas partitions, for :func:`reduction` (which reads
-    the blocks of dask arrays); its block lengths are unknown and it is never computed as an
-    array."""
-    parts = X.to_delayed(optimize_graph=True)
-    name = f"partitions-{uuid.uuid4().hex}"
-    layer = {(name, i, 0): Task((name, i, 0), _same, TaskRef(p.key)) for i, p in enumerate(parts)}
-    graph = HighLevelGraph.from_collections(name, layer, dependencies=list(parts))
-    chunks = ((math.nan,) * len(parts), (len(X.columns),))
-    return da.Array(graph, name, chunks, meta=np.empty((0, len(X.columns)), dtype=object))

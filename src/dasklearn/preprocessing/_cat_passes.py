@@ -13,40 +13,15 @@ before any work.
 
 from __future__ import annotations
 
-import math
-import uuid
 from typing import Any
 
-import dask.array as da
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
-from dask.highlevelgraph import HighLevelGraph
-from dask.task_spec import Task, TaskRef
 
 from .._blockwise import reduction
 from .._chunks import is_dask_input
 from ._cat_kernels import Counts, count_block, merge_counts, to_sklearn
-
-
-def _same(part: Any) -> Any:
-    return part
-
-
-def partition_blocks(X: dd.DataFrame | dd.Series) -> da.Array:
-    """X's partitions as the row blocks of a dask array, for :func:`reduction`.
-
-    The blocks compute to the pandas partitions themselves (categorical and string columns as
-    they are), not to NumPy: the dask array is only a carrier of one key per partition, with
-    unknown row lengths. The graph is optimised once (column projections fused with the read).
-    """
-    parts = X.to_delayed(optimize_graph=True)
-    name = f"partitions-{uuid.uuid4().hex}"
-    width = len(X.columns) if isinstance(X, dd.DataFrame) else 1
-    layer = {(name, i, 0): Task((name, i, 0), _same, TaskRef(p.key)) for i, p in enumerate(parts)}
-    graph = HighLevelGraph.from_collections(name, layer, dependencies=parts)
-    chunks = ((math.nan,) * len(parts), (width,))
-    return da.Array(graph, name, chunks, meta=np.empty((0, width), dtype=object))
 
 
 def count_categories(X: Any) -> tuple[int, list[Counts], int]:
@@ -58,7 +33,7 @@ def count_categories(X: Any) -> tuple[int, list[Counts], int]:
     if not is_dask_input(X):
         n_rows, counts = merge_counts([count_block(X)])
         return n_rows, counts, 1
-    blocks = partition_blocks(X) if isinstance(X, dd.DataFrame | dd.Series) else X
+    blocks = X
     n_rows, counts = reduction(
         count_block, blocks, combine=None, aggregate=merge_counts, name="category-counts"
     ).compute()
