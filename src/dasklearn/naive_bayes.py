@@ -23,6 +23,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import unique_labels
 
 from ._chunks import n_rows
+from ._moments import merge_moments
 from ._output import Output, apply_rows
 from ._params import Interval, check_params
 from ._passes import Passes, all_finite, place
@@ -87,25 +88,9 @@ def class_moments(X: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> dict[st
     }
 
 
-def chan_merge(
-    n_a: Any, mean_a: np.ndarray, ssd_a: np.ndarray, n_b: Any, mean_b: np.ndarray, ssd_b: Any
-) -> tuple[Any, np.ndarray, np.ndarray]:
-    """Weight sum, mean and sum of squared deviations of two groups together (Chan et al.).
-
-    ``n_a``, ``n_b`` are scalars (then means are of shape (p,)) or of shape (k,) (then (k, p)).
-    """
-    n = np.asarray(n_a, dtype=np.float64) + n_b
-    with np.errstate(invalid="ignore", divide="ignore"):
-        share_b = np.where(n > 0, n_b / np.where(n > 0, n, 1.0), 0.0)
-    delta = mean_b - mean_a
-    mean = mean_a + delta * share_b[..., None]
-    ssd = ssd_a + ssd_b + delta * delta * (n_a * share_b)[..., None]
-    return n, mean, ssd
-
-
 def merge_class_moments(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     """Two partials of :func:`class_moments` as one (labels in sorted order)."""
-    n, mean, ssd = chan_merge(a["n"], a["mean"], a["ssd"], b["n"], b["mean"], b["ssd"])
+    n, mean, ssd = merge_moments(a["n"], a["mean"], a["ssd"], b["n"], b["mean"], b["ssd"])
     labels = np.union1d(a["labels"], b["labels"])
     p = a["theta"].shape[1]
     weight = np.zeros(len(labels))
@@ -114,7 +99,7 @@ def merge_class_moments(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     ia = np.searchsorted(labels, a["labels"])
     ib = np.searchsorted(labels, b["labels"])
     weight[ia], theta[ia], class_ssd[ia] = a["weight"], a["theta"], a["class_ssd"]
-    merged = chan_merge(
+    merged = merge_moments(
         weight[ib], theta[ib], class_ssd[ib], b["weight"], b["theta"], b["class_ssd"]
     )
     weight[ib], theta[ib], class_ssd[ib] = merged
@@ -386,7 +371,7 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
         index = np.searchsorted(self.classes_, labels)
         update = ~np.isclose(stats["weight"], 0.0) if stats["weighted"] else stats["weight"] > 0
         i = index[update]
-        merged = chan_merge(
+        merged = merge_moments(
             count[i],
             theta[i],
             var[i] * count[i][:, None],

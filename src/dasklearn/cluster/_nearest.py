@@ -23,8 +23,10 @@ padding relies on infinity, and NaN rows must not corrupt their neighbours' resu
 
 from __future__ import annotations
 
-import numba
 import numpy as np
+
+from .._compiled import FASTMATH
+from .._compiled import compiled as _compiled
 
 __all__ = [
     "TILE",
@@ -39,25 +41,11 @@ __all__ = [
 
 #: Centers per tile; ``A`` and ``b`` are padded to a multiple of it.
 TILE = 4
-#: Reassociation lets LLVM vectorise the dot products; contraction gives FMAs.
-_FAST = {"reassoc", "contract", "nsz", "arcp"}
 
 
 def compiled(**options):
-    """``numba.njit(nogil=True, fastmath=_FAST, **options)``, cached on disk where possible.
-
-    Numba refuses ``cache=True`` outright when it finds no writable cache directory (a
-    read-only install and home directory, as in some containers); the kernels then compile in
-    each process instead (about a second, once).
-    """
-
-    def decorate(func):
-        try:
-            return numba.njit(nogil=True, fastmath=_FAST, cache=True, **options)(func)
-        except RuntimeError:
-            return numba.njit(nogil=True, fastmath=_FAST, cache=False, **options)(func)
-
-    return decorate
+    """The shared compiled-kernel decorator with fast math (nearest-center distances)."""
+    return _compiled(fastmath=FASTMATH, **options)
 
 
 _jit = compiled(error_model="numpy")

@@ -26,9 +26,11 @@ from __future__ import annotations
 
 from typing import Any
 
-import numba
 import numpy as np
 from scipy import stats
+
+from .._compiled import compiled
+from .._moments import merge_moments as merge_weighted
 
 __all__ = [
     "BOUNDS_THRESHOLD",
@@ -55,12 +57,7 @@ BOUNDS_THRESHOLD = 1e-7
 _SUB_ROWS = 512
 
 
-def _jit(func):
-    """``numba.njit(nogil=True)``, cached on disk where a cache directory is writable."""
-    try:
-        return numba.njit(nogil=True, cache=True)(func)
-    except RuntimeError:  # no writable cache directory
-        return numba.njit(nogil=True, cache=False)(func)
+_jit = compiled()
 
 
 # --------------------------------------------------------------------------------------------
@@ -178,14 +175,7 @@ def moments(X: np.ndarray, w: np.ndarray | None = None) -> dict[str, Any]:
 
 def merge_moments(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
     """Chan, Golub and LeVeque's exact merge of two partials of :func:`moments`."""
-    na, nb = a["count"], b["count"]
-    tot = na + nb
-    with np.errstate(divide="ignore", invalid="ignore"):
-        delta = b["mean"] - a["mean"]
-        share = np.where(tot > 0, nb / tot, 0.0)
-        mean = a["mean"] + delta * share
-        m2 = a["m2"] + b["m2"] + np.where(tot > 0, delta * delta * na * share, 0.0)
-    mean = np.where(na > 0, np.where(nb > 0, mean, a["mean"]), b["mean"])
+    tot, mean, m2 = merge_weighted(a["count"], a["mean"], a["m2"], b["count"], b["mean"], b["m2"])
     out = {"count": tot, "mean": mean, "m2": m2, "rows": a["rows"] + b["rows"]}
     out["inf"] = a["inf"] or b["inf"]
     if "w_min" in a:
