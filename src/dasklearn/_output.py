@@ -220,7 +220,8 @@ def _block_dtype(X: Any, dtype: Any) -> Any:
             kinds = {np.dtype(t) if isinstance(t, np.dtype) else None for t in X.dtypes}
             current = kinds.pop() if len(kinds) == 1 else None
         options = [np.dtype(d) for d in dtype]
-        return current if current in options else options[0]
+        # np.dtype(None) is float64, so ``None in options`` would be True: test it first
+        return current if current is not None and current in options else options[0]
     return np.dtype(dtype)
 
 

@@ -30,6 +30,10 @@ class DemoContext:
         Show progress bars on long steps.
     timings : list of (str, float)
         Each step's name and wall time, printed at the end.
+    report : pathlib.Path or None
+        The folder the last step writes the demo's report to (None: no report).
+    report_written : pathlib.Path or None
+        The report's HTML page, once written.
     """
 
     client: Client
@@ -38,6 +42,8 @@ class DemoContext:
     random_state: int = 0
     progress: bool = True
     timings: list[tuple[str, float]] = field(default_factory=list)
+    report: Path | None = None
+    report_written: Path | None = None
 
     def say(self, text: str) -> None:
         print(text, flush=True)
