@@ -34,6 +34,7 @@ __all__ = [
     "aligned_row_blocks",
     "as_dask_array",
     "block_lengths",
+    "aligned_frames",
     "frame_to_array",
     "frames_to_arrays",
     "n_blocks",
@@ -220,6 +221,48 @@ def _member(packed: pd.DataFrame, start: int, stop: int, two_d: bool, dtype: np.
     if two_d:
         return packed.iloc[:, start:stop].to_numpy(dtype=dtype)
     return packed.iloc[:, start].to_numpy(dtype=dtype)
+
+
+def _unpack(packed: pd.DataFrame, i: int, columns: Any, series: bool) -> Any:
+    """Member ``i`` of a packed partition, with its own column names back."""
+    width = 1 if series else len(columns)
+    part = packed[[f"{i}:{j}" for j in range(width)]]
+    if series:
+        return part.iloc[:, 0].rename(columns)
+    return part.set_axis(list(columns), axis=1)
+
+
+def aligned_frames(*frames: dd.DataFrame | dd.Series) -> list[dd.DataFrame | dd.Series]:
+    """Dask frames that hold the same rows, rebuilt on one packed expression: however each is
+    optimised later, they keep one partitioning.
+
+    Optimised alone, a projection of a few columns of a parquet dataset can merge partitions
+    (X = df[features] in 20 partitions, y = df[target] in 4). Here every frame is a
+    ``map_partitions`` of one frame holding all of them side by side, which no optimisation
+    reads with fewer columns than the union; computed together they share its reads. The
+    first frame's index and divisions are kept. Non-frames pass through.
+    """
+    members = [i for i, f in enumerate(frames) if is_frame(f)]
+    if len(members) < 2:
+        return list(frames)
+    group = [frames[i] for i in members]
+    counts = {f.npartitions for f in group}
+    if len(counts) > 1:
+        raise ValueError(
+            "Dataframes that hold the same rows have different numbers of partitions "
+            f"({', '.join(str(f.npartitions) for f in group)}); build them from one dataframe."
+        )
+    meta = _pack(*(f._meta for f in group))
+    packed = group[0].map_partitions(
+        _pack, *group[1:], align_dataframes=False, meta=meta, enforce_metadata=False
+    )
+    out = list(frames)
+    for k, i in enumerate(members):
+        f = frames[i]
+        series = isinstance(f, dd.Series)
+        columns = f.name if series else list(f.columns)
+        out[i] = packed.map_partitions(_unpack, k, columns, series, meta=f._meta)
+    return out
 
 
 def frames_to_arrays(*frames: dd.DataFrame | dd.Series) -> list[da.Array]:
