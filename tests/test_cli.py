@@ -31,6 +31,19 @@ def test_demo_campaign_step_on_existing_cluster(cluster_client, capsys):
 
 
 @pytest.mark.slow
+def test_every_demo_step_runs(cluster_client, tmp_path, capsys):
+    """The whole demo at a small size: every step's own code path, not only the first."""
+    status = main(
+        ["demo", "--scheduler", cluster_client.scheduler.address, "--rows", "20000"]
+        + ["--no-progress", "--report", str(tmp_path / "report")]
+    )
+    out = capsys.readouterr().out
+    assert status == 0, out[-2000:]
+    for title in ("KMeans", "Preprocessing", "GridSearchCV", "HyperbandSearchCV", "report:"):
+        assert title in out
+
+
+@pytest.mark.slow
 def test_demo_ends_with_its_report(cluster_client, tmp_path, capsys):
     report = tmp_path / "demo-report"
     status = main(

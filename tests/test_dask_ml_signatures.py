@@ -1,12 +1,17 @@
 """dasklearn against dask-ml's public API: the same signatures, and the calls dask-ml users write.
 
 For every public name that dasklearn shares with dask-ml (``cluster``, ``linear_model``,
-``wrappers``, ``datasets``, ``metrics``, ``utils``), :data:`DASK_ML` holds dask-ml's signature
-as data (parameter names in order and dask-ml's defaults, copied from dask-ml's newest
-sources; no dask-ml code, and dask-ml is not installed). Then:
+``wrappers``, ``datasets``, ``metrics``, ``utils``, ``preprocessing``, ``decomposition``,
+``impute``, ``compose``, ``feature_extraction.text``, ``naive_bayes``, ``ensemble``),
+:data:`DASK_ML` holds dask-ml's signature as data (parameter names in order and dask-ml's
+defaults, copied from dask-ml's newest sources; no dask-ml code, and dask-ml is not
+installed). Where a dask-ml class inherits scikit-learn's constructor or method, the row is
+scikit-learn's signature as dask-ml's users get it today; methods dask-ml leaves to
+scikit-learn have no row. Then:
 
 * :func:`test_signature` checks that ours starts with dask-ml's parameters, in dask-ml's order,
-  with the same kind (positional, ``*args``, keyword-only, ``**kwargs``) and dask-ml's defaults.
+  with the same kind (positional, ``*args``, keyword-only after ``*args`` or a bare ``"*"``,
+  ``**kwargs``) and dask-ml's defaults.
   Parameters of ours after dask-ml's must be listed in :data:`EXTRA`, with why; a default that
   differs on purpose must be listed in :data:`OUR_DEFAULTS`, with why.
 * the ``test_call_*`` tests call every name with dask-ml's positional arguments on small data
@@ -27,19 +32,41 @@ from datetime import date
 
 import dask
 import dask.array as da
+import dask.bag as db
 import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.sparse as sp
+import sklearn.decomposition as skd
+import sklearn.feature_extraction as skfe
+import sklearn.feature_extraction.text as sk_text
 import sklearn.metrics as skm
+import sklearn.preprocessing as skp
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import LinearRegression as SkLinearRegression
 from sklearn.linear_model import LogisticRegression as SkLogisticRegression
 from sklearn.linear_model import SGDClassifier
+from sklearn.naive_bayes import GaussianNB as SkGaussianNB
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.extmath import row_norms as sk_row_norms
 
-from dasklearn import cluster, datasets, linear_model, metrics, utils, wrappers
+from dasklearn import (
+    cluster,
+    compose,
+    datasets,
+    decomposition,
+    ensemble,
+    impute,
+    linear_model,
+    metrics,
+    naive_bayes,
+    preprocessing,
+    utils,
+    wrappers,
+)
+from dasklearn.feature_extraction import text
 
 # --------------------------------------------------------------------------------------------
 # dask-ml's signatures, as data
@@ -70,6 +97,20 @@ _X = [("X", REQUIRED)]
 _X_y = [("X", REQUIRED), ("y", REQUIRED)]
 _X_y_none = [("X", REQUIRED), ("y", None)]
 _PREDICT_META = [("predict_meta", None), ("predict_proba_meta", None), ("transform_meta", None)]
+#: scikit-learn's text analysis parameters, shared by HashingVectorizer and CountVectorizer
+_TEXT_ANALYSIS = [
+    ("input", "content"),
+    ("encoding", "utf-8"),
+    ("decode_error", "strict"),
+    ("strip_accents", None),
+    ("lowercase", True),
+    ("preprocessor", None),
+    ("tokenizer", None),
+    ("stop_words", None),
+    ("token_pattern", r"(?u)\b\w\w+\b"),
+    ("ngram_range", (1, 1)),
+    ("analyzer", "word"),
+]
 
 #: dask-ml's signatures: ``"module.Name"`` (the constructor for a class) or
 #: ``"module.Name.method"`` -> ``[(name, default)]``, ``"*args"``/``"**kwargs"`` for the
@@ -323,6 +364,215 @@ DASK_ML: dict[str, list[tuple[str, object]]] = {
     "utils.handle_zeros_in_scale": [("scale", REQUIRED)],
     "utils.row_norms": [("X", REQUIRED), ("squared", False)],
     "utils.svd_flip": [("u", REQUIRED), ("v", REQUIRED), ("u_based_decision", True)],
+    # ---- issue 10: preprocessing, decomposition, impute, compose, text, naive Bayes, ensemble
+    # Where dask-ml's class inherits scikit-learn's constructor (the scalers, the quantile
+    # transformer, SimpleImputer, the text vectorizers), its signature is scikit-learn's,
+    # keyword-only ("*") since scikit-learn 1.0; these rows are that signature today.
+    # dask_ml/preprocessing/data.py
+    "preprocessing.StandardScaler": [
+        ("*", None),
+        ("copy", True),
+        ("with_mean", True),
+        ("with_std", True),
+    ],
+    "preprocessing.StandardScaler.fit": _X_y_none,
+    "preprocessing.StandardScaler.partial_fit": _X_y_none,
+    "preprocessing.StandardScaler.transform": [*_X_y_none, ("copy", None)],
+    "preprocessing.StandardScaler.inverse_transform": [*_X, ("copy", None)],
+    "preprocessing.MinMaxScaler": [
+        ("feature_range", (0, 1)),
+        ("*", None),
+        ("copy", True),
+        ("clip", False),
+    ],
+    "preprocessing.MinMaxScaler.fit": _X_y_none,
+    "preprocessing.MinMaxScaler.partial_fit": _X_y_none,
+    "preprocessing.MinMaxScaler.transform": [*_X_y_none, ("copy", None)],
+    "preprocessing.MinMaxScaler.inverse_transform": [*_X_y_none, ("copy", None)],
+    "preprocessing.RobustScaler": [
+        ("*", None),
+        ("with_centering", True),
+        ("with_scaling", True),
+        ("quantile_range", (25.0, 75.0)),
+        ("copy", True),
+        ("unit_variance", False),
+    ],
+    "preprocessing.RobustScaler.fit": _X_y_none,
+    "preprocessing.RobustScaler.transform": _X,
+    "preprocessing.RobustScaler.inverse_transform": _X,
+    # fit/transform/inverse_transform are scikit-learn's (dask-ml overrides private methods)
+    "preprocessing.QuantileTransformer": [
+        ("*", None),
+        ("n_quantiles", 1000),
+        ("output_distribution", "uniform"),
+        ("ignore_implicit_zeros", False),
+        ("subsample", 10_000),
+        ("random_state", None),
+        ("copy", True),
+    ],
+    "preprocessing.Categorizer": [("categories", None), ("columns", None)],
+    "preprocessing.Categorizer.fit": _X_y_none,
+    "preprocessing.Categorizer.transform": _X_y_none,
+    "preprocessing.DummyEncoder": [("columns", None), ("drop_first", False)],
+    "preprocessing.DummyEncoder.fit": _X_y_none,
+    "preprocessing.DummyEncoder.transform": _X_y_none,
+    "preprocessing.DummyEncoder.inverse_transform": _X,
+    "preprocessing.OrdinalEncoder": [("columns", None)],
+    "preprocessing.OrdinalEncoder.fit": _X_y_none,
+    "preprocessing.OrdinalEncoder.transform": _X_y_none,
+    "preprocessing.OrdinalEncoder.inverse_transform": _X,
+    "preprocessing.PolynomialFeatures": [
+        ("degree", 2),
+        ("interaction_only", False),
+        ("include_bias", True),
+        ("preserve_dataframe", False),
+    ],
+    "preprocessing.PolynomialFeatures.fit": _X_y_none,
+    "preprocessing.PolynomialFeatures.transform": _X_y_none,
+    # dask_ml/preprocessing/label.py
+    "preprocessing.LabelEncoder": [("use_categorical", True)],
+    "preprocessing.LabelEncoder.fit": [("y", REQUIRED)],
+    "preprocessing.LabelEncoder.fit_transform": [("y", REQUIRED)],
+    "preprocessing.LabelEncoder.transform": [("y", REQUIRED)],
+    "preprocessing.LabelEncoder.inverse_transform": [("y", REQUIRED)],
+    # dask_ml/preprocessing/_encoders.py (newest: sparse_output, scikit-learn >= 1.2's name;
+    # dask-ml releases before 2023 called it sparse)
+    "preprocessing.OneHotEncoder": [
+        ("n_values", None),
+        ("categorical_features", None),
+        ("categories", "auto"),
+        ("drop", None),
+        ("sparse_output", True),
+        ("dtype", np.float64),
+        ("handle_unknown", "error"),
+    ],
+    "preprocessing.OneHotEncoder.fit": _X_y_none,
+    "preprocessing.OneHotEncoder.transform": _X,
+    # dask_ml/preprocessing/_block_transformer.py
+    "preprocessing.BlockTransformer": [
+        ("func", REQUIRED),
+        ("*", None),
+        ("validate", False),
+        ("**kw_args", None),
+    ],
+    "preprocessing.BlockTransformer.fit": _X_y_none,
+    "preprocessing.BlockTransformer.transform": _X_y_none,
+    # dask_ml/decomposition/pca.py
+    "decomposition.PCA": [
+        ("n_components", None),
+        ("copy", True),
+        ("whiten", False),
+        ("svd_solver", "auto"),
+        ("tol", 0.0),
+        ("iterated_power", 0),
+        ("random_state", None),
+    ],
+    "decomposition.PCA.fit": _X_y_none,
+    "decomposition.PCA.transform": _X,
+    "decomposition.PCA.fit_transform": _X_y_none,
+    "decomposition.PCA.inverse_transform": _X,
+    "decomposition.PCA.score_samples": _X,
+    "decomposition.PCA.score": _X_y_none,
+    # dask_ml/decomposition/incremental_pca.py (fit and transform: its PCA's)
+    "decomposition.IncrementalPCA": [
+        ("n_components", None),
+        ("whiten", False),
+        ("copy", True),
+        ("batch_size", None),
+        ("svd_solver", "auto"),
+        ("iterated_power", 0),
+        ("random_state", None),
+    ],
+    "decomposition.IncrementalPCA.fit": _X_y_none,
+    "decomposition.IncrementalPCA.partial_fit": [*_X_y_none, ("check_input", True)],
+    "decomposition.IncrementalPCA.fit_transform": _X_y_none,
+    "decomposition.IncrementalPCA.transform": _X,
+    # dask_ml/decomposition/truncated_svd.py
+    "decomposition.TruncatedSVD": [
+        ("n_components", 2),
+        ("algorithm", "tsqr"),
+        ("n_iter", 5),
+        ("random_state", None),
+        ("tol", 0.0),
+        ("compute", True),
+    ],
+    "decomposition.TruncatedSVD.fit": _X_y_none,
+    "decomposition.TruncatedSVD.fit_transform": _X_y_none,
+    "decomposition.TruncatedSVD.transform": _X_y_none,
+    "decomposition.TruncatedSVD.inverse_transform": _X,
+    # dask_ml/impute.py
+    "impute.SimpleImputer": [
+        ("*", None),
+        ("missing_values", np.nan),
+        ("strategy", "mean"),
+        ("fill_value", None),
+        ("copy", True),
+        ("add_indicator", False),
+        ("keep_empty_features", False),
+    ],
+    "impute.SimpleImputer.fit": _X_y_none,
+    "impute.SimpleImputer.transform": _X,
+    # dask_ml/compose/_column_transformer.py (fit/transform are scikit-learn's)
+    "compose.ColumnTransformer": [
+        ("transformers", REQUIRED),
+        ("remainder", "drop"),
+        ("sparse_threshold", 0.3),
+        ("n_jobs", 1),
+        ("transformer_weights", None),
+        ("preserve_dataframe", True),
+    ],
+    "compose.make_column_transformer": [("*transformers", None), ("**kwargs", None)],
+    # dask_ml/feature_extraction/text.py
+    "feature_extraction.text.HashingVectorizer": [
+        ("*", None),
+        *_TEXT_ANALYSIS,
+        ("n_features", 2**20),
+        ("binary", False),
+        ("norm", "l2"),
+        ("alternate_sign", True),
+        ("dtype", np.float64),
+    ],
+    "feature_extraction.text.HashingVectorizer.transform": [("raw_X", REQUIRED)],
+    "feature_extraction.text.FeatureHasher": [
+        ("n_features", 2**20),
+        ("*", None),
+        ("input_type", "dict"),
+        ("dtype", np.float64),
+        ("alternate_sign", True),
+    ],
+    "feature_extraction.text.FeatureHasher.transform": [("raw_X", REQUIRED)],
+    "feature_extraction.text.CountVectorizer": [
+        ("*", None),
+        *_TEXT_ANALYSIS,
+        ("max_df", 1.0),
+        ("min_df", 1),
+        ("max_features", None),
+        ("vocabulary", None),
+        ("binary", False),
+        ("dtype", np.int64),
+    ],
+    "feature_extraction.text.CountVectorizer.fit_transform": [
+        ("raw_documents", REQUIRED),
+        ("y", None),
+    ],
+    "feature_extraction.text.CountVectorizer.transform": [("raw_documents", REQUIRED)],
+    # dask_ml/naive_bayes.py
+    "naive_bayes.GaussianNB": [("priors", None), ("classes", None)],
+    "naive_bayes.GaussianNB.fit": _X_y_none,
+    "naive_bayes.GaussianNB.predict": _X,
+    "naive_bayes.GaussianNB.predict_proba": _X,
+    "naive_bayes.GaussianNB.predict_log_proba": _X,
+    # dask_ml/ensemble/_blockwise.py (predict_proba is a property, as in dask-ml)
+    "ensemble.BlockwiseVotingClassifier": [
+        ("estimator", REQUIRED),
+        ("voting", "hard"),
+        ("classes", None),
+    ],
+    "ensemble.BlockwiseVotingClassifier.fit": [*_X_y, ("**kwargs", None)],
+    "ensemble.BlockwiseVotingClassifier.predict": _X,
+    "ensemble.BlockwiseVotingRegressor": [("estimator", REQUIRED)],
+    "ensemble.BlockwiseVotingRegressor.fit": [*_X_y, ("**kwargs", None)],
+    "ensemble.BlockwiseVotingRegressor.predict": _X,
 }
 
 #: parameters of ours after dask-ml's, and why
@@ -351,12 +601,50 @@ EXTRA: dict[str, dict[str, str]] = {
     "datasets.random_date": {"random_state": "a seed (dask-ml drew from NumPy's global RNG)"},
     "metrics.log_loss": {"compute": "False: the lazy pass, as every other dask-ml metric"},
     "metrics.r2_score": {"force_finite": "scikit-learn's (keyword-only)"},
+    "preprocessing.StandardScaler.fit": {"sample_weight": "scikit-learn's row weights"},
+    "preprocessing.StandardScaler.partial_fit": {"sample_weight": "scikit-learn's row weights"},
+    "preprocessing.OneHotEncoder": {
+        "min_frequency": "scikit-learn's infrequent categories",
+        "max_categories": "scikit-learn's infrequent categories",
+        "feature_name_combiner": "scikit-learn's output column names",
+    },
+    "preprocessing.OrdinalEncoder": {
+        # keyword-only after dask-ml's columns: scikit-learn's OrdinalEncoder for arrays
+        "categories": "scikit-learn's OrdinalEncoder (arrays, or all columns of a frame)",
+        "dtype": "scikit-learn's",
+        "handle_unknown": "scikit-learn's",
+        "unknown_value": "scikit-learn's",
+        "encoded_missing_value": "scikit-learn's",
+        "min_frequency": "scikit-learn's infrequent categories",
+        "max_categories": "scikit-learn's infrequent categories",
+    },
+    "preprocessing.PolynomialFeatures": {"order": "scikit-learn's output memory layout"},
+    "decomposition.PCA": {"n_oversamples": "scikit-learn's: the randomized solver's oversampling"},
+    "decomposition.TruncatedSVD": {
+        "n_oversamples": "scikit-learn's: the randomized solver's oversampling",
+    },
+    "compose.ColumnTransformer": {
+        "verbose": "scikit-learn's",
+        "verbose_feature_names_out": "scikit-learn's output column names",
+    },
+    "naive_bayes.GaussianNB": {"var_smoothing": "scikit-learn's variance floor"},
+    "naive_bayes.GaussianNB.fit": {"sample_weight": "scikit-learn's row weights"},
 }
 
 #: dask-ml's ``**kwargs`` that ours spells out as named keyword-only parameters
 NAMED_KWARGS: dict[str, tuple[str, ...]] = {
     # dask-ml forwarded **kwargs to scikit-learn's check_scoring; ours names them
     "metrics.check_scoring": ("allow_none", "raise_exc"),
+    # dask-ml took n_jobs, remainder and preserve_dataframe from **kwargs (refusing others);
+    # ours names those and scikit-learn's other keywords
+    "compose.make_column_transformer": (
+        "remainder",
+        "sparse_threshold",
+        "n_jobs",
+        "preserve_dataframe",
+        "verbose",
+        "verbose_feature_names_out",
+    ),
 }
 
 #: defaults of ours that differ from dask-ml's on purpose: (ours, why)
@@ -384,6 +672,17 @@ OUR_DEFAULTS: dict[str, dict[str, tuple[object, str]]] = {
     "metrics.pairwise_kernels": {
         "n_jobs": (None, "ignored, as in dask-ml: the parallelism is dask's"),
     },
+    **{
+        f"decomposition.{name}": {
+            "iterated_power": (
+                "auto",
+                "scikit-learn's rule for the randomized solver (7 power iterations when "
+                "n_components < 0.1 * min(X.shape), else 4); dask-ml's 0 leaves the "
+                "components inaccurate",
+            ),
+        }
+        for name in ("PCA", "IncrementalPCA")
+    },
 }
 
 #: mismatches that look like bugs in dasklearn: what the source should change
@@ -393,6 +692,7 @@ KNOWN_BUGS: dict[str, str] = {}
 NOT_IN_DASK_ML = {
     "wrappers.BLOCKWISE_SCORERS": "the scorer names ParallelPostFit.score runs in one pass",
     "datasets.make_mixed_df": "dasklearn's table of mixed dtypes",
+    "compose.make_column_selector": "scikit-learn's, exported beside make_column_transformer",
 }
 
 #: public values (not callables) shared with dask-ml, checked by a test of their own
@@ -405,15 +705,35 @@ _MODULES = {
     "datasets": datasets,
     "metrics": metrics,
     "utils": utils,
+    "preprocessing": preprocessing,
+    "decomposition": decomposition,
+    "impute": impute,
+    "compose": compose,
+    "feature_extraction.text": text,
+    "naive_bayes": naive_bayes,
+    "ensemble": ensemble,
 }
 
 
+def _split(path: str) -> tuple[str, list[str]]:
+    """``"feature_extraction.text.CountVectorizer.transform"`` -> the module's key in
+    :data:`_MODULES` and the names inside it."""
+    module = max((m for m in _MODULES if path.startswith(m + ".")), key=len)
+    return module, path[len(module) + 1 :].split(".")
+
+
 def _resolve(path: str):
-    module, *names = path.split(".")
+    module, names = _split(path)
     obj = importlib.import_module(f"dasklearn.{module}")
     for name in names:
         obj = getattr(obj, name)
     return obj
+
+
+def _same_default(ours: object, theirs: object) -> bool:
+    if isinstance(theirs, float) and np.isnan(theirs):  # SimpleImputer(missing_values=nan)
+        return isinstance(ours, float) and np.isnan(ours)
+    return ours == theirs
 
 
 def _our_parameters(path: str) -> list[inspect.Parameter]:
@@ -439,9 +759,9 @@ def _paths():
 
 
 def test_every_shared_public_name_has_a_signature_row():
-    """Every public name of the six modules is in the table, or is ours only."""
+    """Every public name of the modules we share with dask-ml is in the table, or is ours."""
     ours = {f"{m}.{name}" for m, module in _MODULES.items() for name in module.__all__}
-    constructors = {p for p in DASK_ML if p.count(".") == 1}
+    constructors = {p for p in DASK_ML if len(_split(p)[1]) == 1}
     assert ours == constructors | set(NOT_IN_DASK_ML) | VALUES
     # the table's side notes name rows that exist
     assert set(EXTRA) | set(OUR_DEFAULTS) | set(KNOWN_BUGS) | set(NAMED_KWARGS) <= set(DASK_ML)
@@ -464,6 +784,9 @@ def test_signature(path):
             else:
                 assert any(p.kind == P.VAR_KEYWORD for p in rest), f"{path}: no {name}"
             continue
+        if name == "*":  # a bare star: the names after it are keyword-only
+            keyword_only = True
+            continue
         assert i < len(ours), f"{path}: dask-ml's {name!r} is missing"
         p = ours[i]
         i += 1
@@ -477,7 +800,9 @@ def test_signature(path):
         if name in our_defaults:  # differs from dask-ml on purpose
             assert p.default == our_defaults[name][0], f"{path}: {name}={p.default!r}"
         elif default is not REQUIRED:
-            assert p.default == default, f"{path}: {name}={p.default!r}, dask-ml's {default!r}"
+            assert _same_default(p.default, default), (
+                f"{path}: {name}={p.default!r}, dask-ml's {default!r}"
+            )
     extra = [
         p.name
         for p in ours[i:]
@@ -944,3 +1269,385 @@ def test_call_svd_flip(binary):
     U, V = utils.svd_flip(da.from_array(u, chunks=(50, 5)), da.from_array(v), True)
     assert isinstance(U, da.Array) and U.shape == u.shape and V.shape == v.shape
     np.testing.assert_allclose((U.compute() * s) @ V.compute(), Xn, atol=1e-10)
+
+
+# ---- preprocessing ---------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def floats():
+    """A dask array (200 x 4, 4 blocks) of positive floats and its NumPy copy."""
+    Xn = np.random.default_rng(2).gamma(2.0, 1.0, size=(200, 4))
+    return da.from_array(Xn, chunks=(50, 4)), Xn
+
+
+@pytest.fixture(scope="module")
+def frame():
+    """A dask DataFrame (2 partitions) of a float, an int and a string column; its pandas copy."""
+    pdf = pd.DataFrame(
+        {"x": np.linspace(0.0, 1.0, 12), "n": np.arange(12), "city": list("abc") * 4}
+    )
+    return dd.from_pandas(pdf, npartitions=2), pdf
+
+
+def test_call_StandardScaler(floats):
+    X, Xn = floats
+    # scikit-learn's constructor, keyword-only (dask-ml inherits it)
+    sc = preprocessing.StandardScaler(copy=True, with_mean=True, with_std=True)
+    assert sc.fit(X, None) is sc
+    np.testing.assert_allclose(sc.mean_, Xn.mean(axis=0))
+    np.testing.assert_allclose(sc.scale_, Xn.std(axis=0))
+    Xt = sc.transform(X, None, None)
+    assert isinstance(Xt, da.Array) and Xt.chunks == X.chunks
+    np.testing.assert_allclose(sc.inverse_transform(Xt, None).compute(), Xn)
+    # dask-ml's partial_fit raised NotImplementedError; ours learns from one more batch
+    partial = preprocessing.StandardScaler().partial_fit(X, None)
+    np.testing.assert_allclose(partial.mean_, sc.mean_)
+
+
+def test_call_MinMaxScaler(floats):
+    X, Xn = floats
+    mm = preprocessing.MinMaxScaler((0, 1), copy=True, clip=False)
+    assert mm.fit(X, None) is mm
+    np.testing.assert_allclose(mm.data_min_, Xn.min(axis=0))
+    Xt = mm.transform(X, None, None)
+    assert isinstance(Xt, da.Array)
+    values = Xt.compute()
+    assert values.min() == pytest.approx(0.0) and values.max() == pytest.approx(1.0)
+    np.testing.assert_allclose(mm.inverse_transform(Xt, None, None).compute(), Xn)
+    partial = preprocessing.MinMaxScaler().partial_fit(X, None)
+    np.testing.assert_allclose(partial.data_max_, Xn.max(axis=0))
+
+
+def test_call_RobustScaler(floats):
+    X, Xn = floats
+    rs = preprocessing.RobustScaler(
+        with_centering=True,
+        with_scaling=True,
+        quantile_range=(25.0, 75.0),
+        copy=True,
+        unit_variance=False,
+    )
+    assert rs.fit(X, None) is rs
+    expected = skp.RobustScaler().fit(Xn)
+    # exact quantiles (dask-ml's came from da.percentile's approximation)
+    np.testing.assert_allclose(rs.center_, expected.center_)
+    np.testing.assert_allclose(rs.scale_, expected.scale_)
+    Xt = rs.transform(X)
+    assert isinstance(Xt, da.Array)
+    np.testing.assert_allclose(rs.inverse_transform(Xt).compute(), Xn)
+
+
+def test_call_QuantileTransformer(floats):
+    X, Xn = floats
+    qt = preprocessing.QuantileTransformer(
+        n_quantiles=50,
+        output_distribution="uniform",
+        ignore_implicit_zeros=False,
+        subsample=10_000,
+        random_state=0,
+        copy=True,
+    )
+    assert qt.fit(X) is qt
+    assert qt.quantiles_.shape == (50, 4)
+    Xt = qt.transform(X)
+    assert isinstance(Xt, da.Array)
+    # 200 rows, fewer than subsample: every row is kept, so the quantiles are scikit-learn's
+    expected = skp.QuantileTransformer(n_quantiles=50).fit(Xn)
+    np.testing.assert_allclose(Xt.compute(), expected.transform(Xn), atol=1e-12)
+    np.testing.assert_allclose(qt.inverse_transform(Xt).compute(), Xn, rtol=1e-9)
+
+
+def test_call_Categorizer(frame):
+    X, _ = frame
+    ce = preprocessing.Categorizer(None, None)
+    assert ce.fit(X, None) is ce
+    assert list(ce.columns_) == ["city"]
+    assert list(ce.categories_["city"].categories) == ["a", "b", "c"]
+    out = ce.transform(X, None)
+    assert isinstance(out, dd.DataFrame) and out["city"].dtype == "category"
+    assert out["city"].cat.known
+    given = preprocessing.Categorizer({"city": pd.CategoricalDtype(list("abcd"))}, None).fit(X)
+    assert list(given.transform(X)["city"].cat.categories) == list("abcd")
+
+
+def test_call_DummyEncoder(frame):
+    X, pdf = frame
+    Xc = preprocessing.Categorizer().fit_transform(X)
+    de = preprocessing.DummyEncoder(None, False)
+    assert de.fit(Xc, None) is de
+    out = de.transform(Xc, None)
+    assert isinstance(out, dd.DataFrame)
+    assert list(out.columns) == ["x", "n", "city_a", "city_b", "city_c"]
+    assert de.categorical_blocks_ == {"city": slice(2, 5)}
+    back = de.inverse_transform(out).compute()
+    pd.testing.assert_series_equal(back["city"].astype(str), pdf["city"].astype(str))
+    dropped = preprocessing.DummyEncoder(None, True).fit(Xc).transform(Xc)
+    assert list(dropped.columns) == ["x", "n", "city_b", "city_c"]
+
+
+def test_call_OrdinalEncoder(frame):
+    X, pdf = frame
+    Xc = preprocessing.Categorizer().fit_transform(X)
+    oe = preprocessing.OrdinalEncoder(None)
+    assert oe.fit(Xc, None) is oe
+    out = oe.transform(Xc, None)
+    assert isinstance(out, dd.DataFrame) and list(out.columns) == ["x", "n", "city"]
+    np.testing.assert_array_equal(out["city"].compute().to_numpy(), [0, 1, 2] * 4)
+    back = oe.inverse_transform(out).compute()
+    assert list(back["city"].astype(str)) == list(pdf["city"])
+
+
+def test_call_PolynomialFeatures(floats, frame):
+    X, Xn = floats
+    pf = preprocessing.PolynomialFeatures(2, False, True, False)
+    assert pf.fit(X, None) is pf
+    Xt = pf.transform(X, None)
+    assert isinstance(Xt, da.Array) and Xt.shape == (200, 15)
+    np.testing.assert_allclose(Xt.compute(), skp.PolynomialFeatures(2).fit_transform(Xn))
+    numeric = frame[0][["x", "n"]]
+    kept = preprocessing.PolynomialFeatures(2, False, True, True).fit(numeric).transform(numeric)
+    assert isinstance(kept, dd.DataFrame)
+    assert list(kept.columns) == ["1", "x", "n", "x^2", "x n", "n^2"]
+
+
+def test_call_LabelEncoder():
+    y = dd.from_pandas(pd.Series(list("bacab"), dtype="category"), npartitions=2)
+    le = preprocessing.LabelEncoder(True)
+    assert le.fit(y) is le
+    np.testing.assert_array_equal(le.classes_, ["a", "b", "c"])
+    codes = le.transform(y)
+    np.testing.assert_array_equal(np.asarray(dask.compute(codes)[0]), [1, 0, 2, 0, 1])
+    np.testing.assert_array_equal(np.asarray(dask.compute(le.fit_transform(y))[0]), [1, 0, 2, 0, 1])
+    back = le.inverse_transform(np.array([2, 0]))
+    assert list(np.asarray(back).astype(str)) == ["c", "a"]
+    labels = da.from_array(np.array(["paris", "tokyo", "paris", "amsterdam"]), chunks=2)
+    plain = preprocessing.LabelEncoder(False).fit(labels)
+    assert list(plain.classes_) == ["amsterdam", "paris", "tokyo"]
+    np.testing.assert_array_equal(plain.transform(labels).compute(), [1, 2, 1, 0])
+
+
+def test_call_OneHotEncoder():
+    Xn = np.array([["a"], ["a"], ["b"], ["c"]])
+    X = da.from_array(Xn, chunks=2)
+    enc = preprocessing.OneHotEncoder(None, None, "auto", None, True, np.float64, "error")
+    assert enc.fit(X, None) is enc
+    np.testing.assert_array_equal(enc.categories_[0], ["a", "b", "c"])
+    out = enc.transform(X)
+    assert isinstance(out, da.Array) and out.shape == (4, 3)
+    result = out.compute()
+    expected = skp.OneHotEncoder().fit_transform(Xn)
+    assert sp.issparse(result)
+    np.testing.assert_array_equal(result.toarray(), expected.toarray())
+    dense = preprocessing.OneHotEncoder(sparse_output=False).fit(X).transform(X)
+    np.testing.assert_array_equal(dense.compute(), expected.toarray())
+
+
+def test_call_BlockTransformer(floats, frame):
+    X, Xn = floats
+    bt = preprocessing.BlockTransformer(np.log1p, validate=False)
+    assert bt.fit(X, None) is bt
+    out = bt.transform(X, None)
+    assert isinstance(out, da.Array) and out.chunks == X.chunks
+    np.testing.assert_allclose(out.compute(), np.log1p(Xn))
+    # dask-ml's **kw_args go to func
+    rounded = preprocessing.BlockTransformer(np.round, decimals=1).transform(X)
+    np.testing.assert_allclose(rounded.compute(), np.round(Xn, 1))
+    # dask-ml's example: a function of a pandas partition, on a dask DataFrame
+    hashed = preprocessing.BlockTransformer(pd.util.hash_pandas_object, index=False)
+    series = hashed.transform(frame[0])
+    assert isinstance(series, dd.Series)
+    pd.testing.assert_series_equal(
+        series.compute(), pd.util.hash_pandas_object(frame[1], index=False)
+    )
+
+
+# ---- decomposition ---------------------------------------------------------------------------
+
+
+def _same_up_to_sign(a: np.ndarray, b: np.ndarray, atol: float) -> None:
+    signs = np.sign(np.sum(a * b, axis=1, keepdims=True))
+    np.testing.assert_allclose(a * signs, b, atol=atol)
+
+
+def test_call_PCA(floats):
+    X, Xn = floats
+    # dask-ml's defaults, positionally (iterated_power=0 is valid; "auto" is ours)
+    pca = decomposition.PCA(2, True, False, "auto", 0.0, 0, None)
+    assert pca.fit(X, None) is pca
+    expected = skd.PCA(2).fit(Xn)
+    _same_up_to_sign(pca.components_, expected.components_, 1e-8)
+    np.testing.assert_allclose(pca.explained_variance_, expected.explained_variance_)
+    Xt = pca.transform(X)
+    assert isinstance(Xt, da.Array) and Xt.shape == (200, 2)
+    assert pca.fit_transform(X, None).shape == (200, 2)
+    np.testing.assert_allclose(
+        pca.inverse_transform(Xt).compute(), expected.inverse_transform(expected.transform(Xn))
+    )
+    np.testing.assert_allclose(pca.score_samples(X).compute(), expected.score_samples(Xn))
+    score = pca.score(X, None)
+    assert _is_float(score) and score == pytest.approx(expected.score(Xn))
+
+
+def test_call_IncrementalPCA(floats):
+    X, Xn = floats
+    ipca = decomposition.IncrementalPCA(2, False, True, None, "auto", 0, None)
+    assert ipca.fit(X, None) is ipca
+    # batch_size=None: each row block is a batch (dask-ml: batches of 5 * n_features rows),
+    # folded in as scikit-learn's IncrementalPCA folds its batches
+    expected = skd.IncrementalPCA(2, batch_size=50).fit(Xn)
+    _same_up_to_sign(ipca.components_, expected.components_, 1e-8)
+    np.testing.assert_allclose(ipca.explained_variance_, expected.explained_variance_)
+    Xt = ipca.transform(X)
+    assert isinstance(Xt, da.Array) and Xt.shape == (200, 2)
+    assert ipca.fit_transform(X, None).shape == (200, 2)
+    partial = decomposition.IncrementalPCA(2)
+    assert partial.partial_fit(Xn[:100], None, True) is partial
+    partial.partial_fit(Xn[100:])
+    assert partial.n_samples_seen_ == 200
+
+
+def test_call_TruncatedSVD(floats):
+    X, Xn = floats
+    svd = decomposition.TruncatedSVD(2, "tsqr", 5, None, 0.0, True)
+    assert svd.fit(X, None) is svd
+    _, s, vt = np.linalg.svd(Xn, full_matrices=False)
+    _same_up_to_sign(svd.components_, vt[:2], 1e-8)
+    np.testing.assert_allclose(svd.singular_values_, s[:2])
+    Xt = svd.fit_transform(X, None)
+    assert isinstance(Xt, da.Array) and Xt.shape == (200, 2)
+    np.testing.assert_allclose(svd.transform(X, None).compute(), Xt.compute())
+    assert svd.inverse_transform(Xt).shape == (200, 4)
+
+
+# ---- impute, compose ---------------------------------------------------------------------------
+
+
+def test_call_SimpleImputer(floats, frame):
+    X, Xn = floats
+    holes = Xn.copy()
+    holes[::7, 1] = np.nan
+    Xh = da.from_array(holes, chunks=(50, 4))
+    imp = impute.SimpleImputer(missing_values=np.nan, strategy="mean", fill_value=None, copy=True)
+    assert imp.fit(Xh, None) is imp
+    np.testing.assert_allclose(imp.statistics_, np.nanmean(holes, axis=0))
+    filled = imp.transform(Xh)
+    assert isinstance(filled, da.Array) and not np.isnan(filled.compute()).any()
+    # dask-ml's strategies for dataframes: median and most_frequent too
+    Xf, pdf = frame
+    frequent = impute.SimpleImputer(strategy="most_frequent").fit(Xf[["city"]])
+    assert list(frequent.statistics_) == ["a"]
+    median = impute.SimpleImputer(strategy="median").fit(Xf[["x", "n"]])
+    np.testing.assert_allclose(median.statistics_, pdf[["x", "n"]].median())
+
+
+def test_call_ColumnTransformer(frame):
+    X, pdf = frame
+    ct = compose.ColumnTransformer(
+        [("scale", preprocessing.StandardScaler(), ["x", "n"])], "drop", 0.3, 1, None, True
+    )
+    out = ct.fit_transform(X)
+    assert isinstance(out, dd.DataFrame) and out.npartitions == X.npartitions
+    expected = skp.StandardScaler().fit_transform(pdf[["x", "n"]])
+    np.testing.assert_allclose(out.compute().to_numpy(), expected)
+    made = compose.make_column_transformer(
+        (preprocessing.StandardScaler(), ["x"]),
+        remainder="passthrough",
+        n_jobs=1,
+        preserve_dataframe=True,
+    )
+    assert isinstance(made, compose.ColumnTransformer)
+    assert made.fit_transform(X).shape[1] == 3
+    with pytest.raises(TypeError):
+        compose.make_column_transformer((preprocessing.StandardScaler(), ["x"]), bogus=1)
+
+
+# ---- feature_extraction.text -----------------------------------------------------------------
+
+CORPUS = [
+    "This is the first document.",
+    "This document is the second document.",
+    "And this is the third one.",
+    "Is this the first document?",
+]
+
+
+def test_call_HashingVectorizer():
+    docs = db.from_sequence(CORPUS, npartitions=2)
+    hv = text.HashingVectorizer(n_features=2**10)
+    out = hv.transform(docs)
+    assert isinstance(out, da.Array) and out.shape[1] == 2**10
+    expected = sk_text.HashingVectorizer(n_features=2**10).transform(CORPUS)
+    np.testing.assert_allclose(out.compute().toarray(), expected.toarray())
+    series = dd.from_pandas(pd.Series(CORPUS), npartitions=2)
+    np.testing.assert_allclose(hv.transform(series).compute().toarray(), expected.toarray())
+
+
+def test_call_FeatureHasher():
+    tokens = [doc.lower().split() for doc in CORPUS]
+    fh = text.FeatureHasher(16, input_type="string")
+    out = fh.transform(db.from_sequence(tokens, npartitions=2))
+    assert isinstance(out, da.Array) and out.shape[1] == 16
+    expected = skfe.FeatureHasher(16, input_type="string").transform(tokens)
+    np.testing.assert_allclose(out.compute().toarray(), expected.toarray())
+
+
+def test_call_CountVectorizer():
+    docs = db.from_sequence(CORPUS, npartitions=2)
+    cv = text.CountVectorizer()
+    out = cv.fit_transform(docs, None)
+    assert isinstance(out, da.Array)
+    expected = sk_text.CountVectorizer().fit(CORPUS)
+    assert cv.vocabulary_ == expected.vocabulary_
+    np.testing.assert_array_equal(out.compute().toarray(), expected.transform(CORPUS).toarray())
+    again = cv.transform(docs)
+    np.testing.assert_array_equal(again.compute().toarray(), out.compute().toarray())
+
+
+# ---- naive Bayes, blockwise ensembles ---------------------------------------------------------
+
+
+def test_call_GaussianNB(binary):
+    X, y, Xn, yn = binary
+    gnb = naive_bayes.GaussianNB(None, None)
+    assert gnb.fit(X, y) is gnb
+    expected = SkGaussianNB().fit(Xn, yn)
+    np.testing.assert_allclose(gnb.theta_, expected.theta_)
+    np.testing.assert_allclose(gnb.var_, expected.var_)
+    labels = gnb.predict(X)
+    assert isinstance(labels, da.Array) and labels.shape == (200,)
+    np.testing.assert_array_equal(labels.compute(), expected.predict(Xn))
+    np.testing.assert_allclose(gnb.predict_proba(X).compute(), expected.predict_proba(Xn))
+    np.testing.assert_allclose(
+        gnb.predict_log_proba(X).compute(), expected.predict_log_proba(Xn), rtol=1e-9
+    )
+    # dask-ml's classes: the labels y may take, given up front
+    assert list(naive_bayes.GaussianNB(None, [0, 1]).fit(X, y).classes_) == [0, 1]
+
+
+def test_call_BlockwiseVotingClassifier(binary):
+    X, y, _, yn = binary
+    clf = ensemble.BlockwiseVotingClassifier(SkLogisticRegression(), "hard", [0, 1])
+    # dask-ml's fit returned None; ours returns the estimator (scikit-learn's convention)
+    assert clf.fit(X, y) is clf
+    assert len(clf.estimators_) == X.numblocks[0]  # one model per block
+    labels = clf.predict(X)
+    assert isinstance(labels, da.Array) and labels.shape == (200,)
+    assert (labels.compute() == yn).mean() > 0.8
+    soft = ensemble.BlockwiseVotingClassifier(SkLogisticRegression(), "soft", [0, 1]).fit(X, y)
+    assert soft.predict_proba(X).shape == (200, 2)
+    # dask-ml's rule: the classes are given, in the constructor or to fit
+    with pytest.raises(ValueError, match="classes"):
+        ensemble.BlockwiseVotingClassifier(SkLogisticRegression()).fit(X, y)
+
+
+def test_call_BlockwiseVotingRegressor():
+    X, y = datasets.make_regression(200, 5, 3, 1, 0.0, None, 0.5, 0.1, True, False, 0, 50)
+    reg = ensemble.BlockwiseVotingRegressor(SkLinearRegression())
+    assert reg.fit(X, y) is reg
+    assert len(reg.estimators_) == 4
+    prediction = reg.predict(X)
+    assert isinstance(prediction, da.Array) and prediction.shape == (200,)
+    Xn = X.compute()
+    average = np.mean([m.predict(Xn) for m in reg.estimators_], axis=0)
+    np.testing.assert_allclose(prediction.compute(), average)

@@ -179,8 +179,6 @@ def _check_in_memory(X: Any, dtype: Any, check_finite: bool, allow_nan: bool, wh
         values = X.data
     else:
         X = X.to_numpy() if isinstance(X, pd.DataFrame | pd.Series) else X
-        if X.dtype.kind == "U" and dtype is None:  # a list of strings: objects, as scikit-learn
-            X = X.astype(object)
         if X.dtype == object and dtype is not None:
             try:
                 X = X.astype(np.float64)

@@ -16,8 +16,10 @@ STEPS: list[tuple[str, str]] = [
     ("campaign", "dasklearn.cli.steps.campaign"),
     ("wrappers", "dasklearn.cli.steps.wrappers"),
     ("cluster", "dasklearn.cli.steps.cluster"),
+    ("preprocessing", "dasklearn.cli.steps.preprocessing"),
     ("linear_model", "dasklearn.cli.steps.linear_model"),
     ("xgboost", "dasklearn.cli.steps.xgboost"),
+    ("search", "dasklearn.cli.steps.search"),
     ("report", "dasklearn.cli.steps.report"),
 ]
 

@@ -266,6 +266,23 @@ class IncrementalPCA(BasePCA, auto_wrap_output_keys=None):
         self.batch_size_ = int(batch_size or state.largest_batch)
         return self
 
+    def fit_transform(self, X: Any, y: Any = None) -> Any:
+        """Fit the model with X, then project X onto the components.
+
+        Parameters
+        ----------
+        X : array-like, pandas or dask collection of shape (n_samples, n_features)
+            Training data.
+        y : ignored
+            Not used, present for API consistency.
+
+        Returns
+        -------
+        X_new : ndarray, dask array or dask DataFrame of shape (n_samples, n_components_)
+            As :meth:`transform` gives it (lazy for dask X).
+        """
+        return self.fit(X).transform(X)
+
     def partial_fit(self, X: Any, y: Any = None, check_input: bool = True) -> IncrementalPCA:
         """Update the model with X: one batch (in-memory X) or its row blocks in order (dask).
 

@@ -42,7 +42,7 @@ def run(ctx: DemoContext) -> None:
     from sklearn.metrics import adjusted_rand_score
 
     from ...cluster import KMeans, SpectralClustering
-    from ...cluster import _kmeans as kmeans_module
+    from ...cluster import _kmeans_algorithm as kmeans_algorithm
     from ...datasets import make_blobs
 
     n = ctx.n_rows
@@ -52,13 +52,8 @@ def run(ctx: DemoContext) -> None:
         f"{n:,} x 20 blobs generated on the workers and kept in their memory (it fits); "
         "3 k-means|| rounds + 1 weighting pass, then one pass per Lloyd iteration",
     ):
-        passes: list[float] = []
         lloyd: list[tuple[float, int]] = []
-        run_pass, run_lloyd = kmeans_module._run, kmeans_module._lloyd
-
-        def timed_pass(*graphs):
-            passes.append(1.0)
-            return run_pass(*graphs)
+        run_lloyd = kmeans_algorithm.lloyd
 
         def timed_lloyd(*args, **kwargs):
             start = time.perf_counter()
@@ -66,13 +61,14 @@ def run(ctx: DemoContext) -> None:
             lloyd.append((time.perf_counter() - start, out[1]))
             return out
 
-        kmeans_module._run, kmeans_module._lloyd = timed_pass, timed_lloyd
+        kmeans_algorithm.lloyd = timed_lloyd
         try:
             start = time.perf_counter()
             model = KMeans(8, random_state=ctx.random_state).fit(X)
             seconds = time.perf_counter() - start
         finally:
-            kmeans_module._run, kmeans_module._lloyd = run_pass, run_lloyd
+            kmeans_algorithm.lloyd = run_lloyd
+        passes = [1.0] * model.n_passes_
         labels, truth = ctx.compute(model.labels_, y)
         per_iteration = sum(t for t, _ in lloyd) / max(1, sum(i for _, i in lloyd))
         ctx.say(
