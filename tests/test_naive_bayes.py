@@ -9,7 +9,7 @@ import dask.array as da
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import output_type
+from support import output_type
 from sklearn.exceptions import NotFittedError
 from sklearn.naive_bayes import GaussianNB as SkGaussianNB
 from sklearn.utils.estimator_checks import parametrize_with_checks

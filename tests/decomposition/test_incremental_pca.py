@@ -10,7 +10,7 @@ import dask.array as da
 import numpy as np
 import pytest
 import sklearn.decomposition as skd
-from conftest import output_type
+from support import output_type
 
 from dasklearn.decomposition import IncrementalPCA
 from dasklearn.exceptions import InvalidParameterError

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn.decomposition as skd
-from conftest import output_type
+from support import output_type
 from distributed import Client
 from distributed.diagnostics.plugin import WorkerPlugin
 from sklearn.exceptions import NotFittedError

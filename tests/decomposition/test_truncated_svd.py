@@ -10,7 +10,7 @@ import dask.dataframe as dd
 import numpy as np
 import pytest
 import sklearn.decomposition as skd
-from conftest import output_type
+from support import output_type
 
 import dasklearn._passes as KM
 from dasklearn.decomposition import TruncatedSVD

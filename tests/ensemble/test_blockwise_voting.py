@@ -11,7 +11,7 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import output_type
+from support import output_type
 from distributed import wait
 from distributed.diagnostics.plugin import SchedulerPlugin
 from sklearn.base import clone

@@ -11,7 +11,7 @@ import dask.array as da
 import dask.dataframe as dd
 import numpy as np
 import pytest
-from conftest import output_type
+from support import output_type
 from sklearn import linear_model as sk
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning

@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn.preprocessing as skp
-from conftest import output_type
+from support import output_type
 
 from dasklearn.exceptions import InvalidParameterError
 from dasklearn.preprocessing import PolynomialFeatures

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn.preprocessing as skp
-from conftest import output_type
+from support import output_type
 from scipy import stats
 
 import dasklearn._passes as PASSES

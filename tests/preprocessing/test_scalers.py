@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn.preprocessing as skp
-from conftest import output_type
+from support import output_type
 from distributed import Client
 from distributed.diagnostics.plugin import WorkerPlugin
 from sklearn.exceptions import NotFittedError
