@@ -131,6 +131,21 @@ def _merge(results: Sequence[Any], combine: Callable | None, aggregate: Callable
     return out if aggregate is None else aggregate(out)
 
 
+def _merge_groups(
+    results: Sequence[list], order: list[int], combine: Callable | None, aggregate: Callable | None
+) -> Any:
+    """Grouped tasks' partials back in block order, then merged as :func:`_merge` does."""
+    partials: list[Any] = [None] * len(order)
+    for i, value in zip(order, (v for group in results for v in group), strict=True):
+        partials[i] = value
+    return _merge(partials, combine, aggregate)
+
+
+def _run_group(chunk: Callable, blocks: list, extras: list, *shared: Any) -> list:
+    """The chunks of one group of blocks, in one task: one partial per block."""
+    return [chunk(*b, *e, *shared) for b, e in zip(blocks, extras, strict=True)]
+
+
 def _combine_list(parts: list, combine: Callable) -> Any:
     return reduce(combine, parts)
 
@@ -153,9 +168,11 @@ class Reduction:
         keys: list,
         combine: Callable | None,
         aggregate: Callable | None,
+        order: list[int] | None = None,
     ) -> None:
         self._graph, self._name, self._keys = graph, name, keys
         self._combine, self._aggregate = combine, aggregate
+        self._order = order
 
     def __dask_graph__(self) -> HighLevelGraph:
         return self._graph
@@ -170,6 +187,8 @@ class Reduction:
         return self._name
 
     def __dask_postcompute__(self) -> tuple[Callable, tuple]:
+        if self._order is not None:
+            return _merge_groups, (self._order, self._combine, self._aggregate)
         return _merge, (self._combine, self._aggregate)
 
     @staticmethod
@@ -216,6 +235,7 @@ def reduction(
     aggregate: Callable[[Any], Any] | None = None,
     split_every: int | None = None,
     name: str | None = None,
+    groups: Sequence[Sequence[int]] | None = None,
 ) -> Reduction:
     """One pass over the row blocks of ``arrays``: ``chunk`` per block, partials merged in order.
 
@@ -244,6 +264,11 @@ def reduction(
     name : str, optional
         Prefix of the task names (default: the chunk's name). Keys are unique per call, so
         two passes with equal arguments never share half-released keys.
+    groups : sequence of sequences of int, optional
+        Run the chunks of each group of blocks as one task (the blocks a worker thread holds:
+        one task per thread per pass instead of one per block; see
+        :attr:`dasklearn._passes.Placement.groups`). Partials still merge in block order, so
+        the result is the same. Ignored with ``split_every``.
 
     Returns
     -------
@@ -267,6 +292,17 @@ def reduction(
             value = TaskRef(value.key)
         shared.append(value)
     layer: dict = {}
+    if groups is not None and split_every is None:
+        order = [i for group in groups for i in group]
+        if sorted(order) != list(range(n_blocks)):
+            raise ValueError(f"reduction: groups {groups} do not cover {n_blocks} blocks once")
+        for j, group in enumerate(groups):
+            key = (name, j)
+            blocks = List(*(List(*(r[i] for r in refs)) for i in group))
+            extras = List(*(List(*per_block[i]) for i in group))
+            layer[key] = Task(key, _run_group, chunk, blocks, extras, *shared)
+        graph = HighLevelGraph.from_collections(name, layer, dependencies=dependencies)
+        return Reduction(graph, name, list(layer), combine, aggregate, order=order)
     for i in range(n_blocks):
         key = (name, i)
         layer[key] = Task(key, chunk, *(r[i] for r in refs), *per_block[i], *shared)
