@@ -89,7 +89,10 @@ def test_grid_search_uses_the_scattered_data(client, recorder, data):
     X, y = data
     grid = {"C": [0.01, 0.1, 1.0, 10.0]}
     with get_task_stream(client) as stream, on_cluster(client, scatter=[X, y]):
-        scattered = set(client.who_has())  # X and y, sent to the workers once
+        # X and y, sent to the workers once; scatter names data by its hash, so this finds the
+        # block's keys (other tests' keys may still be on the shared cluster)
+        scattered = {future.key for future in client.scatter([X, y], hash=True)}
+        assert scattered <= set(client.who_has())
         search = GridSearchCV(LogisticRegression(), grid, cv=3, n_jobs=-1).fit(X, y)
     assert _calls(stream.data, "_fit_and_score") == 4 * 3
     assert {r["worker"] for r in stream.data} <= set(client.scheduler_info()["workers"])

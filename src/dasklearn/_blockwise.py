@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+import sys
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from functools import reduce
@@ -327,7 +328,7 @@ def reduction(
 # --------------------------------------------------------------------------------------------
 
 _BLAS_LOCK = threading.Lock()
-_BLAS_STATE: dict[str, Any] = {"depth": 0, "limiter": None, "controller": None}
+_BLAS_STATE: dict[str, Any] = {"depth": 0, "limiter": None, "controller": None, "n_modules": 0}
 
 
 @contextlib.contextmanager
@@ -342,10 +343,13 @@ def single_blas_thread() -> Iterator[None]:
     """
     with _BLAS_LOCK:
         if _BLAS_STATE["depth"] == 0:
-            if _BLAS_STATE["controller"] is None:
+            # A controller knows the libraries loaded when it was made (about 2 ms to make);
+            # BLAS libraries arrive with extension-module imports, so remake it after those.
+            if _BLAS_STATE["controller"] is None or _BLAS_STATE["n_modules"] != len(sys.modules):
                 from threadpoolctl import ThreadpoolController
 
                 _BLAS_STATE["controller"] = ThreadpoolController()
+                _BLAS_STATE["n_modules"] = len(sys.modules)
             _BLAS_STATE["limiter"] = _BLAS_STATE["controller"].limit(limits=1, user_api="blas")
         _BLAS_STATE["depth"] += 1
     try:
