@@ -9,10 +9,10 @@ import dask.array as da
 import numpy as np
 import pandas as pd
 import pytest
-from support import output_type
 from sklearn.exceptions import NotFittedError
 from sklearn.naive_bayes import GaussianNB as SkGaussianNB
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from support import output_type
 
 import dasklearn._passes as passes
 from dasklearn.exceptions import InvalidParameterError

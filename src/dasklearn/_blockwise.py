@@ -23,8 +23,8 @@ are counted is :mod:`dasklearn._passes`.
 from __future__ import annotations
 
 import contextlib
-import threading
 import sys
+import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from functools import reduce

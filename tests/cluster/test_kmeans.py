@@ -10,10 +10,10 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
-from support import output_type
 from sklearn.cluster import KMeans as SKKMeans
 from sklearn.datasets import make_blobs
 from sklearn.metrics import adjusted_rand_score
+from support import output_type
 
 import dasklearn._passes as KM
 from dasklearn.cluster import KMeans

@@ -11,12 +11,12 @@ import dask.dataframe as dd
 import numpy as np
 import pandas as pd
 import pytest
-from support import output_type
 from distributed import wait
 from distributed.diagnostics.plugin import SchedulerPlugin
 from sklearn.base import clone
 from sklearn.linear_model import LinearRegression, LogisticRegression, SGDClassifier, SGDRegressor
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from support import output_type
 
 from dasklearn.ensemble import BlockwiseVotingClassifier, BlockwiseVotingRegressor
 from dasklearn.feature_extraction.text import HashingVectorizer

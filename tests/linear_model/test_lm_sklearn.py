@@ -11,10 +11,10 @@ import dask.array as da
 import dask.dataframe as dd
 import numpy as np
 import pytest
-from support import output_type
 from sklearn import linear_model as sk
 from sklearn.datasets import make_classification, make_regression
 from sklearn.exceptions import ConvergenceWarning
+from support import output_type
 
 from dasklearn.linear_model import LinearRegression, LogisticRegression, PoissonRegression
 

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn.preprocessing as skp
-from support import output_type
 from scipy import stats
+from support import output_type
 
 import dasklearn._passes as PASSES
 from dasklearn.exceptions import InvalidParameterError

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn.preprocessing as skp
-from support import output_type
 from distributed import Client
 from distributed.diagnostics.plugin import WorkerPlugin
 from sklearn.exceptions import NotFittedError
+from support import output_type
 
 import dasklearn._passes as PASSES
 from dasklearn._client import local_cluster
