@@ -23,6 +23,7 @@ are counted is :mod:`dasklearn._passes`.
 from __future__ import annotations
 
 import contextlib
+import functools
 import sys
 import threading
 import uuid
@@ -350,7 +351,8 @@ def single_blas_thread() -> Iterator[None]:
 
                 _BLAS_STATE["controller"] = ThreadpoolController()
                 _BLAS_STATE["n_modules"] = len(sys.modules)
-            _BLAS_STATE["limiter"] = _BLAS_STATE["controller"].limit(limits=1, user_api="blas")
+            limit = functools.partial(_BLAS_STATE["controller"].limit, limits=1, user_api="blas")
+            _BLAS_STATE["limiter"] = _in_control(limit)
         _BLAS_STATE["depth"] += 1
     try:
         yield
@@ -358,8 +360,29 @@ def single_blas_thread() -> Iterator[None]:
         with _BLAS_LOCK:
             _BLAS_STATE["depth"] -= 1
             if _BLAS_STATE["depth"] == 0:
-                _BLAS_STATE["limiter"].restore_original_limits()
+                _in_control(_BLAS_STATE["limiter"].restore_original_limits)
                 _BLAS_STATE["limiter"] = None
+
+
+def _in_control(action: Callable[[], Any]) -> Any:
+    """Run ``action`` as the thread that controls OpenBLAS's process-wide pool size.
+
+    threadpoolctl lets only one thread set that size (the first to try, until it lets go); other
+    threads' calls are silently ignored. The first caller into :func:`single_blas_thread` and the
+    last one out may be different threads, and ``_BLAS_LOCK`` already serialises them, so each
+    takes control for its call and lets go after.
+    """
+    import threadpoolctl
+
+    openblas = getattr(threadpoolctl, "OpenBLASController", None)
+    release = getattr(openblas, "clear_controlling_thread", None)
+    if release is not None:
+        release(force=True)
+    try:
+        return action()
+    finally:
+        if release is not None:
+            release(force=True)
 
 
 class with_single_blas_thread:  # noqa: N801 - used like a decorator
