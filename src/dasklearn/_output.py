@@ -133,10 +133,13 @@ def _as_values(block: Any, dtype: Any, check_finite: bool, allow_nan: bool) -> A
     """A block as the estimator reads it: NumPy of ``dtype`` (None: pass it as it is)."""
     if dtype is None:
         return aligned(block)
-    if isinstance(block, pd.DataFrame | pd.Series):
-        values = block.to_numpy(dtype=dtype)
-    else:
-        values = aligned(np.asarray(block, dtype=dtype))
+    try:
+        if isinstance(block, pd.DataFrame | pd.Series):
+            values = block.to_numpy(dtype=dtype)
+        else:
+            values = aligned(np.asarray(block, dtype=dtype))
+    except (TypeError, ValueError) as err:  # strings, objects: name the input
+        raise type(err)(f"Input X holds values that are not numbers: {err}") from None
     if check_finite and values.dtype.kind in "fc" and not all_finite_values(values, allow_nan):
         raise ValueError(
             "Input X contains NaN or infinity; drop or impute those values first."
@@ -211,9 +214,24 @@ def _sparse_partition(
 
 
 def _block_dtype(X: Any, dtype: Any) -> Any:
-    """The one NumPy dtype blocks are converted to, decided from X's metadata."""
+    """The one NumPy dtype blocks are converted to, decided from X's metadata (complex input
+    refused here: a conversion would drop the imaginary parts without a word)."""
     if dtype is None:
         return None
+    dtypes = (
+        list(X.dtypes)
+        if isinstance(X, pd.DataFrame | dd.DataFrame)
+        else [getattr(X, "dtype", None)]
+    )
+    complex_ = [d for d in dtypes if isinstance(d, np.dtype) and d.kind == "c"]
+    if complex_:
+        raise ValueError(f"Complex data not supported: got dtype {complex_[0]}.")
+    for d in dtypes:
+        if isinstance(d, np.dtype) and d.kind in "USMm":
+            raise ValueError(
+                f"Expected numeric data, got dtype {d}; strings, dates and times are not read "
+                "as numbers: convert or encode them first."
+            )
     if isinstance(dtype, list | tuple):
         current = np.dtype(X.dtype) if hasattr(X, "dtype") else None
         if isinstance(X, pd.DataFrame | dd.DataFrame):
@@ -330,6 +348,11 @@ def _share_arg(value: Any, client: Any) -> Any:
 def _map_array(
     func: Callable, X: da.Array, args: list, output: Output, dtype: Any, check: bool, nan: bool
 ) -> da.Array:
+    if X.ndim > 2:  # results are one value or one row per input row
+        raise ValueError(
+            f"Expected a 1- or 2-dimensional dask array, got {X.ndim} dimensions (shape "
+            f"{X.shape}); reshape it to (n_samples, n_features) first."
+        )
     X = rows_only(X)
     empty = output.empty()
     axes: dict[str, Any] = {}

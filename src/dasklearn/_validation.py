@@ -56,6 +56,7 @@ __all__ = [
     "check_consistent_blocks",
     "check_features",
     "check_is_fitted",
+    "check_n_samples",
     "check_X_y",
     "input_kind",
     "is_dask_input",
@@ -99,6 +100,11 @@ def _target_dtype(dtype: np.dtype, requested: Any) -> np.dtype | None:
         raise ValueError(f"Complex data not supported: got dtype {dtype}.")
     if requested is None:
         return None
+    if dtype.kind in "USMm":  # as dask input is refused: the same answer for every kind
+        raise ValueError(
+            f"Expected numeric data, got dtype {dtype}; strings, dates and times are not read "
+            "as numbers: convert or encode them first."
+        )
     if requested == "numeric":
         if dtype.kind == "f":
             return None
@@ -161,15 +167,30 @@ def _check_size(X: Any, ensure_2d: bool, min_samples: int, min_features: int, wh
     known = isinstance(n_samples, numbers.Integral) or (
         isinstance(n_samples, float) and not np.isnan(n_samples)
     )
-    if known and n_samples < min_samples:
+    if not known:  # a dask dataframe's length is a lazy scalar: not read here
+        n_samples = np.nan
+    width = len(X.columns) if hasattr(X, "columns") else X.shape[1] if X.ndim > 1 else 1
+    shape = (n_samples, width) if X.ndim > 1 else (n_samples,)
+    if known:
+        check_n_samples(int(n_samples), min_samples, what, shape)
+    if ensure_2d and width < min_features:
         raise ValueError(
-            f"Found {what} with {n_samples} sample(s) (shape={X.shape}) while a minimum of "
-            f"{min_samples} is required."
-        )
-    if ensure_2d and X.shape[1] < min_features:
-        raise ValueError(
-            f"Found {what} with {X.shape[1]} feature(s) (shape={X.shape}) while a minimum of "
+            f"Found {what} with {width} feature(s) (shape={shape}) while a minimum of "
             f"{min_features} is required."
+        )
+
+
+def check_n_samples(
+    n_samples: int, minimum: int = 1, what: str = "X", shape: tuple | None = None
+) -> None:
+    """Raise scikit-learn's error for too few rows: here for input of known length, and in the
+    first pass of an estimator over dask input whose length was unknown (an empty dask
+    dataframe is only seen to be empty when it is read)."""
+    if n_samples < minimum:
+        shape = (n_samples,) if shape is None else shape
+        raise ValueError(
+            f"Found {what} with {n_samples} sample(s) (shape={shape}) while a minimum of "
+            f"{minimum} is required."
         )
 
 

@@ -27,7 +27,14 @@ from ._moments import merge_moments
 from ._output import Output, apply_rows
 from ._params import Interval, check_params
 from ._passes import Passes, all_finite, place
-from ._validation import check_is_fitted, check_sample_weight, is_dask_input, validate_data
+from ._validation import (
+    check_is_fitted,
+    check_n_samples,
+    check_sample_weight,
+    check_weight_values,
+    is_dask_input,
+    validate_data,
+)
 
 __all__ = ["GaussianNB"]
 
@@ -338,6 +345,9 @@ class GaussianNB(ClassifierMixin, BaseEstimator):
             what="class moments",
         )
         self.n_passes_ = runner.n_passes
+        check_n_samples(int(stats["n"]))  # dask input of unknown length: empty?
+        if is_dask_input(w):  # in-memory weights were checked before the pass
+            check_weight_values(0.0, float(stats["weight"].sum()))
         return stats, np.dtype(Xv.dtype)
 
     def _update(

@@ -66,11 +66,18 @@ def on_cluster(
     Raises
     ------
     ValueError
-        When no client is given and none is current, or the client is closed.
+        When no client is given and none is current, the client is closed, or the address's
+        scheme is unknown.
+    OSError
+        When no scheduler answers at the address.
     """
     owned = None
     if isinstance(client, str):  # a scheduler's address: connect for the block's duration
-        client = owned = Client(client)
+        try:
+            client = owned = Client(client)
+        except (ValueError, OSError) as err:  # a bad scheme, no scheduler listening there
+            kind = OSError if isinstance(err, OSError) else ValueError
+            raise kind(f"on_cluster cannot connect to {client!r}: {err}") from None
     client = resolve_client(client, "on_cluster")
     if scatter is not None and not isinstance(scatter, list | tuple):
         raise TypeError(f"scatter must be a list or tuple of objects, got {type(scatter).__name__}")

@@ -88,7 +88,7 @@ def _documents(raw: Any) -> tuple[bool, Any]:
         if raw.ndim != 1:
             raise ValueError(_NOT_1D)
         return True, raw
-    if isinstance(raw, dd.DataFrame):
+    if isinstance(raw, dd.DataFrame) or getattr(raw, "ndim", 1) != 1:  # a table: not documents
         raise ValueError(_NOT_1D)
     if hasattr(raw, "__dask_graph__"):
         raise TypeError(f"Unsupported dask collection of documents: {type(raw).__name__}.")

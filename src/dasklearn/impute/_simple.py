@@ -20,7 +20,13 @@ from sklearn.impute import MissingIndicator
 from .._chunks import n_rows
 from .._output import Output, OutputMixin, apply_rows, output_config
 from .._params import Options, check_params
-from .._validation import check_array, check_is_fitted, validate_data
+from .._validation import (
+    check_array,
+    check_is_fitted,
+    check_n_samples,
+    is_dask_input,
+    validate_data,
+)
 from . import _kernels as K
 from ._statistics import Summary, array_statistics, frame_statistics
 
@@ -66,6 +72,20 @@ def _array_dtype(X: Any) -> np.dtype:
     if not dtypes or any(d.kind not in "iuf" for d in dtypes):
         return np.dtype(object)
     return np.result_type(*dtypes)
+
+
+def _as_numbers(X: np.ndarray, dtype: np.dtype, strategy: str) -> np.ndarray:
+    """X as ``dtype``; scikit-learn's error for values that are not numbers."""
+    try:
+        return X.astype(dtype)
+    except ValueError as err:  # a TypeError (dicts, ...) passes as scikit-learn's does
+        raise ValueError(f"Cannot use {strategy} strategy with non-numeric data:\n{err}") from None
+
+
+def _refuse_complex_columns(X: Any) -> None:
+    complex_ = [str(c) for c, d in X.dtypes.items() if isinstance(d, np.dtype) and d.kind == "c"]
+    if complex_:
+        raise ValueError(f"Complex data not supported: columns {complex_} are complex.")
 
 
 def _float_dtype(dtype: np.dtype) -> np.dtype:
@@ -219,6 +239,7 @@ class SimpleImputer(OutputMixin, TransformerMixin, BaseEstimator, auto_wrap_outp
         """scikit-learn's refusals, from metadata only."""
         frame = isinstance(X, pd.DataFrame | dd.DataFrame)
         if frame:
+            _refuse_complex_columns(X)
             times = [
                 f"{c!r} ({d})"
                 for c, d in X.dtypes.items()
@@ -293,6 +314,7 @@ class SimpleImputer(OutputMixin, TransformerMixin, BaseEstimator, auto_wrap_outp
         dtype = _array_dtype(X)
         self._check_input(X, dtype)
         summary, fit_dtype = self._summarise(X, dtype)
+        check_n_samples(int(summary.n_rows))  # dask input of unknown length: empty?
         if summary.n_bad:
             what = "infinity" if self._allow_nan else "NaN or infinity"
             raise ValueError(
@@ -350,13 +372,10 @@ class SimpleImputer(OutputMixin, TransformerMixin, BaseEstimator, auto_wrap_outp
         elif isinstance(X, dd.DataFrame):
             Xf = check_array(X, dtype=[fdtype], ensure_all_finite=False, known_chunks=False)
             n_samples = n_rows(X) if self.strategy == "median" else None
+        elif is_dask_input(X):  # converted as each block is read (dask's own error is obscure)
+            Xf = X.map_blocks(_as_numbers, fdtype, self._strategy_name, dtype=fdtype)
         else:
-            try:
-                Xf = X.astype(fdtype)
-            except ValueError as err:  # a TypeError (dicts, ...) passes as scikit-learn's does
-                raise ValueError(
-                    f"Cannot use {self._strategy_name} strategy with non-numeric data:\n{err}"
-                ) from None
+            Xf = _as_numbers(X, fdtype, self._strategy_name)
         return array_statistics(Xf, self.strategy, mv, allow_nan, n_samples), fdtype
 
     # ---- transform ----------------------------------------------------------------------------
@@ -408,6 +427,7 @@ class SimpleImputer(OutputMixin, TransformerMixin, BaseEstimator, auto_wrap_outp
         valid = self._valid()
         indicator = self._missing_features if self.add_indicator else None
         if isinstance(X, pd.DataFrame | dd.DataFrame):
+            _refuse_complex_columns(X)
             return self._transform_frame(X, valid, indicator)
         dtype = self._out_dtype(np.dtype(X.dtype))
         stats = self.statistics_[valid].astype(self._fit_dtype)

@@ -20,6 +20,7 @@ from .._output import Output, OutputMixin, apply_rows
 from .._params import check_params
 from .._validation import (
     check_is_fitted,
+    check_n_samples,
     check_sample_weight,
     check_weight_values,
     is_dask_input,
@@ -180,12 +181,19 @@ class StandardScaler(_Scaler, auto_wrap_output_keys=None):
         Xv = _validate_fit(self, X, reset=first, sample_weight=sample_weight)
         w = check_sample_weight(sample_weight, Xv)
         part = P.moment_pass(Xv, w)
+        check_n_samples(int(part["rows"]))  # dask input of unknown length: empty?
         P.refuse_infinity(part["inf"])
         if w is not None and is_dask_input(w):
             check_weight_values(part["w_min"], part["w_sum"])
         if not first:
             part = K.merge_moments(self._state(), part)
         count, mean, var = K.finish_moments(part)
+        seen = count > 0  # columns of NaN only have NaN moments, as in scikit-learn
+        if not (np.isfinite(mean[seen]).all() and np.isfinite(var[seen]).all()):
+            raise ValueError(
+                "Input X holds values too large for float64 arithmetic (no infinity, but the "
+                "mean or variance overflowed, e.g. |x| near 1e308); rescale the features first."
+            )
         # scikit-learn's dtypes: float64 counts when moments are kept, else integers (weights:
         # X's dtype)
         if self.with_mean or self.with_std:
@@ -366,6 +374,7 @@ class MinMaxScaler(_Scaler, auto_wrap_output_keys=None):
         first = not hasattr(self, "n_samples_seen_")
         Xv = _validate_fit(self, X, reset=first)
         part = P.extreme_pass(Xv)
+        check_n_samples(int(part["rows"]))  # dask input of unknown length: empty?
         P.refuse_infinity(bool(np.isinf(part["min"]).any() or np.isinf(part["max"]).any()))
         data_min, data_max = part["min"], part["max"]
         if first:

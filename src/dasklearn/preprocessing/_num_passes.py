@@ -29,6 +29,7 @@ import numpy as np
 from .. import _passes
 from .._blockwise import reduction, share, single_blas_thread
 from .._client import active_client
+from .._validation import check_n_samples
 from . import _num_kernels as K
 
 __all__ = [
@@ -168,6 +169,7 @@ def exact_percentiles(X: Any, q: Sequence[float], seed: int = 0) -> np.ndarray:
     """
     q = np.asarray(q, dtype=np.float64)
     first = sample_pass(X, _EXACT_SAMPLE, seed)
+    check_n_samples(int(first["n"]))  # dask input of unknown length: empty?
     refuse_infinity(first["inf"])
     rows, counts = first["rows"], first["counts"]
     d = rows.shape[1]

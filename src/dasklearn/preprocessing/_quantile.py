@@ -12,7 +12,13 @@ from sklearn.utils import check_random_state, resample
 
 from .._output import Output, OutputMixin, apply_rows
 from .._params import Interval, Options, check_params
-from .._validation import check_is_fitted, check_random_state_int, is_dask_input, validate_data
+from .._validation import (
+    check_is_fitted,
+    check_n_samples,
+    check_random_state_int,
+    is_dask_input,
+    validate_data,
+)
 from . import _num_kernels as K
 from . import _num_passes as P
 
@@ -163,6 +169,7 @@ class QuantileTransformer(
         )
         if is_dask_input(Xv):
             part = P.sample_pass(Xv, self.subsample, check_random_state_int(self.random_state))
+            check_n_samples(int(part["n"]))  # dask input of unknown length: empty?
             P.refuse_infinity(part["inf"])
             n_samples, sample = int(part["n"]), part["rows"]
         else:
