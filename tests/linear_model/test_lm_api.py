@@ -235,6 +235,14 @@ def test_nan_in_regression_target():
         LinearRegression().fit(*_dask(X, y))
 
 
+def test_infinite_class_label():
+    X, y = _binary()
+    y = y.astype(float)
+    y[3] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        LogisticRegression().fit(X, y)
+
+
 def test_single_class_and_unknown_class_weight_labels():
     X, y = _binary()
     with pytest.raises(ValueError, match="only one class: 1"):

@@ -7,7 +7,8 @@ Penalties: ``l2``, ``l1``, ``elastic_net`` (with ``l1_ratio``), None.
 
 Layout: ``_logistic.py``, ``_regression.py`` (estimators) on ``_glm.py`` (their shared fit) →
 ``_solvers.py`` (algorithms) → ``_objective.py`` (one pass =
-one method) → ``_kernels.py`` (NumPy block kernels), with ``_families.py`` (losses) and
+one method) → ``_kernels.py`` (block kernels) → ``_sweeps.py`` (their compiled loops: loss,
+gradient and Hessian rows from one read of a block), with ``_families.py`` (losses) and
 ``_penalties.py`` kept apart.
 """
 

@@ -1,11 +1,12 @@
-"""GLM families: the loss of one row block, its derivative in the linear predictor, its curvature.
+"""GLM families: what the solvers and estimators need to know of a loss.
 
-Pure NumPy, no dask. A family sees the linear predictor ``eta`` of a block as an ``(n, K)`` array
-(``K`` outputs: 1 for regression and binary classification, the number of classes for multinomial
-and one-vs-rest), the encoded target ``y`` of the block and the sample weights ``sw`` (or None).
-
-Every family returns *sums* over the block of ``sw * loss``; the objective divides by the total
-weight. The losses (up to constants that do not depend on the coefficients):
+A family names its loss for the compiled sweeps (:mod:`._sweeps`, where the loss, its derivative
+in the linear predictor and its curvature are computed), says how many outputs the linear
+predictor ``eta`` has (``K``: 1 for regression and binary classification, the number of classes
+for multinomial and one-vs-rest) and what shape its Hessian has, and gives the inverse link
+(predictions) and a starting intercept. The losses, summed over rows with weights ``sw`` (the
+objective divides by the total weight; constants that do not depend on the coefficients left
+out):
 
 =============== ============================== ==============================
 family          loss per row                   target encoding
@@ -23,7 +24,9 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import expit
+from scipy.special import expit, softmax
+
+from . import _sweeps
 
 __all__ = [
     "Binomial",
@@ -35,30 +38,18 @@ __all__ = [
 ]
 
 
-def _weighted_sum(values: np.ndarray, sw: np.ndarray | None) -> float:
-    if sw is None:
-        return float(values.sum())
-    return float(values @ sw) if values.ndim == 1 else float((values.sum(axis=1)) @ sw)
-
-
-def _softplus(eta: np.ndarray) -> np.ndarray:
-    """log(1 + exp(eta)) without overflow."""
-    out = np.exp(-np.abs(eta))
-    np.log1p(out, out=out)
-    out += np.maximum(eta, 0.0)
-    return out
-
-
 class Family:
-    """Base class: one output, a diagonal curvature ``h`` per row and output."""
+    """Base class: one output, a diagonal curvature per row and output."""
 
     name = "family"
     n_outputs = 1
-    #: "diagonal": the Hessian of the loss in η is diagonal per row (an (n, K) array of weights);
+    #: "diagonal": the Hessian of the loss in η is diagonal per row (one weight per output);
     #: "multinomial": a full K×K matrix per row, built from the probabilities.
     hessian_kind = "diagonal"
     #: The loss is quadratic in the coefficients: one Newton step from anywhere is exact.
     quadratic = False
+    #: The family's number in the compiled sweeps (:mod:`._sweeps`).
+    code = -1
 
     def __init__(self, n_outputs: int = 1) -> None:
         self.n_outputs = int(n_outputs)
@@ -75,34 +66,6 @@ class Family:
     def __hash__(self) -> int:
         return hash((type(self).__name__, self.n_outputs))
 
-    # ---- per block ---------------------------------------------------------------------------
-    def loss(self, eta: np.ndarray, y: np.ndarray, sw: np.ndarray | None) -> float:
-        """Weighted sum of the loss over the rows of the block."""
-        raise NotImplementedError
-
-    def loss_gradient(
-        self, eta: np.ndarray, y: np.ndarray, sw: np.ndarray | None
-    ) -> tuple[float, np.ndarray]:
-        """The loss sum and ``R = sw * dloss/deta`` as an (n, K) array."""
-        raise NotImplementedError
-
-    def hessian_weights(self, eta: np.ndarray, sw: np.ndarray | None) -> np.ndarray:
-        """``sw * d²loss/deta²`` as an (n, K) array (diagonal families)."""
-        raise NotImplementedError
-
-    def loss_gradient_curvature(
-        self, eta: np.ndarray, y: np.ndarray, sw: np.ndarray | None, stride: int = 1
-    ) -> tuple[float, np.ndarray, Any]:
-        """Loss sum, ``R`` and the curvature of every ``stride``-th row, sharing work.
-
-        The curvature is the (n/stride, K) array of Hessian weights for diagonal families, and
-        ``(P, sw)`` (probabilities and weights of those rows) for the multinomial.
-        """
-        loss, R = self.loss_gradient(eta, y, sw)
-        ss = None if sw is None else sw[::stride]
-        return loss, R, self.hessian_weights(eta[::stride], ss)
-
-    # ---- on the client -----------------------------------------------------------------------
     def inverse_link(self, eta: np.ndarray) -> np.ndarray:
         """Mean of the target given the linear predictor."""
         raise NotImplementedError
@@ -116,23 +79,8 @@ class Gaussian(Family):
     """Squared error: least squares, ridge, lasso and elastic net."""
 
     name = "gaussian"
+    code = _sweeps.GAUSSIAN
     quadratic = True
-
-    def loss(self, eta, y, sw):
-        r = eta[:, 0] - y
-        return 0.5 * _weighted_sum(r * r, sw)
-
-    def loss_gradient(self, eta, y, sw):
-        r = eta[:, 0] - y
-        loss = 0.5 * _weighted_sum(r * r, sw)
-        if sw is not None:
-            r = r * sw
-        return loss, r[:, None]
-
-    def hessian_weights(self, eta, sw):
-        if sw is None:
-            return np.ones_like(eta)
-        return np.broadcast_to(sw[:, None], eta.shape)
 
     def inverse_link(self, eta):
         return eta
@@ -145,45 +93,7 @@ class Binomial(Family):
     """Binary logistic regression: y in {0, 1}, P(y = 1) = expit(η)."""
 
     name = "binomial"
-
-    def loss(self, eta, y, sw):
-        e = eta[:, 0]
-        return _weighted_sum(_softplus(e) - y * e, sw)
-
-    def loss_gradient(self, eta, y, sw):
-        loss, R, _ = self.loss_gradient_curvature(eta, y, sw, 0)
-        return loss, R
-
-    def hessian_weights(self, eta, sw):
-        p = expit(eta)
-        h = p * (1.0 - p)
-        if sw is not None:
-            h *= sw[:, None]
-        return h
-
-    def loss_gradient_curvature(self, eta, y, sw, stride=1):
-        e = eta[:, 0]
-        p = expit(e)
-        # softplus(e) = max(e, 0) - log(max(p, 1 - p)): one log, reusing expit's exp
-        t = 1.0 - p
-        np.maximum(p, t, out=t)
-        np.log(t, out=t)
-        softplus = np.maximum(e, 0.0)
-        softplus -= t
-        if sw is None:
-            loss = float(softplus.sum() - y @ e)
-        else:
-            loss = float(sw @ softplus - (sw * y) @ e)
-        h = None
-        if stride:
-            ps = p[::stride]
-            h = (ps * (1.0 - ps))[:, None]
-            if sw is not None:
-                h *= sw[::stride, None]
-        p -= y
-        if sw is not None:
-            p *= sw
-        return loss, p[:, None], h
+    code = _sweeps.BINOMIAL
 
     def inverse_link(self, eta):
         return expit(eta)
@@ -197,28 +107,7 @@ class Poisson(Family):
     """Poisson regression with the log link: E[y] = exp(η)."""
 
     name = "poisson"
-
-    def loss(self, eta, y, sw):
-        e = eta[:, 0]
-        with np.errstate(over="ignore", invalid="ignore"):
-            return _weighted_sum(np.exp(e) - y * e, sw)
-
-    def loss_gradient(self, eta, y, sw):
-        e = eta[:, 0]
-        with np.errstate(over="ignore", invalid="ignore"):
-            mu = np.exp(e)
-            loss = _weighted_sum(mu - y * e, sw)
-            r = mu - y
-        if sw is not None:
-            r *= sw
-        return loss, r[:, None]
-
-    def hessian_weights(self, eta, sw):
-        with np.errstate(over="ignore"):
-            h = np.exp(eta)
-        if sw is not None:
-            h *= sw[:, None]
-        return h
+    code = _sweeps.POISSON
 
     def inverse_link(self, eta):
         return np.exp(eta)
@@ -231,40 +120,11 @@ class Multinomial(Family):
     """Softmax regression over K classes (the full, symmetric parametrisation of scikit-learn)."""
 
     name = "multinomial"
+    code = _sweeps.MULTINOMIAL
     hessian_kind = "multinomial"
 
-    @staticmethod
-    def _log_normaliser(eta: np.ndarray) -> np.ndarray:
-        m = eta.max(axis=1)
-        s = np.exp(eta - m[:, None]).sum(axis=1)
-        return m + np.log(s)
-
-    def loss(self, eta, y, sw):
-        lse = self._log_normaliser(eta)
-        picked = np.take_along_axis(eta, y[:, None], axis=1)[:, 0]
-        return _weighted_sum(lse - picked, sw)
-
-    def loss_gradient(self, eta, y, sw):
-        loss, R, _ = self.loss_gradient_curvature(eta, y, sw, 0)
-        return loss, R
-
-    def loss_gradient_curvature(self, eta, y, sw, stride=1):
-        m = eta.max(axis=1)
-        prob = np.exp(eta - m[:, None])
-        total = prob.sum(axis=1)
-        prob /= total[:, None]
-        rows = np.arange(len(y))
-        loss = _weighted_sum(m + np.log(total) - eta[rows, y], sw)
-        curvature = None
-        if stride:
-            curvature = (prob[::stride].copy(), None if sw is None else sw[::stride])
-        prob[rows, y] -= 1.0
-        if sw is not None:
-            prob *= sw[:, None]
-        return loss, prob, curvature
-
     def probabilities(self, eta: np.ndarray) -> np.ndarray:
-        return np.exp(eta - self._log_normaliser(eta)[:, None])
+        return softmax(eta, axis=1)
 
     def inverse_link(self, eta):
         return self.probabilities(eta)
@@ -279,28 +139,7 @@ class OneVsRest(Family):
     """K independent binary logistic regressions fitted together (one pass serves all K)."""
 
     name = "ovr"
-
-    def _targets(self, y: np.ndarray) -> np.ndarray:
-        return (y[:, None] == np.arange(self.n_outputs)).astype(np.float64)
-
-    def loss(self, eta, y, sw):
-        return _weighted_sum(_softplus(eta) - self._targets(y) * eta, sw)
-
-    def loss_gradient(self, eta, y, sw):
-        t = self._targets(y)
-        loss = _weighted_sum(_softplus(eta) - t * eta, sw)
-        r = expit(eta)
-        r -= t
-        if sw is not None:
-            r *= sw[:, None]
-        return loss, r
-
-    def hessian_weights(self, eta, sw):
-        p = expit(eta)
-        h = p * (1.0 - p)
-        if sw is not None:
-            h *= sw[:, None]
-        return h
+    code = _sweeps.OVR
 
     def inverse_link(self, eta):
         return expit(eta)

@@ -1,12 +1,14 @@
-"""Block kernels for the linear models: pure NumPy on one row block, no dask.
+"""Block kernels for the linear models: one row block, no dask.
 
 Coefficients travel as one flat vector ``w`` of length ``d = K · (p + 1)`` (``K · p`` without an
 intercept), the row-major flattening of a ``(K, p + 1)`` matrix whose last column holds the
 intercepts. Every kernel returns *sums* over its block (loss, gradient, Hessian), so that the
 blocks' results add up to the whole data's.
 
-Each kernel walks its block in sub-blocks of a few MiB so that the scaled copies it makes for the
-Hessian stay in cache: the block itself is read from memory once per pass.
+Loss, gradients and Hessian come from one read of the block by :func:`sweep`: the compiled
+sweeps of :mod:`._sweeps` compute the losses and gradients and set the Hessian's rows (its row
+sample, scaled by their curvature) aside; the Hessian is then one BLAS product over those rows,
+or, when every row is used, over cache-sized sub-blocks while each is still in cache.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
+import scipy.linalg.blas
 
+from . import _sweeps
 from ._families import Family
 
 __all__ = [
@@ -29,40 +33,21 @@ __all__ = [
     "target_moments",
 ]
 
-_SUB_BLOCK_BYTES = 2 * 2**20
-#: Temporaries per sub-block (linear predictors, probabilities: rows × outputs) stay below
-#: glibc's mmap threshold (128 KiB): dask workers set MALLOC_TRIM_THRESHOLD_, which pins that
-#: threshold, and every larger temporary would be a fresh mmap with page faults (measured: the
-#: multinomial kernel 1.7x slower on a worker than in-process).
-_TEMP_BYTES = 112 * 2**10
+#: Rows of X and of the Hessian's scaled copies handled together: cache-sized (L2).
+_SUB_BLOCK_BYTES = 2**20
 
 
-def _sub_rows(n_cols: int, n_outputs: int = 1) -> int:
-    rows = min(_SUB_BLOCK_BYTES // (8 * max(n_cols, 1)), _TEMP_BYTES // (8 * max(n_outputs, 1)))
-    return max(256, rows)
+def _sub_rows(n_cols: int) -> int:
+    return max(256, _SUB_BLOCK_BYTES // (8 * max(n_cols, 1)))
 
 
-def _sub_blocks(n_rows: int, n_cols: int, n_outputs: int = 1) -> Iterator[slice]:
-    step = _sub_rows(n_cols, n_outputs)
-    for start in range(0, n_rows, step):
+def _chunks(n_rows: int, step: int) -> Iterator[slice]:
+    for start in range(0, n_rows, max(1, step)):
         yield slice(start, min(start + step, n_rows))
 
 
 def _as_float(X: np.ndarray) -> np.ndarray:
     return X if X.dtype == np.float64 else np.asarray(X, dtype=np.float64)
-
-
-def _split(w: np.ndarray, K: int, p: int, fit_intercept: bool) -> tuple[np.ndarray, np.ndarray]:
-    """Coefficients (p, K) and intercepts (K,) of a flat vector."""
-    W = w.reshape(K, p + fit_intercept)
-    b = W[:, p] if fit_intercept else np.zeros(K)
-    return np.ascontiguousarray(W[:, :p].T), b
-
-
-def _stack(points: np.ndarray, K: int, p: int, fit_intercept: bool):
-    """Coefficients of m points side by side, (p, m·K), and their intercepts (m·K,)."""
-    coefs, intercepts = zip(*(_split(w, K, p, fit_intercept) for w in points), strict=True)
-    return np.hstack(coefs), np.concatenate(intercepts)
 
 
 # --------------------------------------------------------------------------------------------
@@ -154,45 +139,197 @@ def class_sample_weight(
 # --------------------------------------------------------------------------------------------
 
 
-def _add_gram(H: np.ndarray, buf: np.ndarray, Xs: np.ndarray, h: np.ndarray, sign: float) -> None:
-    """H += sign · [X 1]ᵀ diag(h) [X 1] for h ≥ 0 (one SYRK on a scaled copy in ``buf``)."""
-    p = Xs.shape[1]
-    root = np.sqrt(h)
-    b = buf[: len(Xs)]
-    np.multiply(Xs, root[:, None], out=b[:, :p])
-    if b.shape[1] > p:
-        b[:, p] = root
-    if sign > 0:
-        H += b.T @ b
+class _Hessian:
+    """The multinomial Hessian ``Σ sw (diag(P) - P Pᵀ) ⊗ z zᵀ``, ``z = [x 1]``, from rows
+    and their class probabilities.
+
+    Each of its K(K+1)/2 distinct blocks is a weighted sum of the rows' ``z zᵀ``, so one GEMM
+    of the per-row weights (pairs × rows) with the packed upper triangles of ``z zᵀ``
+    (rows × pa(pa+1)/2) gives them all: half the flops of a SYRK over the (K·pa)-wide rows
+    ``P ⊗ z``, and one BLAS call rather than one per pair of classes. The diagonal blocks'
+    weights ``P_k (1 - P_k)`` are computed directly, so they keep their precision where
+    ``P_k`` is near 1.
+    """
+
+    def __init__(self, K: int, p: int, fit_intercept: bool, rows: int) -> None:
+        self.K, self.p, self.pa = K, p, p + fit_intercept
+        self.pairs = [(k, m) for k in range(K) for m in range(k, K)]
+        T = self.pa * (self.pa + 1) // 2
+        self.acc = np.zeros((len(self.pairs), T))
+        self.rows = np.empty((self.pa, rows))
+        self.rows[p:] = 1.0
+        self.packed = np.empty((T, rows))
+        self.weights = np.empty((len(self.pairs), rows))
+
+    @staticmethod
+    def rows_per_chunk(p: int) -> int:
+        """Rows whose packed products take about a sub-block of cache."""
+        return _sub_rows((p + 1) * (p + 2) // 2)
+
+    def add(self, Xs: np.ndarray, P: np.ndarray, sw: np.ndarray | None) -> None:
+        """Add rows ``Xs`` (at most ``rows``) with their class probabilities ``P``."""
+        n = len(Xs)
+        if not n:
+            return
+        Z = self.rows[:, :n]
+        Z[: self.p] = Xs.T
+        Q, D = self.packed[:, :n], self.weights[:, :n]
+        weights = _NO_WEIGHTS if sw is None else np.ascontiguousarray(sw, dtype=np.float64)
+        _sweeps.softmax_hessian_terms(Z, P.T, weights, Q, D)
+        self.acc += D @ Q.T
+
+    def result(self, scale: float = 1.0) -> np.ndarray:
+        """The Hessian (K·pa, K·pa), times ``scale``."""
+        K, pa = self.K, self.pa
+        H = np.empty((K * pa, K * pa))
+        iu = np.triu_indices(pa)
+        block = np.zeros((pa, pa))
+        for j, (k, m) in enumerate(self.pairs):
+            block[iu] = self.acc[j]
+            sym = _symmetric(block)
+            H[k * pa : (k + 1) * pa, m * pa : (m + 1) * pa] = sym
+            H[m * pa : (m + 1) * pa, k * pa : (k + 1) * pa] = sym
+        if scale != 1.0:
+            H *= scale
+        return H
+
+
+def _symmetric(upper: np.ndarray) -> np.ndarray:
+    """The symmetric matrix whose upper triangle is that of ``upper``."""
+    out = np.triu(upper)
+    out += np.triu(upper, 1).T
+    return out
+
+
+def _sweep_block(X: np.ndarray) -> np.ndarray:
+    """X as the sweeps read it: float32 and float64 kept (C order), anything else as float64."""
+    if X.dtype in (np.float32, np.float64):
+        return np.ascontiguousarray(X)
+    return np.ascontiguousarray(X, dtype=np.float64)
+
+
+#: "No sample weights" for the sweeps: an empty array, the same type as weights.
+_NO_WEIGHTS = np.empty(0)
+
+
+def _run_sweep(X, y, sw, W, one, family, n_grad, stride, losses, G, Hc, Xh) -> None:
+    """The multinomial sweep, or the diagonal one with ``Hc`` as its Hessian accumulator.
+
+    Arguments are brought to one type each (weights and the diagonal families' targets
+    float64, class codes int64), so that each sweep compiles once per dtype of X.
+    """
+    sw = _NO_WEIGHTS if sw is None else np.ascontiguousarray(sw, dtype=np.float64)
+    if family.hessian_kind == "multinomial":
+        y = np.ascontiguousarray(y, dtype=np.int64)
+        _sweeps.multinomial_sweep(
+            X, y, sw, W, one, family.n_outputs, n_grad, stride, losses, G, Hc, Xh
+        )
     else:
-        H -= b.T @ b
+        y = np.ascontiguousarray(y, dtype=np.float64)  # one-vs-rest: codes as floats
+        _sweeps.diagonal_sweep(
+            X, y, sw, W, one, family.code, family.n_outputs, n_grad, stride, losses, G, Hc
+        )
 
 
-def _accumulate_hessian(
-    blocks: list, buf: np.ndarray, Xs: np.ndarray, family: Family, curvature: object
-) -> None:
-    """Add the Hessian of the loss over the rows of ``Xs`` to the (K × K) grid of blocks."""
-    K = family.n_outputs
-    if family.hessian_kind == "diagonal":
+def _syrk(acc: np.ndarray, B: np.ndarray) -> None:
+    """acc += Bᵀ B on and above the diagonal (B C-ordered: Bᵀ is Fortran-ordered, no copy)."""
+    if len(B):
+        scipy.linalg.blas.dsyrk(1.0, B.T, beta=1.0, c=acc, trans=0, overwrite_c=1)
+
+
+def _diagonal_hessian(X, y, sw, W, one, family, n_grad, stride, losses, G, pa) -> np.ndarray:
+    """Run the diagonal sweep with its Hessian rows (the rows ``i % stride == 0`` scaled by the
+    root of their curvature) and return the Hessian: one SYRK per output on those rows, over
+    cache-sized sub-blocks when every row is used."""
+    K, n = family.n_outputs, len(X)
+    acc = [np.zeros((pa, pa), order="F") for _ in range(K)]
+    if stride > 1:
+        n_h = -(-n // stride)
+        Xh = np.empty((K, n_h, pa))
+        _run_sweep(X, y, sw, W, one, family, n_grad, stride, losses, G, Xh, None)
         for k in range(K):
-            _add_gram(blocks[k][k], buf, Xs, curvature[:, k], 1.0)
-        return
-    # multinomial: Σ_i x xᵀ ⊗ sw (diag(P) - P Pᵀ), one SYRK per pair of classes
-    P, ss = curvature
-    Pw = P if ss is None else P * ss[:, None]
+            _syrk(acc[k], Xh[k])
+    else:
+        step = min(n, _sub_rows(K * pa))
+        buf = np.empty((K, step, pa))
+        for rows in _chunks(n, step):
+            m = rows.stop - rows.start
+            Xh = buf if m == step else np.empty((K, m, pa))
+            ss = None if sw is None else sw[rows]
+            _run_sweep(X[rows], y[rows], ss, W, one, family, n_grad, 1, losses, G, Xh, None)
+            for k in range(K):
+                _syrk(acc[k], np.ascontiguousarray(Xh[k]))
+    H = np.zeros((K * pa, K * pa))
     for k in range(K):
-        _add_gram(blocks[k][k], buf, Xs, Pw[:, k] * (1.0 - P[:, k]), 1.0)
-        for m in range(k + 1, K):
-            _add_gram(blocks[k][m], buf, Xs, Pw[:, k] * P[:, m], -1.0)
-
-
-def _curvature(family: Family, eta: np.ndarray, sw: np.ndarray | None) -> object:
-    if family.hessian_kind == "diagonal":
-        return family.hessian_weights(eta, sw)
-    return family.probabilities(eta), sw
+        H[k * pa : (k + 1) * pa, k * pa : (k + 1) * pa] = _symmetric(acc[k])
+    if stride > 1 and n:
+        H *= n / -(-n // stride)
+    return H
 
 
 @np.errstate(invalid="ignore", over="ignore")
+def sweep(
+    X: np.ndarray,
+    y: np.ndarray,
+    sw: np.ndarray | None,
+    points: np.ndarray,
+    n_grad: int,
+    family: Family,
+    fit_intercept: bool,
+    stride: int = 0,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+    """Loss sums at m points, gradients at the first ``n_grad``, Hessian at the first: one read.
+
+    ``points`` is (m, d). With ``stride ≥ 1`` the Hessian at ``points[0]`` comes from the rows
+    ``i % stride == 0`` of the block, scaled up to its row count (every row for 1); with 0 it
+    is not computed (None). The compiled sweep (:mod:`._sweeps`) reads each row once: it copies
+    the sampled rows and their curvature aside for the Hessian's GEMMs, or, when every row is
+    used, runs over cache-sized sub-blocks and each sub-block's Gram follows while it is cached.
+
+    Returns ``(losses (m,), gradients (n_grad, d), Hessian (d, d) or None)``.
+    """
+    X = _sweep_block(X)
+    K = family.n_outputs
+    n, p = X.shape
+    pa = p + fit_intercept
+    m = len(points)
+    width = _sweeps.padded_width(p)
+    W = np.zeros((m * K, width))
+    W[:, :pa] = np.asarray(points, dtype=np.float64).reshape(m * K, pa)
+    one = 1.0 if fit_intercept else 0.0
+    losses = np.zeros(m)
+    G = np.zeros((n_grad * K, width))
+    H = None
+    no_rows = np.empty((0, p))
+    if not stride:
+        none = np.empty((0, K)) if family.hessian_kind == "multinomial" else np.empty((K, 0, 0))
+        _run_sweep(X, y, sw, W, one, family, n_grad, 1, losses, G, none, no_rows)
+    elif family.hessian_kind != "multinomial":
+        H = _diagonal_hessian(X, y, sw, W, one, family, n_grad, stride, losses, G, pa)
+    elif stride > 1:
+        n_h = -(-n // stride)
+        Hc = np.empty((n_h, K))
+        Xh = np.empty((n_h, p))
+        _run_sweep(X, y, sw, W, one, family, n_grad, stride, losses, G, Hc, Xh)
+        ss = None if sw is None else sw[::stride]
+        chunk = _Hessian.rows_per_chunk(p)
+        hess = _Hessian(K, p, fit_intercept, min(n_h, chunk))
+        for rows in _chunks(n_h, chunk):
+            hess.add(Xh[rows], Hc[rows], None if ss is None else ss[rows])
+        H = hess.result(n / n_h if n_h else 1.0)
+    else:
+        step = min(n, _Hessian.rows_per_chunk(p))
+        hess = _Hessian(K, p, fit_intercept, step)
+        Hc = np.empty((step, K))
+        for rows in _chunks(n, step):
+            Xs, ss = X[rows], None if sw is None else sw[rows]
+            hc = Hc[: len(Xs)]
+            _run_sweep(Xs, y[rows], ss, W, one, family, n_grad, 1, losses, G, hc, no_rows)
+            hess.add(_as_float(Xs), hc, ss)
+        H = hess.result()
+    return losses, np.ascontiguousarray(G[:, :pa]).reshape(n_grad, K * pa), H
+
+
 def loss_grad_hess(
     X: np.ndarray,
     y: np.ndarray,
@@ -205,62 +342,16 @@ def loss_grad_hess(
 ) -> tuple[float, np.ndarray, np.ndarray, np.ndarray]:
     """Loss sum, gradient and Hessian at ``w``, and the loss at each row of ``extra``.
 
-    One read of the block serves all of them: the linear predictors of ``w`` and of the extra
-    points (line-search candidates) come from one matrix product. With ``stride > 1`` the
-    Hessian is estimated from every ``stride``-th row (scaled up to the block's row count), in
-    a second, ``stride`` times shorter sweep over those rows; the loss and gradient always use
+    One read of the block serves all of them (:func:`sweep`): the line-search candidates in
+    ``extra`` ride along. With ``stride > 1`` the Hessian is estimated from every
+    ``stride``-th row (scaled up to the block's row count); the loss and gradient always use
     every row.
     """
-    K, p = family.n_outputs, X.shape[1]
-    pa = p + fit_intercept
-    stride = max(1, int(stride))
     points = np.vstack([w[None, :], extra]) if len(extra) else w[None, :]
-    coefs, intercepts = _stack(points, K, p, fit_intercept)
-    loss = 0.0
-    extra_loss = np.zeros(len(extra))
-    G = np.zeros((K, pa))
-    H = np.zeros((K * pa, K * pa))
-    blocks = [[H[k * pa : (k + 1) * pa, m * pa : (m + 1) * pa] for m in range(K)] for k in range(K)]
-    width = K * (1 + len(extra))
-    buf = np.empty((min(len(X), _sub_rows(pa, min(width, K if stride > 1 else width))), pa))
-    for rows in _sub_blocks(len(X), pa, width):
-        Xs = _as_float(X[rows])
-        ys = y[rows]
-        ss = None if sw is None else sw[rows]
-        E = Xs @ coefs
-        E += intercepts
-        eta = E[:, :K]
-        if stride == 1:
-            part, R, curvature = family.loss_gradient_curvature(eta, ys, ss, 1)
-            _accumulate_hessian(blocks, buf, Xs, family, curvature)
-        else:
-            part, R = family.loss_gradient(eta, ys, ss)
-        loss += part
-        for j in range(len(extra)):
-            extra_loss[j] += family.loss(E[:, (j + 1) * K : (j + 2) * K], ys, ss)
-        G[:, :p] += R.T @ Xs
-        if fit_intercept:
-            G[:, p] += R.sum(axis=0)
-    if stride > 1:
-        sample = X[::stride]
-        sample_sw = None if sw is None else sw[::stride]
-        coef, intercept = coefs[:, :K], intercepts[:K]
-        for rows in _sub_blocks(len(sample), pa, K):
-            Xs = _as_float(sample[rows])
-            eta = Xs @ coef
-            eta += intercept
-            curvature = _curvature(family, eta, None if sample_sw is None else sample_sw[rows])
-            _accumulate_hessian(blocks, buf, Xs, family, curvature)
-        if len(sample):
-            H *= len(X) / len(sample)
-    if family.hessian_kind != "diagonal":
-        for k in range(K):
-            for m in range(k + 1, K):
-                blocks[m][k][...] = blocks[k][m].T
-    return loss, G.ravel(), H, extra_loss
+    losses, G, H = sweep(X, y, sw, points, 1, family, fit_intercept, max(1, int(stride)))
+    return float(losses[0]), G[0], H, losses[1:]
 
 
-@np.errstate(invalid="ignore", over="ignore")
 def loss_grad(
     X: np.ndarray,
     y: np.ndarray,
@@ -270,37 +361,13 @@ def loss_grad(
     fit_intercept: bool,
     with_gradient: bool = True,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Loss sums (m,) and gradients (m, d) at each of the m rows of ``points``.
-
-    Two matrix products per sub-block whatever m is, so trying several step sizes in one pass
-    costs about as much memory traffic as one.
-    """
-    K, p = family.n_outputs, X.shape[1]
-    pa = p + fit_intercept
+    """Loss sums (m,) and gradients (m, d) at each of the m rows of ``points``, in one read
+    (gradients of zeros when ``with_gradient`` is False)."""
     m = len(points)
-    coefs, intercepts = _stack(points, K, p, fit_intercept)
-    losses = np.zeros(m)
-    G = np.zeros((m * K, pa))
-    for rows in _sub_blocks(len(X), pa, K * m):
-        Xs = _as_float(X[rows])
-        ys = y[rows]
-        ss = None if sw is None else sw[rows]
-        E = Xs @ coefs
-        E += intercepts
-        if not with_gradient:
-            for j in range(m):
-                losses[j] += family.loss(E[:, j * K : (j + 1) * K], ys, ss)
-            continue
-        Rs = []
-        for j in range(m):
-            part, R = family.loss_gradient(E[:, j * K : (j + 1) * K], ys, ss)
-            losses[j] += part
-            Rs.append(R)
-        R = np.hstack(Rs) if m > 1 else Rs[0]
-        G[:, :p] += R.T @ Xs
-        if fit_intercept:
-            G[:, p] += R.sum(axis=0)
-    return losses, G.reshape(m, K * pa)
+    losses, G, _ = sweep(X, y, sw, points, m if with_gradient else 0, family, fit_intercept)
+    if not with_gradient:
+        G = np.zeros((m, points.shape[1]))
+    return losses, G
 
 
 # --------------------------------------------------------------------------------------------
@@ -327,16 +394,18 @@ def admm_local_solve(
 
     ``state`` is ``(x, loss, gradient, Hessian, damped)`` of this block's loss at its current
     ``x``, returned by the previous call (None the first time: then it is computed at ``z``).
-    Each Newton step costs one sweep of the block (the Hessian from every ``stride``-th row),
-    and the gradient at the consensus ``z`` one cheaper sweep.
+    Each Newton step costs one sweep of the block (the Hessian from every ``stride``-th row);
+    the loss and gradient at the consensus ``z`` ride along in the first sweep, so an accepted
+    step is the pass's only read of the block.
 
     Returns ``(state, loss_at_z, gradient_at_z)``; the pass keeps one per block.
     """
-    d = len(v)
-    none = np.zeros((0, d))
+    at_z: tuple[float, np.ndarray] | None = None
     if state is None:
         x, damped = z.copy(), True
-        loss, g, H, _ = loss_grad_hess(X, y, sw, x, none, family, fit_intercept, stride)
+        losses, G, H = sweep(X, y, sw, z[None, :], 1, family, fit_intercept, stride)
+        loss, g = float(losses[0]), G[0]
+        at_z = (loss, g)
     else:
         x, loss, g, H, damped = state
 
@@ -352,29 +421,37 @@ def admm_local_solve(
         decrement = -float(grad @ step)
         if not decrement > 1e-16 * max(abs(f), 1e-300):
             break
-        # Backtracking points ride along only while this block's steps are being damped.
-        points = np.vstack([x + t * step for t in line_search]) if damped else none
-        loss1, g1, H1, extra = loss_grad_hess(
-            X, y, sw, x + step, points, family, fit_intercept, stride
+        # One sweep: the trial point (loss, gradient, Hessian), z (loss, gradient) while it is
+        # still needed, and the backtracking points while this block's steps are being damped.
+        points = [x + step] + ([z] if at_z is None else [])
+        tries = [x + t * step for t in line_search] if damped else []
+        losses, G, H1 = sweep(
+            X, y, sw, np.vstack(points + tries), len(points), family, fit_intercept, stride
         )
+        if at_z is None:
+            at_z = (float(losses[1]), G[1])
+        loss1, g1, extra = float(losses[0]), G[0], losses[len(points) :]
         if np.isfinite(loss1) and local(x + step, loss1) <= f - 1e-4 * decrement:
             x, loss, g, H, damped = x + step, loss1, g1, H1, False
             continue
         if not damped:
-            points = np.vstack([x + t * step for t in line_search])
-            extra, _ = loss_grad(X, y, sw, points, family, fit_intercept, with_gradient=False)
+            tries = [x + t * step for t in line_search]
+            extra, _ = loss_grad(X, y, sw, np.vstack(tries), family, fit_intercept, False)
         damped = True
         ok = [
             t
-            for t, p, lx in zip(line_search, points, extra, strict=True)
+            for t, p, lx in zip(line_search, tries, extra, strict=True)
             if np.isfinite(lx) and local(p, lx) <= f - 1e-4 * t * decrement
         ]
         if not ok:
             break
         x = x + ok[0] * step
-        loss, g, H, _ = loss_grad_hess(X, y, sw, x, none, family, fit_intercept, stride)
-    losses, G = loss_grad(X, y, sw, z[None, :], family, fit_intercept)
-    return (x, loss, g, H, damped), float(losses[0]), G[0]
+        losses, G, H = sweep(X, y, sw, x[None, :], 1, family, fit_intercept, stride)
+        loss, g = float(losses[0]), G[0]
+    if at_z is None:
+        losses, G, _ = sweep(X, y, sw, z[None, :], 1, family, fit_intercept)
+        at_z = (float(losses[0]), G[0])
+    return (x, loss, g, H, damped), at_z[0], at_z[1]
 
 
 # --------------------------------------------------------------------------------------------

@@ -163,6 +163,8 @@ class LogisticRegression(ClassifierMixin, GLM):
 
     def _prepare_target(self, runner: Any, y: Any, sw: Any) -> tuple:
         labels, counts, weights = label_pass(runner, y, sw)
+        if labels.dtype.kind == "f" and np.isinf(labels).any():  # NaN is refused per block
+            raise ValueError("Input y contains infinity; class labels must be finite.")
         if len(labels) < 2:
             shown = _label_key(labels[0]) if len(labels) else "none"
             raise ValueError(

@@ -1,0 +1,584 @@
+"""Compiled GLM sweeps (Numba): loss, gradient and Hessian rows of a block from one read of it.
+
+A sweep walks the rows of a block in tiles of :data:`TILE` rows. For each tile it computes the
+linear predictors of every point asked for (the current coefficients, line-search candidates,
+a second gradient point), the loss and the residuals of each, adds the residuals times the rows
+to the gradients while the tile is in L1, and copies the rows of the Hessian's row sample (with
+their curvature) aside, so that X is read from memory once per pass. No (rows, outputs) array
+is ever written to memory.
+
+* Linear predictors: 4 rows x 4 columns of coefficients at a time, 16 dot products in scalar
+  locals that LLVM keeps in registers and vectorises over the features (as the k-means sweep
+  of :mod:`dasklearn.cluster._nearest`).
+* Link functions: ``exp`` and ``log`` written here as polynomials over bit-level range
+  reduction, so that LLVM vectorises the per-row loops (the libm calls it would otherwise make
+  are scalar: measured 7.5 ns a row for ``exp`` and 16 ns for ``log1p`` against ~0.2 ns a row
+  for these, eight rows to an AVX-512 register). ``log`` is within 2 ulp; ``exp`` within
+  about ``4 + |x|/3`` ulp (1.6e-15 relative for |x| <= 40, 2.4e-14 at 700): fastmath's
+  reassociation lets LLVM merge the two parts of ln 2 in the argument reduction.
+* The Hessian itself is left to BLAS (:mod:`._kernels`): the sampled rows are copied to a
+  small buffer here, or, when every row is used, each cache-sized sub-block gets its curvature
+  from the sweep and its weighted Gram from a GEMM while it is still in cache.
+
+Families are numbered (:data:`GAUSSIAN` ... :data:`MULTINOMIAL`); each kernel takes its number
+and branches once per tile, outside the vectorised loops. No sample weights are passed as an
+empty array (not None), so that weighted and unweighted fits share one compiled specialisation:
+each one costs seconds to compile in a fresh process.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from llvmlite import ir
+from numba import types
+from numba.core import cgutils
+from numba.extending import intrinsic
+
+from .._compiled import FASTMATH
+from .._compiled import compiled as _compiled
+
+__all__ = [
+    "BINOMIAL",
+    "GAUSSIAN",
+    "MULTINOMIAL",
+    "OVR",
+    "POISSON",
+    "TILE",
+    "diagonal_sweep",
+    "multinomial_sweep",
+    "softmax_hessian_terms",
+    "padded_width",
+    "vexp",
+    "vlog",
+]
+
+GAUSSIAN, BINOMIAL, POISSON, OVR, MULTINOMIAL = 0, 1, 2, 3, 4
+
+_LINE = 64  # bytes per cache line
+
+#: Rows per tile: the tile of X (10 KiB at 20 float64 features) and the tile's predictors stay
+#: in L1 between the predictor, link and gradient loops.
+TILE = 64
+
+_jit = _compiled(fastmath=FASTMATH, error_model="numpy")
+_inline = _compiled(fastmath=FASTMATH, error_model="numpy", inline="always")
+
+
+# --------------------------------------------------------------------------------------------
+# vectorisable exp and log
+# --------------------------------------------------------------------------------------------
+
+
+@intrinsic
+def _float_from_bits(typingctx, bits):  # pragma: no cover - compile time
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return types.float64(types.int64), codegen
+
+
+@intrinsic
+def _bits_of_float(typingctx, x):  # pragma: no cover - compile time
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return types.int64(types.float64), codegen
+
+
+@intrinsic
+def _prefetch(typingctx, flat, index):  # pragma: no cover - compile time
+    """Ask for the cache line holding ``flat[index]`` (a hint: no fault, no result)."""
+
+    def codegen(context, builder, signature, args):
+        array = context.make_array(signature.args[0])(context, builder, args[0])
+        pointer = builder.gep(array.data, [args[1]])
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [pointer.type, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        # read, keep in all cache levels, data cache
+        builder.call(fn, [pointer, ir.Constant(i32, 0), ir.Constant(i32, 3), ir.Constant(i32, 1)])
+        return context.get_dummy_value()
+
+    return types.void(flat, types.intp), codegen
+
+
+_LOG2E = 1.4426950408889634
+_LN2_HI = 6.93147180369123816490e-01  # ln 2 split in two (fdlibm): k * _LN2_HI is exact
+_LN2_LO = 1.90821492927058770002e-10
+_EXP_MAX = 709.0  # above: +inf (e^709.78 overflows float64)
+_EXP_MIN = -708.0  # below: 0 (e^-708.4 is subnormal)
+_SQRT2 = 1.4142135623730951
+_MANTISSA = 0x000FFFFFFFFFFFFF
+_ONE_BITS = 0x3FF0000000000000
+
+
+@_inline
+def _exp(x):  # pragma: no cover - compiled
+    """e^x: x = k ln2 + r, |r| <= ln2/2, e^r by its Taylor polynomial of degree 13 (relative
+    truncation error < 1e-17), 2^k by writing k into the exponent bits. NaN stays NaN."""
+    xc = x
+    if xc > _EXP_MAX:
+        xc = _EXP_MAX
+    if xc < _EXP_MIN:
+        xc = _EXP_MIN
+    xs = xc if xc == xc else 0.0  # NaN-free for the integer part
+    k = np.floor(xs * _LOG2E + 0.5)
+    r = (xc - k * _LN2_HI) - k * _LN2_LO
+    q = 1.6059043836821613e-10
+    q = q * r + 2.08767569878681e-09
+    q = q * r + 2.505210838544172e-08
+    q = q * r + 2.755731922398589e-07
+    q = q * r + 2.7557319223985893e-06
+    q = q * r + 2.48015873015873e-05
+    q = q * r + 0.0001984126984126984
+    q = q * r + 0.001388888888888889
+    q = q * r + 0.008333333333333333
+    q = q * r + 0.041666666666666664
+    q = q * r + 0.16666666666666666
+    q = q * r + 0.5
+    q = q * r + 1.0
+    q = q * r + 1.0
+    out = q * _float_from_bits((np.int64(k) + 1023) << 52)
+    if x > _EXP_MAX:
+        out = np.inf
+    if x < _EXP_MIN:
+        out = 0.0
+    return out
+
+
+@_inline
+def _log(x):  # pragma: no cover - compiled
+    """log x for finite x >= 1e-300: x = 2^k m, m in [sqrt(1/2), sqrt(2)), log m = 2 atanh(s)
+    with s = (m - 1)/(m + 1), |s| < 0.172, by 11 terms of its series (error < 1e-17)."""
+    bits = _bits_of_float(x)
+    k = (bits >> 52) - 1023
+    m = _float_from_bits((bits & _MANTISSA) | _ONE_BITS)
+    if m > _SQRT2:
+        m = 0.5 * m
+        k = k + 1
+    s = (m - 1.0) / (m + 1.0)
+    z = s * s
+    q = 1.0 / 21.0
+    q = q * z + 1.0 / 19.0
+    q = q * z + 1.0 / 17.0
+    q = q * z + 1.0 / 15.0
+    q = q * z + 1.0 / 13.0
+    q = q * z + 1.0 / 11.0
+    q = q * z + 1.0 / 9.0
+    q = q * z + 1.0 / 7.0
+    q = q * z + 1.0 / 5.0
+    q = q * z + 1.0 / 3.0
+    q = q * z + 1.0
+    kf = np.float64(k)
+    return kf * _LN2_HI + (2.0 * s * q + kf * _LN2_LO)
+
+
+@_jit
+def vexp(x, out):  # pragma: no cover - compiled
+    """``out[i] = e^x[i]`` (the sweeps' exp, exposed for tests)."""
+    for i in range(x.shape[0]):
+        out[i] = _exp(x[i])
+
+
+@_jit
+def vlog(x, out):  # pragma: no cover - compiled
+    """``out[i] = log x[i]`` (the sweeps' log, exposed for tests)."""
+    for i in range(x.shape[0]):
+        out[i] = _log(x[i])
+
+
+# --------------------------------------------------------------------------------------------
+# the tile: predictors and gradient sums
+# --------------------------------------------------------------------------------------------
+
+
+def padded_width(n_features: int) -> int:
+    """Columns of a tile: the features, the intercept's column of ones, zeros up to a multiple
+    of 8 (LLVM's loops over the columns then run no scalar remainder)."""
+    return -(-(n_features + 1) // 8) * 8
+
+
+@_inline
+def _load_tile(X, start, nt, Xt):  # pragma: no cover - compiled
+    """Copy rows ``start .. start+nt`` of X (any float dtype) into the float64 tile, and ask
+    for the next tile's cache lines: the hardware prefetcher alone left each tile's read
+    exposed (a pass over out-of-cache data took the in-cache compute time plus the read).
+    """
+    n, p = X.shape
+    flat = X.reshape(-1)
+    ahead = (start + TILE) * p
+    stop = min((start + 2 * TILE) * p, n * p)
+    for j in range(ahead, stop, _LINE // X.itemsize):
+        _prefetch(flat, j)
+    for t in range(nt):
+        for f in range(p):
+            Xt[t, f] = X[start + t, f]
+
+
+@_jit
+def _predictors(Xt, nt, W, E):  # pragma: no cover - compiled
+    """``E[c, t] = Xt[t] . W[c]`` for the ``nt`` rows of the tile (intercepts included: the
+    tile's column of ones meets them in W)."""
+    C, P = W.shape
+    body = nt - nt % 4
+    cb = C - C % 4
+    for c in range(0, cb, 4):
+        for t in range(0, body, 4):
+            g00 = g01 = g02 = g03 = g10 = g11 = g12 = g13 = 0.0
+            g20 = g21 = g22 = g23 = g30 = g31 = g32 = g33 = 0.0
+            for f in range(P):
+                a0 = W[c, f]
+                a1 = W[c + 1, f]
+                a2 = W[c + 2, f]
+                a3 = W[c + 3, f]
+                x0 = Xt[t, f]
+                x1 = Xt[t + 1, f]
+                x2 = Xt[t + 2, f]
+                x3 = Xt[t + 3, f]
+                g00 += x0 * a0
+                g01 += x0 * a1
+                g02 += x0 * a2
+                g03 += x0 * a3
+                g10 += x1 * a0
+                g11 += x1 * a1
+                g12 += x1 * a2
+                g13 += x1 * a3
+                g20 += x2 * a0
+                g21 += x2 * a1
+                g22 += x2 * a2
+                g23 += x2 * a3
+                g30 += x3 * a0
+                g31 += x3 * a1
+                g32 += x3 * a2
+                g33 += x3 * a3
+            E[c, t], E[c + 1, t], E[c + 2, t], E[c + 3, t] = g00, g01, g02, g03
+            E[c, t + 1], E[c + 1, t + 1], E[c + 2, t + 1], E[c + 3, t + 1] = g10, g11, g12, g13
+            E[c, t + 2], E[c + 1, t + 2], E[c + 2, t + 2], E[c + 3, t + 2] = g20, g21, g22, g23
+            E[c, t + 3], E[c + 1, t + 3], E[c + 2, t + 3], E[c + 3, t + 3] = g30, g31, g32, g33
+        for t in range(body, nt):
+            g0 = g1 = g2 = g3 = 0.0
+            for f in range(P):
+                x = Xt[t, f]
+                g0 += x * W[c, f]
+                g1 += x * W[c + 1, f]
+                g2 += x * W[c + 2, f]
+                g3 += x * W[c + 3, f]
+            E[c, t], E[c + 1, t], E[c + 2, t], E[c + 3, t] = g0, g1, g2, g3
+    for c in range(cb, C):
+        for t in range(0, body, 4):
+            g0 = g1 = g2 = g3 = 0.0
+            for f in range(P):
+                a = W[c, f]
+                g0 += Xt[t, f] * a
+                g1 += Xt[t + 1, f] * a
+                g2 += Xt[t + 2, f] * a
+                g3 += Xt[t + 3, f] * a
+            E[c, t], E[c, t + 1], E[c, t + 2], E[c, t + 3] = g0, g1, g2, g3
+        for t in range(body, nt):
+            g = 0.0
+            for f in range(P):
+                g += Xt[t, f] * W[c, f]
+            E[c, t] = g
+
+
+@_jit
+def _add_gradients(Xt, nt, R, n_cols, G):  # pragma: no cover - compiled
+    """``G[c] += sum_t R[c, t] Xt[t]`` for c < n_cols (the intercepts' sums in the column of
+    ones): 4 columns x 4 rows per step, then single columns 8 rows per step."""
+    P = Xt.shape[1]
+    cb = n_cols - n_cols % 4
+    body4 = nt - nt % 4
+    for c in range(0, cb, 4):
+        for t in range(0, body4, 4):
+            r00, r01, r02, r03 = R[c, t], R[c, t + 1], R[c, t + 2], R[c, t + 3]
+            r10, r11, r12, r13 = R[c + 1, t], R[c + 1, t + 1], R[c + 1, t + 2], R[c + 1, t + 3]
+            r20, r21, r22, r23 = R[c + 2, t], R[c + 2, t + 1], R[c + 2, t + 2], R[c + 2, t + 3]
+            r30, r31, r32, r33 = R[c + 3, t], R[c + 3, t + 1], R[c + 3, t + 2], R[c + 3, t + 3]
+            for f in range(P):
+                x0 = Xt[t, f]
+                x1 = Xt[t + 1, f]
+                x2 = Xt[t + 2, f]
+                x3 = Xt[t + 3, f]
+                G[c, f] += (r00 * x0 + r01 * x1) + (r02 * x2 + r03 * x3)
+                G[c + 1, f] += (r10 * x0 + r11 * x1) + (r12 * x2 + r13 * x3)
+                G[c + 2, f] += (r20 * x0 + r21 * x1) + (r22 * x2 + r23 * x3)
+                G[c + 3, f] += (r30 * x0 + r31 * x1) + (r32 * x2 + r33 * x3)
+        for t in range(body4, nt):
+            r0, r1, r2, r3 = R[c, t], R[c + 1, t], R[c + 2, t], R[c + 3, t]
+            for f in range(P):
+                x = Xt[t, f]
+                G[c, f] += r0 * x
+                G[c + 1, f] += r1 * x
+                G[c + 2, f] += r2 * x
+                G[c + 3, f] += r3 * x
+    body8 = nt - nt % 8
+    for c in range(cb, n_cols):
+        for t in range(0, body8, 8):
+            r0, r1, r2, r3 = R[c, t], R[c, t + 1], R[c, t + 2], R[c, t + 3]
+            r4, r5, r6, r7 = R[c, t + 4], R[c, t + 5], R[c, t + 6], R[c, t + 7]
+            for f in range(P):
+                G[c, f] += (
+                    (r0 * Xt[t, f] + r1 * Xt[t + 1, f]) + (r2 * Xt[t + 2, f] + r3 * Xt[t + 3, f])
+                ) + (
+                    (r4 * Xt[t + 4, f] + r5 * Xt[t + 5, f])
+                    + (r6 * Xt[t + 6, f] + r7 * Xt[t + 7, f])
+                )
+        for t in range(body8, nt):
+            r = R[c, t]
+            for f in range(P):
+                G[c, f] += r * Xt[t, f]
+
+
+@_inline
+def _keep_sample(Xt, start, nt, stride, curv, Hc, Xh):  # pragma: no cover - compiled
+    """Copy the curvature of the tile's rows ``i`` with ``i % stride == 0`` to ``Hc``, and
+    the rows themselves (their first ``Xh.shape[1]`` values) to ``Xh`` unless it is empty."""
+    first = start + (-start) % stride
+    for i in range(first, start + nt, stride):
+        row = i // stride
+        for k in range(Hc.shape[1]):
+            Hc[row, k] = curv[k, i - start]
+        if Xh.shape[0]:
+            for f in range(Xh.shape[1]):
+                Xh[row, f] = Xt[i - start, f]
+
+
+@_inline
+def _keep_scaled(Xt, start, nt, stride, curv, Xh):  # pragma: no cover - compiled
+    """Write the tile's rows ``i % stride == 0``, times the square root of their curvature of
+    each output k, to ``Xh[k, i // stride]`` (its first ``Xh.shape[2]`` values: the features
+    and the intercept's 1): the Hessian of output k is then ``Xh[k]ᵀ Xh[k]``, one SYRK."""
+    K, width = Xh.shape[0], Xh.shape[2]
+    first = start + (-start) % stride
+    for i in range(first, start + nt, stride):
+        row = i // stride
+        for k in range(K):
+            r = np.sqrt(curv[k, i - start])
+            for f in range(width):
+                Xh[k, row, f] = r * Xt[i - start, f]
+
+
+@_inline
+def _new_tile(p, P, one):  # pragma: no cover - compiled
+    Xt = np.zeros((TILE, P))
+    for t in range(TILE):
+        Xt[t, p] = one
+    return Xt
+
+
+# --------------------------------------------------------------------------------------------
+# the sweeps
+# --------------------------------------------------------------------------------------------
+
+
+@_jit
+def softmax_hessian_terms(Z, P, sw, Q, D):  # pragma: no cover - compiled
+    """The terms of the multinomial Hessian of n rows, all arrays with one column per row.
+
+    ``Z`` (pa, n) holds the rows (with a last row of ones for the intercept), ``P`` (K, n)
+    their class probabilities. Writes ``Q[j] = Z[a] * Z[b]`` for the pairs ``a <= b`` in row
+    order of the upper triangle, and ``D[j]`` the rows' weights for each pair of classes
+    ``k <= m`` in order: ``sw P_k (1 - P_k)`` for ``k = m``, ``-sw P_k P_m`` otherwise. The
+    Hessian's blocks are then ``D Qᵀ``: one GEMM for every pair of classes. Every loop runs
+    along the rows (contiguous, vectorised).
+    """
+    pa, n = Z.shape
+    weighted = sw.shape[0] > 0
+    K = P.shape[0]
+    j = 0
+    for a in range(pa):
+        for b in range(a, pa):
+            for i in range(n):
+                Q[j, i] = Z[a, i] * Z[b, i]
+            j += 1
+    j = 0
+    for k in range(K):
+        for i in range(n):
+            w = P[k, i] * (1.0 - P[k, i])
+            D[j, i] = w * sw[i] if weighted else w
+        j += 1
+        for m in range(k + 1, K):
+            for i in range(n):
+                w = -P[k, i] * P[m, i]
+                D[j, i] = w * sw[i] if weighted else w
+            j += 1
+
+
+@_jit
+def _logistic_link(E, c, y, sw, start, nt, k, ovr, curv):  # pragma: no cover - compiled
+    """Binomial loss of row ``c`` of the tile's predictors (one-vs-rest: of class ``k`` when
+    ``ovr``); overwrites it with the residuals, writes the curvature to ``curv[k]``."""
+    total = 0.0
+    weighted = sw.shape[0] > 0
+    for t in range(nt):
+        eta = E[c, t]
+        if ovr:
+            target = 1.0 if y[start + t] == k else 0.0
+        else:
+            target = y[start + t]
+        e = _exp(-abs(eta))
+        u = 1.0 + e
+        loss = max(eta, 0.0) + _log(u) - target * eta
+        prob = (1.0 if eta >= 0.0 else e) / u
+        h = prob * (1.0 - prob)
+        r = prob - target
+        if weighted:
+            loss *= sw[start + t]
+            r *= sw[start + t]
+            h *= sw[start + t]
+        total += loss
+        E[c, t] = r
+        curv[k, t] = h
+    return total
+
+
+@_jit
+def _poisson_link(E, c, y, sw, start, nt, k, curv):  # pragma: no cover - compiled
+    """As :func:`_logistic_link`, for the Poisson loss with the log link."""
+    total = 0.0
+    weighted = sw.shape[0] > 0
+    for t in range(nt):
+        eta = E[c, t]
+        target = y[start + t]
+        mu = _exp(eta)
+        loss = mu - target * eta
+        r = mu - target
+        h = mu
+        if weighted:
+            loss *= sw[start + t]
+            r *= sw[start + t]
+            h *= sw[start + t]
+        total += loss
+        E[c, t] = r
+        curv[k, t] = h
+    return total
+
+
+@_jit
+def _gaussian_link(E, c, y, sw, start, nt, k, curv):  # pragma: no cover - compiled
+    """As :func:`_logistic_link`, for half the squared error."""
+    total = 0.0
+    weighted = sw.shape[0] > 0
+    for t in range(nt):
+        r = E[c, t] - y[start + t]
+        loss = 0.5 * r * r
+        h = 1.0
+        if weighted:
+            loss *= sw[start + t]
+            r *= sw[start + t]
+            h = sw[start + t]
+        total += loss
+        E[c, t] = r
+        curv[k, t] = h
+    return total
+
+
+@_jit
+def _softmax_link(
+    E, c0, K, y, sw, start, nt, prob, top, norm, picked
+):  # pragma: no cover - compiled
+    """Multinomial loss of rows ``c0 .. c0+K`` of the tile's predictors; overwrites them with
+    the residuals and ``prob`` with the probabilities."""
+    weighted = sw.shape[0] > 0
+    for t in range(nt):
+        top[t] = E[c0, t]
+    for k in range(1, K):
+        for t in range(nt):
+            top[t] = max(top[t], E[c0 + k, t])
+    for t in range(nt):
+        norm[t] = 0.0
+        picked[t] = 0.0
+    for k in range(K):
+        for t in range(nt):
+            eta = E[c0 + k, t]
+            e = _exp(eta - top[t])
+            prob[k, t] = e
+            norm[t] += e
+            picked[t] += eta if y[start + t] == k else 0.0
+    total = 0.0
+    for t in range(nt):
+        loss = _log(norm[t]) + top[t] - picked[t]
+        if weighted:
+            loss *= sw[start + t]
+        total += loss
+        norm[t] = 1.0 / norm[t]
+    for k in range(K):
+        for t in range(nt):
+            pk = prob[k, t] * norm[t]
+            prob[k, t] = pk
+            r = pk - (1.0 if y[start + t] == k else 0.0)
+            if weighted:
+                r *= sw[start + t]
+            E[c0 + k, t] = r
+    return total
+
+
+@_jit
+def diagonal_sweep(
+    X, y, sw, W, one, code, K, n_grad, stride, losses, G, Xh
+):  # pragma: no cover - compiled
+    """Losses, gradients and Hessian rows of a family whose curvature is diagonal in the
+    outputs (gaussian, binomial, poisson, one-vs-rest with ``K`` outputs).
+
+    ``W`` (m·K, P) holds the coefficients of m points, K rows each, padded to
+    ``P = padded_width(p)`` columns, the intercepts in column p (``one``: 1.0 with an
+    intercept, else 0.0). Adds each point's weighted loss sum to ``losses[j]`` and the
+    gradients of the first ``n_grad`` points to ``G`` (n_grad·K, P; intercepts in column p).
+    Unless ``Xh`` is empty, writes the rows ``i % stride == 0`` scaled for the Hessian at
+    point 0 to ``Xh`` (K, rows, p + 1) (see :func:`_keep_scaled`).
+    """
+    n, p = X.shape
+    C, P = W.shape
+    m = C // K
+    Xt = _new_tile(p, P, one)
+    E = np.empty((C, TILE))
+    curv = np.empty((K, TILE))
+    hessian = Xh.shape[1] > 0
+    for start in range(0, n, TILE):
+        nt = min(TILE, n - start)
+        _load_tile(X, start, nt, Xt)
+        _predictors(Xt, nt, W, E)
+        for j in range(m):
+            total = 0.0
+            for k in range(K):
+                c = j * K + k
+                if code == BINOMIAL or code == OVR:
+                    total += _logistic_link(E, c, y, sw, start, nt, k, code == OVR, curv)
+                elif code == POISSON:
+                    total += _poisson_link(E, c, y, sw, start, nt, k, curv)
+                else:
+                    total += _gaussian_link(E, c, y, sw, start, nt, k, curv)
+            losses[j] += total
+            if j == 0 and hessian:
+                _keep_scaled(Xt, start, nt, stride, curv, Xh)
+        _add_gradients(Xt, nt, E, n_grad * K, G)
+
+
+@_jit
+def multinomial_sweep(
+    X, y, sw, W, one, K, n_grad, stride, losses, G, Hc, Xh
+):  # pragma: no cover - compiled
+    """Losses, gradients and Hessian sample of softmax regression over ``K`` classes.
+
+    As :func:`diagonal_sweep`, with ``y`` the class codes 0..K-1 and the probabilities of
+    point 0 (unweighted) as the curvature of the sampled rows: the Hessian of a row is
+    ``sw (diag(P) - P Pᵀ) ⊗ x xᵀ``.
+    """
+    n, p = X.shape
+    C, P = W.shape
+    m = C // K
+    Xt = _new_tile(p, P, one)
+    E = np.empty((C, TILE))
+    prob = np.empty((K, TILE))
+    top = np.empty(TILE)
+    norm = np.empty(TILE)
+    picked = np.empty(TILE)
+    for start in range(0, n, TILE):
+        nt = min(TILE, n - start)
+        _load_tile(X, start, nt, Xt)
+        _predictors(Xt, nt, W, E)
+        for j in range(m):
+            losses[j] += _softmax_link(E, j * K, K, y, sw, start, nt, prob, top, norm, picked)
+            if j == 0 and Hc.shape[0]:
+                _keep_sample(Xt, start, nt, stride, prob, Hc, Xh)
+        _add_gradients(Xt, nt, E, n_grad * K, G)
