@@ -6,27 +6,14 @@
 * ``scheduler``: runs a test twice, under dask's threaded scheduler and on the LocalCluster.
 * ``input_kind`` / ``as_kind``: the four input kinds (numpy, pandas, dask array, dask dataframe).
 
-Tests that must break a cluster (kill a worker, tiny memory limits) start their own small one,
-with these helpers:
-
-* ``small_cluster(**kwargs)``: a LocalCluster (2 worker processes x 1 thread, 127.0.0.1, each
-  worker under a nanny that restarts it) and a client to it, the current client inside.
-* ``kill_worker(client)``, ``kill_at_pass(monkeypatch, client, n)`` (SIGKILL a worker process
-  when the ``n``-th pass of a fit starts), ``kill_after_tasks(client, n)`` (when the ``n``-th
-  task of any computation finishes: searches, wrappers, one-pass fits).
-* ``PeakMemory`` (a worker plugin: the most managed memory a worker held) and
-  ``peak_memory(dask_worker)`` (to ``client.run``: that peak and the bytes spilled to disk);
-  ``MANAGED_MEMORY_ONLY``: dask config that applies a memory limit to managed memory only.
+Tests that must break a cluster (kill a worker, tiny memory limits) start their own small one
+with the plain helpers of ``support.py`` (``small_cluster``, ``kill_at_pass``, ...).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
-import signal
-import sys
 
-import cloudpickle
 import dask
 import dask.array as da
 import dask.dataframe as dd
@@ -34,12 +21,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from distributed import Client
-from distributed.diagnostics.plugin import SchedulerPlugin, WorkerPlugin
 
-import dasklearn._passes as PASSES
 from dasklearn._client import local_cluster
-
-cloudpickle.register_pickle_by_value(sys.modules[__name__])  # workers cannot import tests/
 
 INPUT_KINDS = ("numpy", "pandas", "dask_array", "dask_dataframe")
 
@@ -127,105 +110,3 @@ def input_kind(request):
 @pytest.fixture(name="as_kind")
 def as_kind_fixture():
     return as_kind
-
-
-# --------------------------------------------------------------------------------------------
-# clusters that tests break
-# --------------------------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def small_cluster(**kwargs):
-    """A LocalCluster of 2 worker processes x 1 thread on 127.0.0.1 (each under a nanny, which
-    restarts a killed worker) and a client to it, the default client inside; ``kwargs`` go to
-    :func:`dasklearn._client.local_cluster`."""
-    params = dict(n_workers=2, threads_per_worker=1, dashboard=False) | kwargs
-    with local_cluster(**params) as cluster, Client(cluster) as client:
-        yield client
-
-
-def kill_worker(client) -> int:
-    """SIGKILL one worker process of a local cluster (the newest); its nanny starts a new one.
-    Returns the killed process's id."""
-    victim = max(client.run(os.getpid).values())
-    os.kill(victim, signal.SIGKILL)
-    return victim
-
-
-def kill_at_pass(monkeypatch, client, n: int) -> list:
-    """Kill a worker when the ``n``-th pass (:func:`dasklearn._passes.compute`) starts: after
-    the data were placed on the workers and read ``n - 1`` times. Returns the list that counts
-    the passes (one entry each)."""
-    passes: list = []
-    original = PASSES.compute
-
-    def compute(*graphs):
-        passes.append(1)
-        if len(passes) == n:
-            kill_worker(client)
-        return original(*graphs)
-
-    monkeypatch.setattr(PASSES, "compute", compute)
-    return passes
-
-
-class _KillAfterTasks(SchedulerPlugin):
-    """SIGKILLs ``pid`` when the ``n``-th task reaches memory (runs in the scheduler, which a
-    LocalCluster keeps in this process)."""
-
-    def __init__(self, pid: int, n: int) -> None:
-        self.pid, self.n, self.finished, self.killed = pid, n, 0, False
-
-    def transition(self, key, start, finish, *args, **kwargs):
-        if finish == "memory" and start == "processing" and not self.killed:
-            self.finished += 1
-            if self.finished >= self.n:
-                self.killed = True
-                os.kill(self.pid, signal.SIGKILL)
-
-
-@contextlib.contextmanager
-def kill_after_tasks(client, n: int):
-    """Inside: a worker process of ``client``'s LocalCluster is SIGKILLed when the ``n``-th task
-    of any computation finishes. Yields the plugin (``.killed``: whether it happened)."""
-    plugin = _KillAfterTasks(max(client.run(os.getpid).values()), n)
-    scheduler = client.cluster.scheduler
-    client.sync(_add_plugin, scheduler, plugin)
-    try:
-        yield plugin
-    finally:
-        scheduler.remove_plugin(name="kill-after-tasks")
-
-
-async def _add_plugin(scheduler, plugin):
-    scheduler.add_plugin(plugin, name="kill-after-tasks")
-
-
-class PeakMemory(WorkerPlugin):
-    """Records the most managed memory (bytes of task results held) a worker ever had."""
-
-    name = "peak-memory"
-
-    def setup(self, worker):
-        self.worker = worker
-        self.peak = 0
-
-    def transition(self, key, start, finish, **kwargs):
-        self.peak = max(self.peak, self.worker.state.nbytes)
-
-
-def peak_memory(dask_worker):
-    """(peak managed bytes, bytes spilled to disk) of a worker with :class:`PeakMemory`."""
-    spilled = getattr(dask_worker.data, "spilled_total", None)
-    return dask_worker.plugins["peak-memory"].peak, 0 if spilled is None else spilled.memory
-
-
-#: A worker process needs ~150-300 MB just to run, so a limit of a few MiB applies to *managed*
-#: memory (task results held, which is what persisting or a leak would grow): the
-#: process-memory thresholds are switched off; managed data spill above 90% of the limit.
-MANAGED_MEMORY_ONLY = {
-    "distributed.worker.memory.target": 0.9,
-    "distributed.worker.memory.spill": False,
-    "distributed.worker.memory.pause": False,
-    "distributed.worker.memory.terminate": False,
-}

@@ -80,15 +80,16 @@ EMBED_BYTES = 256 * 2**10
 def share_once(value: Any, client: Any = None) -> Any:
     """``value`` as one key that every task of a graph depends on, whatever its size.
 
-    On a distributed client it is scattered (one transfer to one worker, which its peers copy
-    from; the graph stays small and the scheduler never holds it); under dask's local
-    schedulers it is a delayed value in the graph. For values whose size is not known from
-    ``nbytes``: a fitted model shipped once per call, not once per block.
+    On a distributed client it is scattered to every worker (the graph stays small and the
+    scheduler never holds it; scattered data cannot be recomputed, so a copy on one worker only
+    would be lost with that worker); under dask's local schedulers it is a delayed value in the
+    graph. For values whose size is not known from ``nbytes``: a fitted model shipped once per
+    call, not once per block.
     """
     if is_dask_collection(value) or isinstance(value, Future):
         return value
     if client is not None:  # in a list: a dict would be read as {key: value} to scatter
-        return client.scatter([value], hash=False)[0]
+        return client.scatter([value], broadcast=True, hash=False)[0]
     return broadcast(value)
 
 

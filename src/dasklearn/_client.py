@@ -27,14 +27,20 @@ __all__ = [
 def _local_kwargs(
     n_workers: int, threads_per_worker: int, memory_limit: Any, processes: bool, dashboard: bool
 ) -> dict[str, Any]:
-    return dict(
+    params: dict[str, Any] = dict(
         n_workers=n_workers,
         threads_per_worker=threads_per_worker,
         memory_limit=memory_limit,
         processes=processes,
-        host="127.0.0.1",
         dashboard_address="127.0.0.1:0" if dashboard else None,
     )
+    if processes:
+        params["host"] = "127.0.0.1"
+    else:
+        # threads only: the cluster talks in-process (inproc://, where a host is an error), but
+        # each worker's HTTP server (metrics, health) would listen on every interface
+        params["worker_dashboard_address"] = "127.0.0.1:0"
+    return params
 
 
 def local_cluster(
@@ -63,12 +69,33 @@ def connect(
     """A client for ``scheduler`` (an address), or for a new 127.0.0.1 cluster when it is None.
 
     A client that started its own local cluster closes it when the client closes. A remote
-    scheduler is reached with dask's configured security (``distributed.comm.tls``).
+    scheduler is reached with dask's configured security (``distributed.comm.tls``); a
+    ``tls://`` address without TLS settings is a clear ValueError.
     """
     if scheduler is not None:
+        _check_tls(scheduler, kwargs.get("security"))
         return Client(scheduler, **kwargs)
     params = _local_kwargs(n_workers, threads_per_worker, memory_limit, processes, dashboard)
     return Client(**params, **kwargs)
+
+
+def _check_tls(address: Any, security: Any) -> None:
+    """A clear error for a ``tls://`` address without TLS settings (distributed's own is a
+    TypeError about ``ssl_context``)."""
+    if not (isinstance(address, str) and address.startswith("tls://")):
+        return
+    from distributed.security import Security
+
+    if security is None:
+        security = Security()  # dask's configuration: distributed.comm.tls.*
+    if isinstance(security, Security) and security.get_connection_args("client")["ssl_context"]:
+        return
+    raise ValueError(
+        f"the scheduler at {address} requires TLS, but no TLS settings are configured: set "
+        "distributed.comm.tls.ca-file, distributed.comm.tls.client.cert and "
+        "distributed.comm.tls.client.key in dask's configuration (or DASK_DISTRIBUTED__COMM__"
+        "TLS__* variables), or pass security=distributed.security.Security(...)."
+    )
 
 
 def current_client() -> Client | None:

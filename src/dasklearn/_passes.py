@@ -32,7 +32,8 @@ from typing import Any, Literal
 import dask
 import dask.array as da
 import numpy as np
-from distributed import futures_of
+from dask.utils import format_bytes
+from distributed import KilledWorker, futures_of
 
 from ._blockwise import Reduction, aligned, reduction, share, single_blas_thread, sum_parts
 from ._chunks import as_dask_array, rows_only, with_row_chunks
@@ -319,9 +320,39 @@ def _finite_block(block: Any) -> bool:
     return block.dtype.kind not in "fc" or bool(np.isfinite(block).all())
 
 
+def worker_died(err: KilledWorker, step: str = "a pass", X: da.Array | None = None) -> str:
+    """The message for a task that killed every worker that ran it: the step, the task, the
+    workers' memory limit and (given X) the size of the row blocks a task reads: running out of
+    memory is the usual cause."""
+    client = active_client()
+    limits = []
+    if client is not None:
+        workers = client.scheduler_info(n_workers=-1).get("workers", {})
+        limits = [w.get("memory_limit") or 0 for w in workers.values()]
+    limit = f"{format_bytes(min(limits))} per worker" if limits and all(limits) else "not set"
+    needed = ""
+    if X is not None:
+        rows = max((c for c in X.chunks[0] if not math.isnan(c)), default=0)
+        block = rows * int(np.prod(X.shape[1:])) * X.dtype.itemsize
+        n = X.numblocks[0]
+        needed = (
+            f"each task reads a row block of X of up to {format_bytes(block)} "
+            f"({n} block{'s' * (n != 1)}) and needs a few times that; "
+        )
+    return (
+        f"{step} over the data failed: the worker running task {err.task!r} died (most likely "
+        f"out of memory; {needed}the workers' memory limit is {limit}). Cut X into smaller row "
+        "blocks (X.rechunk(...)) or give the workers more memory."
+    )
+
+
 def compute(*graphs: Any) -> tuple:
-    """The one ``dask.compute`` of every pass (tests count passes here)."""
-    return dask.compute(*graphs)
+    """The one ``dask.compute`` of every pass (tests count passes here). A task that killed
+    every worker that ran it (distributed's ``KilledWorker``) is a MemoryError that says so."""
+    try:
+        return dask.compute(*graphs)
+    except KilledWorker as err:
+        raise MemoryError(worker_died(err)) from err
 
 
 def all_finite(result: Any) -> bool:
@@ -438,10 +469,20 @@ class Passes:
 
         ``counted=False``: a pass over per-row vectors only (the target), not over X: not
         counted in :attr:`n_passes`, and not the pass whose result is checked for NaN.
+
+        A task that killed every worker that ran it (distributed's ``KilledWorker``) is a
+        MemoryError naming the pass, the size of X's row blocks and the workers' memory limit
+        (:func:`worker_died`).
         """
         local = {"scheduler": "threads"} if self.data.policy == "in-memory" else {}
         with single_blas_thread(), dask.config.set(local):
-            computed = compute(*(p.reduction for p in passes))
+            try:
+                computed = compute(*(p.reduction for p in passes))
+            except MemoryError as err:
+                if not isinstance(err.__cause__, KilledWorker):
+                    raise
+                step = f"pass {self.n_passes + 1}" + (f" ({what})" if what else "")
+                raise MemoryError(worker_died(err.__cause__, step, self.data.X)) from err.__cause__
         results = []
         for p, value in zip(passes, computed, strict=True):
             lengths, value = p.finish(value)
