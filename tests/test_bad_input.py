@@ -15,8 +15,7 @@ Three parts:
    every kind of bad input runs on every estimator it applies to; hypothesis draws the data
    (sizes, where the bad value sits, the input kind, the row blocks). One example a case keeps
    the file within its CI budget; ``DASKLEARN_SWEEP_EXAMPLES=10`` runs more.
-3. **What the sweep found**, one deterministic regression test each; strict xfails for the
-   findings whose fix belongs to modules outside this change (listed in docs/refused-input.md).
+3. **What the sweep found**, one deterministic regression test each.
 """
 
 from __future__ import annotations
@@ -1117,8 +1116,7 @@ def _found() -> dict[str, tuple[Any, str]]:
 
 
 def _open() -> dict[str, tuple[Any, str]]:
-    """Found by the sweep and not fixed yet: the fix belongs to files other engineers hold (see
-    docs/refused-input.md); strict xfails, so that the fix shows."""
+    """Found by the sweep and fixed after it in the pass runner and the linear models."""
     from dasklearn import cluster
 
     X, y = _binary(24)
@@ -1145,7 +1143,7 @@ def _open() -> dict[str, tuple[Any, str]]:
 
 @pytest.mark.parametrize(
     "name",
-    [*sorted(_found()), *(pytest.param(n, marks=pytest.mark.xfail(strict=True)) for n in _open())],
+    [*sorted(_found()), *sorted(_open())],
 )
 def test_what_the_sweep_found_is_refused_by_name(name):
     call, pattern = {**_found(), **_open()}[name]

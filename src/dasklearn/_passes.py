@@ -135,10 +135,35 @@ def _length(block: Any) -> int:
     return len(block)
 
 
-def _lengths_of(array: da.Array) -> tuple[int, ...]:
-    """Row counts of the blocks of an array: tiny tasks where persisted blocks live (a read of
-    the source for a lazy one)."""
-    return tuple(int(n) for n in reduction(_length, array, combine=None).compute())
+def _learn_lengths(X: da.Array, vectors: Sequence[Any]) -> tuple[da.Array, list[Any]]:
+    """X and its dask vectors with the block lengths of X, learned in one pass that also counts
+    the vectors' blocks of unknown length; raises when any vector's blocks hold other rows."""
+    unknown = [
+        i for i, v in enumerate(vectors) if isinstance(v, da.Array) and math.isnan(v.shape[0])
+    ]
+    counts = dask.compute(
+        *(reduction(_length, a, combine=None) for a in (X, *(vectors[i] for i in unknown)))
+    )
+    lengths = tuple(int(n) for n in counts[0])
+    learned = dict(zip(unknown, counts[1:], strict=True))
+    out = list(vectors)
+    for i, v in enumerate(vectors):
+        if not isinstance(v, da.Array):
+            continue
+        theirs = tuple(int(n) for n in learned[i]) if i in learned else v.chunks[0]
+        if theirs != lengths:
+            raise ValueError(
+                "The row blocks of X and y (or sample_weight) do not line up: X's blocks hold "
+                f"{_brief(lengths)} rows, the other's {_brief(theirs)}. Partition them alike "
+                "(X = df[features], y = df[target] from one dataframe)."
+            )
+        out[i] = with_row_chunks(v, lengths) if i in learned else v
+    return with_row_chunks(X, lengths), out
+
+
+def _brief(lengths: Sequence[int]) -> str:
+    shown = ", ".join(str(n) for n in lengths[:6])
+    return f"({shown}{', ...' if len(lengths) > 6 else ''}; {sum(lengths)} in all)"
 
 
 @dataclass
@@ -233,7 +258,7 @@ def place(
     X = rows_only(X)
     in_memory_vectors = any(v is not None and not isinstance(v, da.Array) for v in vectors)
     if math.isnan(X.shape[0]) and (in_memory_vectors or (n_samples is None and reuse)):
-        X = with_row_chunks(X, _lengths_of(X))
+        X, vectors = _learn_lengths(X, vectors)
     known = not math.isnan(X.shape[0])
     n = int(X.shape[0]) if known else None if n_samples is None else int(n_samples)
     vecs = [
@@ -245,7 +270,7 @@ def place(
     (Xp, *vps), persisted = persist_if_fits(X, *vecs, n_rows=n)
     placement = Placement(Xp, list(vps), "persisted" if persisted else "streamed", False, n)
     if persisted and placement.lengths is None:
-        placement.set_lengths(_lengths_of(Xp))
+        placement.set_lengths(_learn_lengths(Xp, vps)[0].chunks[0])
     if persisted:
         placement.groups = _thread_groups(Xp)
     return placement

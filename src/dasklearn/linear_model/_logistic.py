@@ -14,7 +14,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 
 from .._output import Output
-from .._validation import check_is_fitted
+from .._validation import check_is_fitted, check_n_samples
 from . import _kernels as K
 from ._families import Binomial, Family, Multinomial, OneVsRest
 from ._glm import GLM
@@ -163,6 +163,7 @@ class LogisticRegression(ClassifierMixin, GLM):
 
     def _prepare_target(self, runner: Any, y: Any, sw: Any) -> tuple:
         labels, counts, weights = label_pass(runner, y, sw)
+        check_n_samples(int(np.sum(counts)))  # dask input of unknown length is counted here
         if labels.dtype.kind == "f" and np.isinf(labels).any():  # NaN is refused per block
             raise ValueError("Input y contains infinity; class labels must be finite.")
         if len(labels) < 2:

@@ -15,7 +15,13 @@ from sklearn.base import RegressorMixin
 
 from .._blockwise import reduction, with_single_blas_thread
 from .._output import Output
-from .._validation import check_is_fitted, check_sample_weight, is_dask_input, validate_data
+from .._validation import (
+    check_is_fitted,
+    check_n_samples,
+    check_sample_weight,
+    is_dask_input,
+    validate_data,
+)
 from . import _kernels as K
 from ._families import Family, Gaussian, Poisson
 from ._glm import GLM
@@ -34,6 +40,7 @@ class _Regressor(RegressorMixin, GLM):
 
     def _prepare_target(self, runner: Any, y: Any, sw: Any) -> tuple:
         stats = moments_pass(runner, y, sw)
+        check_n_samples(int(stats["n"]))  # dask input of unknown length is counted here
         if stats["n_bad"]:
             raise ValueError(
                 "y or sample_weight contains NaN or infinity (or a negative weight); "
