@@ -496,6 +496,11 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--no-daskml", action="store_true")
     parser.add_argument("--no-sklearn-large", action="store_true")
     parser.add_argument("--only-parquet", action="store_true", help="skip the in-memory case")
+    parser.add_argument(
+        "--init-cost",
+        action="store_true",
+        help="only the default fit's cost outside its Lloyd iterations, in Lloyd passes",
+    )
     parser.add_argument("--rival", choices=["memory", "parquet"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quick:
@@ -519,6 +524,9 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
+    if args.init_cost:
+        init_cost_case(args)
+        return
     if not args.only_parquet:
         in_memory_case(args)
     if args.parquet_rows:
@@ -551,6 +559,80 @@ def in_memory_case(args: argparse.Namespace) -> None:
     print(f"\n(2e6-row case: n={args.rows:,}, d={D}, k={K}; floor {floor['floor_s'] * 1e3:.1f} ms)")
     columns = ["contender", "fit_s", "n_iter", "inertia", "s_per_iter", "s_per_iter_inner"]
     print_table(rows, columns + ["iter/floor", "sklearn_fit/this", "daskml_fit/this", "load"])
+
+
+def init_cost_case(args: argparse.Namespace) -> None:
+    """What a default fit costs besides its Lloyd iterations (validation, the k-means|| passes,
+    the candidates' weighting and re-clustering, the final labels and inertia), in Lloyd passes
+    measured in the same run. Per repeat, interleaved: three Lloyd passes over the same placed
+    data through the fit's own runner (the unit: their median), then one default fit with its
+    passes timed inside it; ``init = fit - its Lloyd passes``. Two clocks: wall time on dask's
+    threaded scheduler, and CPU time on the synchronous scheduler (one thread: robust to other
+    work on a shared machine, where wall-clock differences are noise). Medians of the
+    per-repeat ratios; the fit's passes are listed in the same unit."""
+    import dask
+
+    import dasklearn._passes as passes
+    from dasklearn.cluster import KMeans
+    from dasklearn.cluster import _kmeans_algorithm as algorithm
+    from dasklearn.cluster import _kmeans_kernels as kernels
+
+    X = make_data(args.rows)
+    A, b, _ = kernels.center_terms(init_rows(X), X.dtype)
+    log: list[tuple[str, float]] = []
+    original_run = passes.Passes.run
+    clock = time.perf_counter
+
+    def logged_run(self, *work, what="", **kwargs):
+        start = clock()
+        out = original_run(self, *work, what=what, **kwargs)
+        log.append((what, clock() - start))
+        return out
+
+    def lloyd_pass(runner):
+        start = clock()
+        algorithm.run_pass(runner, kernels.lloyd_block, A, b, None)
+        return clock() - start
+
+    rows = []
+    passes.Passes.run = logged_run
+    try:
+        for scheduler, clock in (("threads", time.perf_counter), ("sync", time.process_time)):
+            with dask.config.set(scheduler=scheduler):
+                runner = algorithm.make_passes(passes.place(X))
+                lloyd_pass(runner)
+                KMeans(K, random_state=0).fit(X)  # warm-up: compilation, first touch
+                for rep in range(args.repeat):
+                    unit = float(np.median([lloyd_pass(runner) for _ in range(3)]))
+                    log.clear()
+                    start = clock()
+                    model = KMeans(K, random_state=rep).fit(X)
+                    fit_s = clock() - start
+                    init_s = fit_s - sum(t for what, t in log if what == "lloyd_block")
+                    rows.append(
+                        {
+                            "clock": "wall, threads" if scheduler == "threads" else "cpu, sync",
+                            "repeat": rep,
+                            "fit_s": fit_s,
+                            "n_iter": int(model.n_iter_),
+                            "passes": int(model.n_passes_),
+                            "lloyd_pass_s": unit,
+                            "init_s": init_s,
+                            "init/lloyd": init_s / unit,
+                            "fit's passes / lloyd": " ".join(
+                                f"{what.replace('_block', '')}:{t / unit:.2f}" for what, t in log
+                            ),
+                            "load": os.getloadavg()[0],
+                        }
+                    )
+                    print(rows[-1], flush=True)
+    finally:
+        passes.Passes.run = original_run
+    print(f"\n(init cost: n={args.rows:,}, d={D}, k={K}, NumPy input)")
+    print_table(rows, list(rows[0]))
+    for kind in ("wall, threads", "cpu, sync"):
+        ratios = [r["init/lloyd"] for r in rows if r["clock"] == kind]
+        print(f"median init / Lloyd pass ({kind}): {np.median(ratios):.2f}")
 
 
 def _ratios(rows: list[dict]) -> None:

@@ -83,33 +83,92 @@ def test_transform_and_labels_blocks():
         K.labels_block(X, A, b)
 
 
+def _splitmix_uniform(key, n):
+    """The k-means|| rows' uniform draws (``_nearest._uniform``), in NumPy."""
+    with np.errstate(over="ignore"):
+        z = np.uint64(key) + (np.arange(n, dtype=np.uint64) + np.uint64(1)) * np.uint64(
+            0x9E3779B97F4A7C15
+        )
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        z = z ^ (z >> np.uint64(31))
+    return (z >> np.uint64(11)).astype(np.float64) / 2.0**53
+
+
+def _round(X, j, first, updates, ell, seed, round_, previous=None, weigh=0):
+    return K.parallel_pass_block(
+        X, None, j, previous, first, updates, ell, seed, round_, round_ == 0, weigh, True
+    )
+
+
 def test_round_superset_is_exactly_the_global_sample():
     """Blocks sample under their own cost; the merge keeps exactly u < ell w d^2 / phi."""
     rng = np.random.default_rng(3)
     X = rng.standard_normal((3000, 2))
     cands = X[:3].copy()
-    A, b, mu = K.center_terms(cands, X.dtype)
     ell, seed = 6.0, 11
+    updates = [K.update_terms(cands[1:], X.dtype, 1, cands[0])]
     blocks = np.array_split(np.arange(len(X)), 5)
-    parts = [
-        K.parallel_round_block(X[i], None, j, A, b, mu, ell, seed, 0, False)
-        for j, i in enumerate(blocks)
-    ]
+    parts = [_round(X[i], j, cands[0], updates, ell, seed, 1)[0] for j, i in enumerate(blocks)]
     merged = parts[0]
     for p in parts[1:]:
         merged = K.combine_round(merged, p)
-    d2 = np.maximum(K._min_sq_distances(X, A, b, mu), 0)
+    d2 = _naive_d2(X, cands)
     phi = d2.sum()
     u = np.concatenate(
-        [
-            np.random.default_rng(np.random.SeedSequence([seed, 0, j])).random(len(i))
-            for j, i in enumerate(blocks)
-        ]
+        [_splitmix_uniform(K.round_key(seed, 1, j), len(i)) for j, i in enumerate(blocks)]
     )
-    expected = X[u < ell * d2 / phi]
+    expected = X[u * phi < ell * d2]
     np.testing.assert_allclose(merged["phi"], phi)
     np.testing.assert_array_equal(np.sort(merged["rows"], axis=0), np.sort(expected, axis=0))
     assert 0 < len(expected) < 4 * ell
+
+
+def _naive_d2(X, C):
+    return ((X[:, None, :] - C[None]) ** 2).sum(-1).min(1)
+
+
+def test_round_state_carried_equals_recomputed_and_weighs_the_cells():
+    """A block's kept state (distance to the nearest candidate) gives bit for bit what a block
+    without state (streamed) recomputes from every update; the weighing pass's cell sums are
+    those of the rows nearest to each candidate, and the moments are those of X - first."""
+    rng = np.random.default_rng(8)
+    X = rng.standard_normal((1001, 5)) * [1, 2, 3, 4, 50] + 7
+    C = X[rng.choice(len(X), 9, replace=False)]
+    groups = [C[:1], C[1:4], C[4:9]]
+    ups = [K.update_terms(g, X.dtype, o, C[0]) for g, o in ((groups[1], 1), (groups[2], 4))]
+    out0, state = _round(X, 0, C[0], [], 4.0, 3, 0)
+    np.testing.assert_allclose(out0["moments"][0], (X - C[0]).sum(0))
+    np.testing.assert_allclose(out0["moments"][1], ((X - C[0]) ** 2).sum(0))
+    _, state = _round(X, 0, C[0], ups[:1], 4.0, 3, 1, previous=(None, state))
+    kept, state = _round(X, 0, C[0], ups[1:], 0.0, 3, 2, previous=(None, state), weigh=9)
+    fresh, fresh_state = _round(X, 0, C[0], ups, 0.0, 3, 2, weigh=9)
+    np.testing.assert_array_equal(state[0], fresh_state[0])
+    np.testing.assert_array_equal(state[1], fresh_state[1])
+    assert kept["phi"] == fresh["phi"]
+    np.testing.assert_array_equal(kept["sums"], fresh["sums"])
+    np.testing.assert_allclose(state[0], _naive_d2(X, C), rtol=1e-9, atol=1e-9)
+    labels = _naive_labels(X, C)
+    np.testing.assert_array_equal(state[1], labels)
+    np.testing.assert_array_equal(kept["weights"], np.bincount(labels, minlength=9))
+    sums = np.zeros((9, 5))
+    np.add.at(sums, labels, X)
+    np.testing.assert_allclose(kept["sums"], sums, rtol=1e-12)
+
+
+def test_recluster_matches_sklearn_on_weighted_points():
+    """Step 8 (compiled weighted k-means on the cells' means) is as good as scikit-learn's."""
+    from sklearn.cluster import KMeans as SKKMeans
+
+    rng = np.random.default_rng(2)
+    P = np.vstack([rng.normal(c, 1.0, (40, 4)) for c in rng.normal(0, 6, (6, 4))])
+    w = rng.uniform(0.5, 50.0, len(P))
+    w[:3] = 0.0  # empty cells are left out
+    centers = K.recluster(P, w, 6, 0, 10)
+    cost = (w * _naive_d2(P, centers)).sum()
+    sk = SKKMeans(6, n_init=10, random_state=0).fit(P, sample_weight=w).inertia_
+    assert cost <= sk * 1.001
+    np.testing.assert_array_equal(centers, K.recluster(P, w, 6, 0, 10))
 
 
 def test_sample_keeps_the_largest_keys():
@@ -159,3 +218,23 @@ def test_kernels_compile_without_a_writable_cache(monkeypatch):
     with pytest.raises(RuntimeError, match="no locator"):
         __import__("numba").njit(cache=True)(double)
     assert _nearest.compiled()(double)(3) == 6
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("n", [1, 7, 1001])
+def test_assign_block_labels_and_exact_weighted_inertia(dtype, n):
+    """The final pass's one sweep: the nearest center (ties: the lowest index) and the exact
+    weighted squared distances, on every row including the tail of fewer than 4."""
+    rng = np.random.default_rng(6)
+    X = rng.standard_normal((n, 6)).astype(dtype)
+    C = np.vstack([X[:1], X[:1], rng.standard_normal((5, 6)).astype(dtype)])  # a tie: 0 and 1
+    w = rng.uniform(0.5, 2.0, n)
+    A, b, _ = K.center_terms(C, X.dtype)
+    labels, inertia = K.assign_block(X, w, C, A, b)
+    X64, C64 = X.astype(np.float64), C.astype(np.float64)
+    expected = _naive_labels(X64, C64)
+    np.testing.assert_array_equal(labels, expected)
+    assert labels.dtype == np.int32 and 1 not in labels
+    rtol = 1e-5 if dtype == np.float32 else 1e-12
+    np.testing.assert_allclose(inertia, w @ ((X64 - C64[expected]) ** 2).sum(1), rtol=rtol)
+    assert K.assign_block(X, None, C, A, b, return_labels=False)[0] is None

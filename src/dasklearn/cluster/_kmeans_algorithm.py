@@ -7,26 +7,35 @@ with the arithmetic in the block kernels of :mod:`._kmeans_kernels`.
 
 Cost, in passes over X (every block read once each):
 
-* ``init="k-means||"``: ``rounds`` passes (default 3) that each compute the cost of the current
-  candidates and sample new ones, plus one pass weighting the candidates. The first round also
-  takes the column moments (the tolerance is relative to the data's variance) and is where NaN
-  or infinity in X is found: no separate validation pass.
+* ``init="k-means||"``: ``rounds`` passes (default 3) that each bring every row's distance to
+  its nearest candidate up to date with the candidates sampled by the pass before (only those:
+  the distances are kept between passes, beside the blocks) and sample new ones, plus one pass
+  that applies the last candidates and weighs every candidate's cell (its weight and mean).
+  The first pass also takes the column moments (the tolerance is relative to the data's
+  variance) and is where NaN or infinity in X is found: no separate validation pass.
 * ``init="k-means++"`` / ``"random"``: one pass drawing a sample (and the moments).
 * every Lloyd iteration: one pass computing, per block, the weight and sum of the rows nearest
   to each center; no labels and no distance matrix leave the kernel.
-* one final pass: the exact inertia of the final centers (and the labels, for in-memory input).
+* one final pass: the exact inertia of the final centers (and the labels, for in-memory input),
+  or none when the last Lloyd pass left the centers where they were (its result is the final
+  one).
+
+Compute, in units of one Lloyd pass (2e6 x 20 rows, 8 clusters, CPU time on one thread): the
+first k-means|| pass 0.8 (squared norms and moments), each later one 1.6 (16 new candidates; a
+Lloyd pass has 8 centers), the weighing pass 1.7, the final pass 1.0; with the re-clustering,
+about 7.6 in all. The rounds are compute-bound by their ``1 + 3 * 2k`` candidates.
 """
 
 from __future__ import annotations
 
 import functools
-import warnings
 from typing import Any
 
 import dask
 import numpy as np
 
 from .._blockwise import sum_parts
+from .._client import active_client
 from .._passes import Passes, all_finite
 from . import _kmeans_kernels as K
 
@@ -45,7 +54,8 @@ __all__ = [
 
 #: Rows sampled for ``init="k-means++"``.
 _PP_SAMPLE_MIN, _PP_SAMPLE_PER_CLUSTER = 10_000, 100
-#: Runs of scikit-learn's KMeans on the weighted k-means|| candidates (cheap: a few hundred rows).
+#: Runs of weighted k-means on the k-means|| candidates' cells, the best kept (compiled, on a
+#: few hundred points: about a millisecond each).
 _RECLUSTER_N_INIT = 10
 
 
@@ -105,11 +115,12 @@ def first_row(runner: Passes, seed: int) -> np.ndarray:
     (a streamed source learns them in its first pass); empty blocks pass the draw on.
     """
     X = runner.data.X
+    local = {"scheduler": "sync"} if runner.data.policy == "in-memory" else {}
     rng = np.random.default_rng(seed)
     n_blocks = X.numblocks[0]
     start = int(rng.integers(n_blocks))
     for step in range(n_blocks):
-        (block,) = dask.compute(X.blocks[(start + step) % n_blocks])
+        (block,) = dask.compute(X.blocks[(start + step) % n_blocks], **local)
         if len(block):
             return np.asarray(block[int(rng.integers(len(block)))], dtype=np.float64)[None, :]
     raise ValueError("X has no rows.")
@@ -139,74 +150,165 @@ def kmeans_parallel(
     rounds: int,
     want_moments: bool,
 ) -> tuple[np.ndarray, tuple | None]:
-    """k-means|| (Bahmani et al. 2012): ``rounds`` sampling passes, one weighting pass.
+    """k-means|| (Bahmani et al. 2012): ``rounds`` sampling passes, then one weighing pass.
 
-    Returns the initial centers and the column moments (from the first round).
+    Pass ``r`` brings every row's distance to its nearest candidate up to date with the
+    candidates sampled in pass ``r - 1`` (only those: the distances to the older ones are the
+    blocks' state, :class:`_BlockStates`), then samples about ``oversampling_factor *
+    n_clusters`` new candidates; the last pass, instead of sampling, weighs every candidate
+    by the rows nearest to it and takes the mean of those rows. The weighted cell means are
+    then clustered in memory (:func:`._kmeans_kernels.recluster`). The first pass also takes
+    the column moments (returned when ``want_moments``) and finds NaN or infinity in X.
     """
     dtype = runner.data.X.dtype
-    candidates = first_row(runner, seed)
+    first = first_row(runner, seed)
     ell = float(oversampling_factor) * n_clusters
+    states = _BlockStates(runner)
+    groups: list[np.ndarray] = [first]  # candidates, by the pass that sampled them
+    applied = 1  # groups every block's state includes
     moments = None
-    for round_ in range(rounds):
-        A, b, mu = K.center_terms(candidates, dtype)
-        take_moments = want_moments and round_ == 0
-        result = run_pass(
-            runner,
-            K.parallel_round_block,
-            A,
-            b,
-            mu,
-            ell,
-            seed,
-            round_,
-            take_moments,
-            combine=K.combine_round,
-            index=True,
-        )
-        if take_moments:
-            moments = result["moments"]
-            tolerance(moments, 0.0)  # NaN/inf check before more passes
-        if len(result["rows"]):
+    sampling = True
+    try:
+        for round_ in range(rounds + 1):
+            last = round_ == rounds or not sampling
+            n_candidates = sum(len(g) for g in groups)
+            todo = groups[applied:] if states.keep else groups[1:]
+            offsets = np.cumsum([0] + [len(g) for g in groups])
+            start = applied if states.keep else 1
+            updates = [
+                K.update_terms(g, dtype, offsets[start + i], first[0])
+                for i, g in enumerate(todo)
+                if len(g)
+            ]
+            result = states.run(
+                K.parallel_pass_block,
+                first[0],
+                updates,
+                0.0 if last else ell,
+                seed,
+                round_,
+                round_ == 0,
+                n_candidates if last else 0,
+                combine=K.combine_round,
+            )
+            applied = len(groups)
+            if round_ == 0:
+                moments = result["moments"]
+                tolerance(moments, 0.0)  # NaN/inf check before more passes
+                _stash(runner, "total", (first[0].copy(), float(result["phi"])))
+            if last:
+                break
             order = np.argsort(result["keys"], kind="stable")
-            candidates = np.vstack([candidates, result["rows"][order]])
-        if result["phi"] == 0:
-            break  # every row coincides with a candidate
-    A, b, _ = K.center_terms(candidates, dtype)
-    weights = run_pass(runner, K.candidate_weights_block, A, b)
+            groups.append(result["rows"][order])
+            sampling = result["phi"] > 0  # else every row coincides with a candidate
+    finally:
+        states.release()
+    candidates = np.vstack(groups)
+    weights, sums = result["weights"], result["sums"]
+    full = weights > 0
+    means = candidates.copy()
+    means[full] = sums[full] / weights[full, None]
     if len(candidates) < n_clusters:
         extra = sample_rows(runner, n_clusters - len(candidates), seed + 1, candidates[0])
-        candidates = np.vstack([candidates, extra["rows"]])
+        means = np.vstack([means, extra["rows"]])
         weights = np.concatenate([weights, np.ones(len(extra["rows"]))])
-    if len(candidates) == n_clusters:
-        return candidates, moments
-    return _recluster(candidates, weights, n_clusters, seed), moments
+    if len(means) == n_clusters:
+        return means, (moments if want_moments else None)
+    centers = K.recluster(means, weights, n_clusters, seed, _RECLUSTER_N_INIT)
+    return centers, (moments if want_moments else None)
 
 
-@functools.cache
-def _openmp_controller() -> Any:
-    """threadpoolctl's view of the loaded thread pools, taken once after scikit-learn's
-    clustering code (and its OpenMP runtime) is loaded: a fresh scan costs ~3 ms."""
-    import sklearn.cluster  # noqa: F401
-    from threadpoolctl import ThreadpoolController
+class _BlockStates:
+    """Per-block state carried from one pass to the next (each row's distance to its nearest
+    k-means|| candidate): where it lives and how a pass reads it.
 
-    return ThreadpoolController()
+    * local schedulers (in-memory or locally persisted data): the blocks' states are NumPy
+      arrays in this process, handed back to the next pass's kernels;
+    * a distributed client with the data persisted on it: each block task's result (the small
+      part and the state) stays on the worker that computed it, as a future; the pass's one
+      compute fetches only the small parts (a second task on the same worker), and the next
+      pass's kernel reads the state where it is. A lost worker's futures are recomputed from
+      their lineage, with the same result;
+    * data streamed from its source: no state (it would grow with the data); every pass
+      recomputes the distances to all candidates so far, in the same order, so that the
+      result is the same bit for bit.
+
+    A block's state is referred to as ``(ref, pos)``: ``ref`` is its ``(result, state)`` pair,
+    or the list of such pairs of the task that ran its group of blocks (``pos`` its place).
+    """
+
+    def __init__(self, runner: Passes) -> None:
+        self.runner = runner
+        self.client = active_client()
+        self.keep = runner.data.policy != "streamed"
+        self.previous: list[tuple] = [(None, None)] * runner.data.n_blocks
+
+    def run(self, kernel: Any, *args: Any, combine: Any) -> dict:
+        runner, data = self.runner, self.runner.data
+        w = data.vectors[0] if data.vectors else None
+        what = getattr(kernel, "__name__", "pass")
+        merge = functools.partial(_merge_parts, combine)
+        remote = self.keep and self.client is not None
+        work = runner.reduction(
+            _with_state,
+            data.X,
+            w,
+            args=(kernel, *args, self.keep),
+            block_args=self.previous,
+            combine=None,
+            index=True,
+            aggregate=None if remote else merge,
+        )
+        if not remote:
+            result = runner.run(work, what=what)
+            states = result.pop("_states")
+            if self.keep:
+                self.previous = [((None, state), None) for state in states]
+            return result
+        keys = list(work.reduction.__dask_keys__())
+        futures = self.client.get(work.reduction.__dask_graph__(), keys, sync=False)
+        groups = data.groups if data.groups is not None and len(keys) == len(data.groups) else None
+        refs: list[tuple] = [(None, None)] * data.n_blocks
+        for j, future in enumerate(futures):
+            for pos, i in enumerate(groups[j] if groups is not None else [j]):
+                refs[i] = (future, pos if groups is not None else None)
+        fetch = runner.reduction(_result_of, data.X, block_args=refs, combine=None, aggregate=merge)
+        result = runner.run(fetch, what=what)
+        del result["_states"]
+        self.previous = refs
+        return result
+
+    def release(self) -> None:
+        self.previous = [(None, None)] * len(self.previous)
 
 
-def _recluster(points: np.ndarray, weights: np.ndarray, n_clusters: int, seed: int) -> np.ndarray:
-    """Step 8 of k-means||: weighted k-means on the candidates (in memory, scikit-learn)."""
-    from sklearn.cluster import KMeans as SKKMeans
+def _with_state(X: Any, w: Any, block: int, ref: Any, pos: Any, kernel: Any, *args: Any) -> Any:
+    """``kernel(X, w, block, previous, *args)`` with the block's previous ``(result, state)``."""
+    previous = None if ref is None else ref if pos is None else ref[pos]
+    return kernel(X, w, block, previous, *args)
 
-    weights = np.maximum(weights, 0.0)
-    if weights.sum() == 0:
-        weights = np.ones_like(weights)
-    # One OpenMP thread for a few hundred points: the threads of a parallel run keep spinning
-    # for milliseconds after it, and slowed the next Lloyd pass by ~3 ms of 20.
-    with warnings.catch_warnings(), _openmp_controller().limit(limits=1, user_api="openmp"):
-        warnings.simplefilter("ignore")  # "fewer distinct points than clusters" is handled later
-        model = SKKMeans(
-            n_clusters=n_clusters, n_init=_RECLUSTER_N_INIT, random_state=seed % (2**32)
-        ).fit(points, sample_weight=weights)
-    return model.cluster_centers_.astype(np.float64)
+
+def _result_of(X: Any, ref: Any, pos: Any) -> tuple:
+    """The small part of a block's pass result (the state stays where it is)."""
+    return (ref if pos is None else ref[pos])[0], None
+
+
+def _merge_parts(combine: Any, parts: list) -> dict:
+    """The per-block ``(result, state)`` pairs of a pass: the results merged in block order,
+    the states under ``"_states"`` (the first pass's NaN check reads the moments only)."""
+    merged = functools.reduce(combine, [p[0] for p in parts])
+    merged["_states"] = [p[1] for p in parts]
+    return merged
+
+
+def _stash(runner: Passes, name: str, value: Any) -> None:
+    """Keep something a later step of the same fit may reuse, on the fit's runner."""
+    runner.__dict__.setdefault("_kmeans", {})[name] = value
+
+
+def _stashed(runner: Passes, name: str, pop: bool = False) -> Any:
+    store = runner.__dict__.get("_kmeans", {})
+    return store.pop(name, None) if pop else store.get(name)
 
 
 def init_from_sample(
@@ -222,6 +324,8 @@ def init_from_sample(
         size = min(n_samples, max(_PP_SAMPLE_MIN, _PP_SAMPLE_PER_CLUSTER * n_clusters))
     shift = first_row(runner, seed)[0]
     sample = sample_rows(runner, size, seed, shift)
+    if not (runner.data.vectors and runner.data.vectors[0] is not None):
+        _stash(runner, "total", (shift, float(sample["moments"][1].sum())))
     rows = sample["rows"]
     inits = []
     for run in range(n_runs):
@@ -251,18 +355,29 @@ def lloyd(
 
     ``tol_abs`` None: the tolerance is not known yet; the first pass also takes the moments.
     Returns the centers, the number of iterations and the absolute tolerance.
+
+    When the last pass leaves the centers where they were (its labels are those of the
+    final centers), its result is the final pass's too: the inertia follows from the cells'
+    weights and sums and the total squared distance to a point taken by an earlier pass
+    (:func:`_inertia_from_sums`), and in-memory input gets its labels from that pass;
+    :func:`final_pass` then makes no pass.
     """
     dtype = runner.data.X.dtype
     centers = np.array(centers, dtype=np.float64)
+    weighted = bool(runner.data.vectors) and runner.data.vectors[0] is not None
+    total = _stashed(runner, "total")
+    labels, views = _label_buffers(runner)
     n_iter = 0
     while n_iter < max_iter:
         n_iter += 1
         A, b, mu = K.center_terms(centers, dtype)
         moments_shift = mu if tol_abs is None else None
-        result = run_pass(runner, K.lloyd_block, A, b, moments_shift)
+        result = _lloyd_pass(runner, A, b, moments_shift, views)
         if tol_abs is None:
             weights, sums, moments = result
             tol_abs = tolerance(moments, tol)
+            if total is None and not weighted:
+                total = (mu, float(moments[1].sum()))
         else:
             weights, sums = result
         new = centers.copy()
@@ -271,10 +386,67 @@ def lloyd(
         if not full.all():
             new[~full] = _relocate(runner, A, b, mu, centers[~full])
         shift = float(((new - centers) ** 2).sum())
+        if shift == 0 and total is not None:
+            inertia = _inertia_from_sums(total, centers, weights, sums)
+            if inertia is not None:
+                _stash(runner, "final", (centers.copy(), labels, inertia))
         centers = new
         if shift <= tol_abs:
             break
     return centers, n_iter, float(tol_abs)
+
+
+#: The inertia from sums is used when the total it is taken from is at most this many times
+#: the inertia: the result then keeps about 12 digits (the final pass sums exactly).
+_MAX_TOTAL_RATIO = 1e4
+
+
+def _inertia_from_sums(
+    total: tuple, centers: np.ndarray, weights: np.ndarray, sums: np.ndarray
+) -> float | None:
+    """``sum_j sum_{i in j} w_i ||x_i - c_j||^2`` from ``T = sum_i w_i ||x_i - s||^2`` (``total``
+    = ``(s, T)``) and the cells' weights ``W_j`` and sums ``S_j``::
+
+        sum_{i in j} w_i ||x_i - c_j||^2 = sum_{i in j} w_i ||x_i - s||^2
+                                           - 2 (c_j - s).(S_j - W_j s) + W_j ||c_j - s||^2
+
+    None when cancellation would cost too many digits (T far above the result)."""
+    shift, T = total
+    C = centers - shift
+    inertia = T - 2.0 * float((C * (sums - weights[:, None] * shift)).sum())
+    inertia += float(weights @ (C**2).sum(axis=1))
+    if not inertia > 0 or T > _MAX_TOTAL_RATIO * inertia:
+        return None
+    return inertia
+
+
+def _label_buffers(runner: Passes) -> tuple[np.ndarray | None, list]:
+    """One int32 label per row, filled by every Lloyd pass (a view per block), for in-memory
+    input on local threads: the fit's labels when the last pass turns out to be final."""
+    data = runner.data
+    if data.policy != "in-memory" or not data.from_memory or data.lengths is None:
+        return None, [None] * data.n_blocks
+    labels = np.empty(data.n_samples, dtype=np.int32)
+    bounds = np.cumsum((0,) + data.lengths)
+    return labels, [labels[a:b] for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+
+def _lloyd_pass(
+    runner: Passes, A: np.ndarray, b: np.ndarray, moments_shift: Any, views: list
+) -> tuple:
+    data = runner.data
+    w = data.vectors[0] if data.vectors else None
+    if views[0] is None:
+        return run_pass(runner, K.lloyd_block, A, b, moments_shift)
+    work = runner.reduction(
+        _lloyd_labelled, data.X, w, args=(A, b, moments_shift), block_args=[(v,) for v in views]
+    )
+    return runner.run(work, what="lloyd_block")
+
+
+def _lloyd_labelled(X: Any, w: Any, labels: np.ndarray, A: Any, b: Any, shift: Any) -> tuple:
+    """:func:`._kmeans_kernels.lloyd_block` writing the block's labels to ``labels``."""
+    return K.lloyd_block(X, w, A, b, shift, labels)
 
 
 def _relocate(
@@ -294,7 +466,15 @@ def _relocate(
 def final_pass(
     runner: Passes, centers: np.ndarray, with_labels: bool
 ) -> tuple[np.ndarray | None, float]:
-    """Exact inertia of ``centers`` (and the labels when asked): one pass."""
+    """Exact inertia of ``centers`` (and the labels when asked): one pass, or none when the
+    last Lloyd pass already gave them (see :func:`lloyd`)."""
+    known = _stashed(runner, "final", pop=True)
+    if (
+        known is not None
+        and np.array_equal(known[0], centers)
+        and (known[1] is not None or not with_labels)
+    ):
+        return (known[1] if with_labels else None), known[2]
     A, b, _ = K.center_terms(centers, runner.data.X.dtype)
     parts = run_pass(runner, K.assign_block, centers, A, b, with_labels, combine=None)
     inertia = float(sum(part[1] for part in parts))

@@ -26,7 +26,6 @@ from . import _nearest
 
 __all__ = [
     "assign_block",
-    "candidate_weights_block",
     "center_terms",
     "combine_farthest",
     "combine_round",
@@ -35,10 +34,13 @@ __all__ = [
     "labels_block",
     "lloyd_block",
     "nearest_centers",
-    "parallel_round_block",
+    "parallel_pass_block",
+    "recluster",
+    "round_key",
     "sample_block",
     "sub_rows",
     "transform_block",
+    "update_terms",
 ]
 
 #: Target bytes of one sub-block of X, and of its distances to the centers (L2/L3 sized):
@@ -123,12 +125,14 @@ def lloyd_block(
     A: np.ndarray,
     b: np.ndarray,
     moments_shift: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
 ) -> tuple:
     """One Lloyd step on a block: the weight and weighted row sum of each center's nearest rows.
 
     Returns ``(weight_per_center (k,), sum_per_center (k, d))`` in float64, plus the block's
     column moments ``(sum(x - s), sum((x - s)^2), rows)`` around ``moments_shift`` when given.
-    No labels leave the kernel.
+    No labels leave the kernel; ``labels`` (int32, one per row), when given, receives them in
+    place.
     """
     X = aligned(X)
     n, d = X.shape
@@ -136,7 +140,7 @@ def lloyd_block(
     Ap, bp = _nearest.padded(A, b)
     sums = np.zeros((len(Ap), d))
     weights = np.zeros(len(Ap))
-    _nearest.lloyd_sums(X, _float_weights(w), Ap, bp, sums, weights)
+    _nearest.lloyd_sums(X, _float_weights(w), Ap, bp, sums, weights, labels)
     if moments_shift is None:
         return weights[:k], sums[:k]
     moments = [np.zeros(d), np.zeros(d)]
@@ -152,14 +156,17 @@ def assign_block(
     b: np.ndarray,
     return_labels: bool = True,
 ) -> tuple:
-    """Labels of a block and its exact inertia ``sum w ||x - c_label||^2``, computed directly.
+    """Labels of a block and its exact inertia ``sum w ||x - c_label||^2``, computed directly
+    (one compiled sweep: each row read once).
 
     Returns ``(labels int32 or None, inertia float)``.
     """
     X = aligned(X)
-    labels, _ = nearest_centers(X, A, b, np.int32)
+    labels = np.empty(len(X), dtype=np.int32)
     sq = np.empty(len(X))
-    _nearest.exact_sq_distances(X, np.ascontiguousarray(centers, dtype=X.dtype), labels, sq)
+    Ap, bp = _nearest.padded(A, b)
+    C = np.ascontiguousarray(centers, dtype=X.dtype)
+    _nearest.nearest_exact(X, Ap, bp, C, labels, sq)
     inertia = float(sq.sum() if w is None else sq @ _float_weights(w))
     return (labels if return_labels else None), inertia
 
@@ -196,67 +203,117 @@ def transform_block(X: np.ndarray, A: np.ndarray, b: np.ndarray, mu: np.ndarray)
 # --------------------------------------------------------------------------------------------
 
 
-def _min_sq_distances(
-    X: np.ndarray, A: np.ndarray, b: np.ndarray, mu: np.ndarray, moments: list | None = None
-) -> np.ndarray:
-    """``min_c ||x - c||^2`` for every row (float64, clipped at 0); moments around ``mu``.
-
-    With a single center (``A`` zero, ``mu`` the center) this is ``||x - mu||^2``: no search.
-    """
+def _min_sq_distances(X: np.ndarray, A: np.ndarray, b: np.ndarray, mu: np.ndarray) -> np.ndarray:
+    """``min_c ||x - c||^2`` for every row (float64, clipped at 0): one compiled sweep."""
     X = aligned(X)
-    if moments is not None:  # the first k-means|| round: NumPy, with the column moments
-        out = _centred_norms(X, mu, moments)
-        if A.shape[0] > 1:
-            out += nearest_centers(X, A, b)[1]
-    else:  # one compiled sweep: X read once
-        out = np.empty(len(X))
-        Ap, bp = _nearest.padded(A, b)
-        _nearest.nearest_sq_distances(X, Ap, bp, np.asarray(mu, dtype=np.float64), out)
+    out = np.empty(len(X))
+    Ap, bp = _nearest.padded(A, b)
+    _nearest.nearest_sq_distances(X, Ap, bp, np.asarray(mu, dtype=np.float64), out)
     np.maximum(out, 0, out=out)
     return out
 
 
-def parallel_round_block(
+def update_terms(candidates: np.ndarray, dtype: np.dtype, offset: int, shift: np.ndarray) -> tuple:
+    """What a k-means|| pass needs of new candidates: ``(A, b)`` around ``shift`` (the first
+    candidate, around which every row's squared norm is kept), padded for the compiled sweep,
+    and the index of the first of them (see :func:`parallel_pass_block`)."""
+    A, b, _ = center_terms(candidates, dtype, shift)
+    Ap, bp = _nearest.padded(A, b)
+    return Ap, bp, int(offset)
+
+
+def round_key(seed: int, round_: int, block: int) -> np.uint64:
+    """The random stream of one block in one k-means|| round (the same on any scheduler)."""
+    return np.random.SeedSequence([seed, round_, block]).generate_state(1, np.uint64)[0]
+
+
+def parallel_pass_block(
     X: np.ndarray,
     w: np.ndarray | None,
     block: int,
-    A: np.ndarray,
-    b: np.ndarray,
-    mu: np.ndarray,
+    previous: tuple | None,
+    first: np.ndarray,
+    updates: list,
     ell: float,
     seed: int,
     round_: int,
     moments: bool,
-) -> dict:
-    """One k-means|| round on a block: its cost, and the rows it may sample.
+    weigh: int,
+    keep: bool,
+) -> tuple[dict, tuple | None]:
+    """One k-means|| pass on a block (Bahmani et al. 2012), reading the block once.
 
-    Every row gets a uniform draw ``u`` from a generator seeded by ``(seed, round_, block)``; the
-    round samples row ``i`` when ``u_i < ell * w_i * d_i^2 / phi`` with ``phi`` the total cost over
-    all blocks (Bahmani et al. 2012, step 4). The block does not know ``phi`` yet, but
-    ``phi >= phi_block``, so it returns the superset sampled under its own ``phi_block`` with each
-    row's key ``u_i / (ell * w_i * d_i^2)``; :func:`combine_round` keeps keys below ``1 / phi``,
-    which bounds what travels up the reduction tree to about ``ell`` rows per merge.
+    Every row's squared distance ``d2`` to its nearest candidate so far, that candidate's
+    index and the row's squared distance to ``first`` are the block's state (``previous[1]``,
+    updated in place: the update is idempotent).
+    Without a state the pass starts from the first candidate ``first`` (the column moments
+    around it when ``moments``) and applies every update of ``updates`` in order, so that a
+    block whose state was not kept (streamed data) gets bit for bit the distances it would have
+    had. Each update is ``(A, b, offset)`` of :func:`update_terms`, around ``first``.
 
-    Returns ``{"phi", "rows", "keys"}``, plus ``"moments"`` around ``mu`` when asked.
+    Then, with ``ell > 0``, the round's sample: every row gets a uniform draw ``u`` from the
+    stream :func:`round_key` ``(seed, round_, block)``; the round samples row ``i`` when
+    ``u_i < ell * w_i * d2_i / phi`` with ``phi`` the total cost over all blocks (step 4). The
+    block does not know ``phi`` yet, but ``phi >= phi_block``, so it returns the superset
+    sampled under its own ``phi_block`` with each row's key ``u_i / (ell * w_i * d2_i)``;
+    :func:`combine_round` keeps keys below ``1 / phi``, which bounds what travels to about
+    ``ell`` rows per block. With ``weigh``: the weight and weighted row sum of the rows nearest
+    to each of the ``weigh`` candidates (step 7, and the cells' means).
+
+    Returns ``({"phi", "rows", "keys", ["moments"], ["weights", "sums"]}, state or None)``.
     """
-    n = len(X)
-    acc = [np.zeros(X.shape[1]), np.zeros(X.shape[1])] if moments else None
-    cost = _min_sq_distances(X, A, b, mu, acc)
-    if w is not None:
-        cost *= _float_weights(w)
-    phi = float(cost.sum())
-    u = np.random.default_rng(np.random.SeedSequence([seed, round_, block])).random(n)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        keys = u / (ell * cost)
-    picked = np.flatnonzero(keys * phi < 1.0) if phi > 0 else np.empty(0, dtype=np.int64)
-    out = {"phi": phi, "rows": np.asarray(X[picked], dtype=np.float64), "keys": keys[picked]}
-    if moments:
-        out["moments"] = (acc[0], acc[1], n)
-    return out
+    X = aligned(X)
+    n, d = X.shape
+    wf = _float_weights(w)
+    out: dict = {}
+    if previous is None or previous[1] is None:
+        norms = np.empty(n)
+        labels = np.zeros(n, dtype=np.int32)
+        # the moments are always taken (and dropped when not asked): one specialisation of
+        # the sweep, so that a block without state gets the same distances bit for bit
+        s1, s2 = np.zeros(d), np.zeros(d)
+        _nearest.centred_sq_norms(X, np.asarray(first, dtype=np.float64), norms, s1, s2)
+        d2 = norms.copy()
+        if moments:
+            out["moments"] = (s1, s2, n)
+    else:
+        d2, labels, norms = previous[1]
+    sums = weights = None
+    for i, (Ap, bp, offset) in enumerate(updates):
+        if weigh and i == len(updates) - 1:
+            sums, weights = np.zeros((weigh, d)), np.zeros(weigh)
+        _nearest.update_nearest(X, wf, Ap, bp, norms, offset, d2, labels, sums, weights)
+    if weigh and sums is None:  # nothing new since the state: sums of the current cells
+        Ap, bp = _nearest.padded(np.zeros((0, d), dtype=X.dtype), np.zeros((0, 1), X.dtype))
+        sums, weights = np.zeros((weigh, d)), np.zeros(weigh)
+        _nearest.update_nearest(X, wf, Ap, bp, norms, 0, d2, labels, sums, weights)
+    if weigh:
+        out["weights"], out["sums"] = weights, sums
+    out["phi"] = float(d2.sum() if wf is None else d2 @ wf)
+    out["rows"], out["keys"] = _picked(X, wf, d2, ell, out["phi"], round_key(seed, round_, block))
+    return out, ((d2, labels, norms) if keep else None)
+
+
+def _picked(
+    X: np.ndarray, w: np.ndarray | None, d2: np.ndarray, ell: float, phi: float, key: np.uint64
+) -> tuple[np.ndarray, np.ndarray]:
+    """The rows (float64) sampled under ``phi`` and their keys (see :func:`_nearest.pick_rows`)."""
+    if ell <= 0 or not phi > 0:
+        return np.empty((0, X.shape[1])), np.empty(0)
+    size = min(len(d2), int(4 * ell) + 64)  # expected count: ell; more is rare
+    while True:
+        picked, keys = np.empty(size, dtype=np.int64), np.empty(size)
+        count = _nearest.pick_rows(d2, w, float(ell), float(phi), key, picked, keys)
+        if count <= size:
+            break
+        size = count
+    picked, keys = picked[:count], keys[:count]
+    return np.asarray(X[picked], dtype=np.float64), keys
 
 
 def combine_round(a: dict, b: dict) -> dict:
-    """Merge two k-means|| round results, dropping rows whose key the larger cost rules out."""
+    """Merge two k-means|| pass results in block order: costs, moments and cell sums add up;
+    sampled rows whose key the larger cost rules out are dropped."""
     phi = a["phi"] + b["phi"]
     rows = np.concatenate([a["rows"], b["rows"]])
     keys = np.concatenate([a["keys"], b["keys"]])
@@ -266,15 +323,24 @@ def combine_round(a: dict, b: dict) -> dict:
     out = {"phi": phi, "rows": rows, "keys": keys}
     if "moments" in a:
         out["moments"] = tuple(x + y for x, y in zip(a["moments"], b["moments"], strict=True))
+    if "weights" in a:
+        out["weights"], out["sums"] = a["weights"] + b["weights"], a["sums"] + b["sums"]
     return out
 
 
-def candidate_weights_block(
-    X: np.ndarray, w: np.ndarray | None, A: np.ndarray, b: np.ndarray
+def recluster(
+    points: np.ndarray, weights: np.ndarray, n_clusters: int, seed: int, n_init: int
 ) -> np.ndarray:
-    """Total weight of the rows nearest to each candidate center (k-means|| step 7)."""
-    labels, _ = nearest_centers(X, A, b)
-    return np.bincount(labels, weights=_float_weights(w), minlength=A.shape[0]).astype(np.float64)
+    """Step 8 of k-means||: weighted k-means of the candidates' cells, best of ``n_init`` runs
+    (greedy k-means++ seeding, Lloyd to convergence), compiled: a few milliseconds."""
+    keep = weights > 0
+    if keep.sum() >= n_clusters:
+        points, weights = points[keep], weights[keep]
+    else:  # fewer non-empty cells than clusters: every point, the empty ones weighing little
+        weights = np.where(keep, weights, min(1.0, weights.max(initial=1.0)) * 1e-6)
+    rng = np.random.default_rng(seed)
+    centers, _ = _nearest.coreset_kmeans(points, weights, n_clusters, rng, n_init, 300)
+    return centers
 
 
 def sample_block(

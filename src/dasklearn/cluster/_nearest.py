@@ -32,11 +32,15 @@ __all__ = [
     "TILE",
     "centred_sq_norms",
     "compiled",
+    "coreset_kmeans",
     "exact_sq_distances",
+    "nearest_exact",
     "lloyd_sums",
     "nearest",
     "nearest_sq_distances",
     "padded",
+    "pick_rows",
+    "update_nearest",
 ]
 
 #: Centers per tile; ``A`` and ``b`` are padded to a multiple of it.
@@ -161,8 +165,9 @@ def _add_row(X, i, w, j, sums, weights):  # pragma: no cover - compiled
 
 
 @_jit
-def lloyd_sums(X, w, A, b, sums, weights):  # pragma: no cover - compiled
-    """Add each row, times its weight ``w`` (None: 1), to its nearest center's row of ``sums``."""
+def lloyd_sums(X, w, A, b, sums, weights, labels=None):  # pragma: no cover - compiled
+    """Add each row, times its weight ``w`` (None: 1), to its nearest center's row of ``sums``;
+    write each row's nearest center to ``labels`` unless it is None."""
     n = X.shape[0]
     body = n - n % 4
     for i in range(0, body, 4):
@@ -171,9 +176,217 @@ def lloyd_sums(X, w, A, b, sums, weights):  # pragma: no cover - compiled
         _add_row(X, i + 1, w, j1, sums, weights)
         _add_row(X, i + 2, w, j2, sums, weights)
         _add_row(X, i + 3, w, j3, sums, weights)
+        if labels is not None:  # resolved at compile time
+            labels[i], labels[i + 1], labels[i + 2], labels[i + 3] = j0, j1, j2, j3
     for i in range(body, n):
         j, _ = _nearest1(X, i, A, b)
         _add_row(X, i, w, j, sums, weights)
+        if labels is not None:
+            labels[i] = j
+
+
+@_inline
+def _improve(norms, i, offset, j, v, d2, labels):  # pragma: no cover - compiled
+    """Row ``i``'s squared distance to new center ``j`` is ``v + norms[i]``: keep it when it is
+    strictly below the row's distance so far (ties keep the older, lower index)."""
+    s = v + norms[i]
+    s = 0.0 if s < 0.0 else s  # NaN stays NaN (and never replaces a distance)
+    old = d2[i]
+    better = s < old
+    # selects, not a branch: stores whatever the outcome (measured: 13.3 ms instead of 20.4
+    # for 200k x 20 rows and 16 candidates, one core; the branch costs as much as 8 centers)
+    d2[i] = s if better else old
+    labels[i] = (offset + j) if better else labels[i]
+
+
+@_jit
+def update_nearest(X, w, A, b, norms, offset, d2, labels, sums, weights):  # pragma: no cover
+    """k-means|| bookkeeping: each row's squared distance ``d2`` to its nearest candidate and
+    that candidate's index ``labels``, updated in place with the new candidates ``(A, b)``
+    (numbered from ``offset``; :func:`..._kmeans_kernels.center_terms` around the shift ``s``
+    whose ``norms[i] = ||X[i] - s||^2`` are given: the rows' norms are not recomputed). Then,
+    unless ``sums`` is None, each row (times its weight ``w``) is added to its nearest
+    candidate's row of ``sums`` and its weight to ``weights``.
+
+    Idempotent: applying the same candidates twice changes nothing the second time.
+    """
+    n = X.shape[0]
+    body = n - n % 4
+    for i in range(0, body, 4):
+        j0, v0, j1, v1, j2, v2, j3, v3 = _nearest4(X, i, A, b)
+        _improve(norms, i, offset, j0, v0, d2, labels)
+        _improve(norms, i + 1, offset, j1, v1, d2, labels)
+        _improve(norms, i + 2, offset, j2, v2, d2, labels)
+        _improve(norms, i + 3, offset, j3, v3, d2, labels)
+        if sums is not None:  # resolved at compile time
+            _add_row(X, i, w, labels[i], sums, weights)
+            _add_row(X, i + 1, w, labels[i + 1], sums, weights)
+            _add_row(X, i + 2, w, labels[i + 2], sums, weights)
+            _add_row(X, i + 3, w, labels[i + 3], sums, weights)
+    for i in range(body, n):
+        j, v = _nearest1(X, i, A, b)
+        _improve(norms, i, offset, j, v, d2, labels)
+        if sums is not None:
+            _add_row(X, i, w, labels[i], sums, weights)
+
+
+_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+@_inline
+def _uniform(key, i):  # pragma: no cover - compiled
+    """A uniform draw in [0, 1) for row ``i`` of the stream ``key`` (splitmix64 of the row's
+    counter): the same on any machine, without a generator's state."""
+    z = key + np.uint64(i + 1) * _GOLDEN
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    z = z ^ (z >> np.uint64(31))
+    return np.float64(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)
+
+
+@_jit
+def pick_rows(d2, w, ell, phi, key, picked, keys):  # pragma: no cover - compiled
+    """The rows a k-means|| round samples under the cost ``phi``: row ``i`` when
+    ``u_i * phi < ell * w_i * d2_i`` (``u_i`` uniform, :func:`_uniform`). Writes their indices
+    to ``picked`` and their keys ``u_i / (ell * w_i * d2_i)`` to ``keys``; returns how many."""
+    count = 0
+    for i in range(d2.shape[0]):
+        c = d2[i] if w is None else w[i] * d2[i]
+        if c > 0.0:
+            u = _uniform(key, i)
+            if u * phi < ell * c:
+                picked[count] = i
+                keys[count] = u / (ell * c)
+                count += 1
+    return count
+
+
+@_jit
+def _coreset_seeds(P, w, k, u0, U, centers):  # pragma: no cover - compiled
+    """Greedy weighted k-means++ on the points ``P`` (scikit-learn's rule: of
+    ``U.shape[1]`` candidates drawn with probability proportional to ``w * D^2``, keep the one
+    that lowers the potential most). ``u0`` and ``U`` are the uniform draws."""
+    m, d = P.shape
+    closest = np.empty(m)
+    total = 0.0
+    for i in range(m):
+        total += w[i]
+    first = _weighted_index(w, None, u0 * total)
+    for i in range(m):
+        closest[i] = _pair_sq(P, i, P, first)
+    centers[0] = P[first]
+    for c in range(1, k):
+        pot = 0.0
+        for i in range(m):
+            pot += w[i] * closest[i]
+        best_pot = np.inf
+        best = 0
+        for t in range(U.shape[1]):
+            idx = _weighted_index(w, closest, U[c - 1, t] * pot)
+            new_pot = 0.0
+            for i in range(m):
+                s = _pair_sq(P, i, P, idx)
+                new_pot += w[i] * (s if s < closest[i] else closest[i])
+            if new_pot < best_pot:
+                best_pot, best = new_pot, idx
+        centers[c] = P[best]
+        for i in range(m):
+            s = _pair_sq(P, i, P, best)
+            if s < closest[i]:
+                closest[i] = s
+
+
+@_inline
+def _weighted_index(w, d2, r):  # pragma: no cover - compiled
+    """The first index whose running sum of ``w`` (times ``d2`` unless None) exceeds ``r``."""
+    acc = 0.0
+    last = 0
+    for i in range(w.shape[0]):
+        p = w[i] if d2 is None else w[i] * d2[i]
+        if p > 0.0:
+            last = i
+            acc += p
+            if acc > r:
+                return i
+    return last
+
+
+@_inline
+def _pair_sq(P, i, C, j):  # pragma: no cover - compiled
+    s = 0.0
+    for f in range(P.shape[1]):
+        t = P[i, f] - C[j, f]
+        s += t * t
+    return s
+
+
+@_jit
+def _coreset_lloyd(P, w, centers, max_iter):  # pragma: no cover - compiled
+    """Weighted Lloyd on the points ``P`` from ``centers`` (updated in place) until no label
+    changes; an empty cluster moves to the point of largest ``w * D^2``. Returns the cost."""
+    m, d = P.shape
+    k = centers.shape[0]
+    labels = np.full(m, -1, dtype=np.int64)
+    dist = np.empty(m)
+    sums = np.empty((k, d))
+    weights = np.empty(k)
+    for it in range(max_iter + 1):
+        changed = 0
+        for i in range(m):
+            best = np.inf
+            bj = 0
+            for j in range(k):
+                s = _pair_sq(P, i, centers, j)
+                if s < best:
+                    best, bj = s, j
+            dist[i] = best
+            if bj != labels[i]:
+                labels[i] = bj
+                changed += 1
+        if changed == 0 or it == max_iter:
+            break
+        sums[:] = 0.0
+        weights[:] = 0.0
+        for i in range(m):
+            j = labels[i]
+            weights[j] += w[i]
+            for f in range(d):
+                sums[j, f] += w[i] * P[i, f]
+        for j in range(k):
+            if weights[j] > 0.0:
+                for f in range(d):
+                    centers[j, f] = sums[j, f] / weights[j]
+            else:
+                far = 0
+                for i in range(m):
+                    if w[i] * dist[i] > w[far] * dist[far]:
+                        far = i
+                centers[j] = P[far]
+                dist[far] = 0.0
+    cost = 0.0
+    for i in range(m):
+        cost += w[i] * dist[i]
+    return cost
+
+
+def coreset_kmeans(
+    P: np.ndarray, w: np.ndarray, k: int, rng: np.random.Generator, n_init: int, max_iter: int
+) -> tuple[np.ndarray, float]:
+    """The best of ``n_init`` weighted k-means runs (greedy k-means++, then Lloyd) on a few
+    hundred points: the centers and their weighted cost. The draws come from ``rng``."""
+    P = np.ascontiguousarray(P, dtype=np.float64)
+    w = np.ascontiguousarray(w, dtype=np.float64)
+    trials = 2 + int(np.log(k))
+    best, best_cost = None, np.inf
+    for _ in range(n_init):
+        centers = np.empty((k, P.shape[1]))
+        _coreset_seeds(P, w, k, rng.random(), rng.random((max(k - 1, 1), trials)), centers)
+        cost = _coreset_lloyd(P, w, centers, max_iter)
+        if cost < best_cost:
+            best, best_cost = centers, cost
+    return best, best_cost
 
 
 @_inline
@@ -229,3 +442,32 @@ def exact_sq_distances(X, C, labels, out):  # pragma: no cover - compiled
             t = X[i, f] - C[j, f]
             s += t * t
         out[i] = s
+
+
+@_inline
+def _exact(X, i, C, j):  # pragma: no cover - compiled
+    s = 0.0
+    for f in range(X.shape[1]):
+        t = X[i, f] - C[j, f]
+        s += t * t
+    return s
+
+
+@_jit
+def nearest_exact(X, A, b, C, labels, out):  # pragma: no cover - compiled
+    """Each row's nearest center to ``labels`` and its exact squared distance to it,
+    ``||X[i] - C[labels[i]]||^2`` summed directly, to ``out``: the rows are read from memory
+    once (the final pass; :func:`nearest` then :func:`exact_sq_distances` read them twice)."""
+    n = X.shape[0]
+    body = n - n % 4
+    for i in range(0, body, 4):
+        j0, _, j1, _, j2, _, j3, _ = _nearest4(X, i, A, b)
+        labels[i], labels[i + 1], labels[i + 2], labels[i + 3] = j0, j1, j2, j3
+        out[i] = _exact(X, i, C, j0)
+        out[i + 1] = _exact(X, i + 1, C, j1)
+        out[i + 2] = _exact(X, i + 2, C, j2)
+        out[i + 3] = _exact(X, i + 3, C, j3)
+    for i in range(body, n):
+        j, _ = _nearest1(X, i, A, b)
+        labels[i] = j
+        out[i] = _exact(X, i, C, j)

@@ -22,6 +22,8 @@ __all__ = ["affinity_block", "column_sums_block", "embedding_block", "gram_block
 def affinity_block(X: np.ndarray, landmarks: np.ndarray | None, affinity: Any, params: dict):
     """``affinity(X, landmarks)``: (rows, m). ``"precomputed"``: X already is that slice."""
     X = aligned(X)
+    if len(X) == 0 and landmarks is not None:  # an empty block (scikit-learn refuses 0 rows)
+        return np.empty((0, len(landmarks)))
     if isinstance(affinity, str) and affinity == "precomputed":
         C = np.asarray(X, dtype=np.float64)
     elif callable(affinity):
