@@ -186,3 +186,11 @@ def test_allocation_is_exact():
     assert sizes.sum() == 10 and (sizes <= [3, 3, 3, 1]).all()
     assert split_sizes(10, 0.25, None) == (7, 3)
     assert split_sizes(10, None, 0.25) == (2, 8)
+
+
+@pytest.mark.parametrize("X", [np.ones((10, 2)), da.ones((10, 2), chunks=5)])
+def test_bad_shuffle_and_cv_are_named(X):
+    with pytest.raises(ValueError, match="shuffle must be True or False, got 'x'"):
+        train_test_split(X, shuffle="x")
+    with pytest.raises(TypeError, match="cv must be a cross-validator.*'nope'"):
+        compute_n_splits("nope", X)

@@ -319,6 +319,13 @@ def compute_n_splits(cv: Any, X: Any, y: Any = None, groups: Any = None) -> int:
     >>> compute_n_splits(KFold(4), da.ones((20, 2), chunks=5))
     4
     """
+    if not callable(getattr(cv, "get_n_splits", None)) and not isinstance(
+        getattr(cv, "cv", None), list
+    ):
+        raise TypeError(
+            "cv must be a cross-validator (with get_n_splits), as returned by check_cv; got "
+            f"{cv!r}."
+        )
     if not any(v is not None and is_dask_input(v) for v in (X, y, groups)):
         return int(cv.get_n_splits(X, y, groups))
     if isinstance(cv, _N_SPLITS_CLASSES):
@@ -402,6 +409,8 @@ def train_test_split(
     if test_size is None and train_size is None:
         test_size = 0.1
     shuffle = True if shuffle is None else shuffle
+    if not isinstance(shuffle, bool | np.bool_):
+        raise ValueError(f"shuffle must be True or False, got {shuffle!r}.")
     if not any(is_dask_input(a) for a in (*arrays, stratify)):
         return ms.train_test_split(
             *arrays,
