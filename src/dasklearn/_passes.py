@@ -36,7 +36,7 @@ from dask.utils import format_bytes
 from distributed import KilledWorker, futures_of
 
 from ._blockwise import Reduction, aligned, reduction, share, single_blas_thread, sum_parts
-from ._chunks import as_dask_array, rows_only, with_row_chunks
+from ._chunks import _short, as_dask_array, rows_only, with_row_chunks
 from ._client import active_client, memory_budget
 
 __all__ = [
@@ -154,16 +154,11 @@ def _learn_lengths(X: da.Array, vectors: Sequence[Any]) -> tuple[da.Array, list[
         if theirs != lengths:
             raise ValueError(
                 "The row blocks of X and y (or sample_weight) do not line up: X's blocks hold "
-                f"{_brief(lengths)} rows, the other's {_brief(theirs)}. Partition them alike "
+                f"{_short(lengths)} rows, the other's {_short(theirs)}. Partition them alike "
                 "(X = df[features], y = df[target] from one dataframe)."
             )
         out[i] = with_row_chunks(v, lengths) if i in learned else v
     return with_row_chunks(X, lengths), out
-
-
-def _brief(lengths: Sequence[int]) -> str:
-    shown = ", ".join(str(n) for n in lengths[:6])
-    return f"({shown}{', ...' if len(lengths) > 6 else ''}; {sum(lengths)} in all)"
 
 
 @dataclass
