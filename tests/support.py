@@ -33,6 +33,7 @@ import dask
 import dask.array as da
 import dask.dataframe as dd
 import numpy as np
+from dask.utils import key_split
 from distributed import Client
 from distributed.diagnostics.plugin import SchedulerPlugin, WorkerPlugin
 from distributed.utils import get_mp_context
@@ -126,17 +127,17 @@ def kill_at_pass(monkeypatch, client, n: int) -> list:
 
 class _KillAfterTasks(SchedulerPlugin):
     """SIGKILLs a worker process when the ``n``-th task reaches memory (runs in the scheduler,
-    which a LocalCluster keeps in this process): the newest, or with ``scattered`` the one
-    holding data scattered from the client (which the scheduler cannot recompute)."""
+    which a LocalCluster keeps in this process): the newest, or with ``holding`` one that holds
+    a key of that name (``key_split``), if any."""
 
-    def __init__(self, scheduler, pids: dict[str, int], n: int, scattered: bool) -> None:
-        self.scheduler, self.pids, self.n, self.scattered = scheduler, pids, n, scattered
+    def __init__(self, scheduler, pids: dict[str, int], n: int, holding: str | None) -> None:
+        self.scheduler, self.pids, self.n, self.holding = scheduler, pids, n, holding
         self.finished, self.killed = 0, False
 
     def _victim(self) -> int:
-        if self.scattered:
+        if self.holding is not None:
             for ts in self.scheduler.tasks.values():
-                if ts.run_spec is None and ts.who_has:  # scattered, not computed
+                if key_split(ts.key) == self.holding and ts.who_has:
                     return self.pids[next(iter(ts.who_has)).address]
         return max(self.pids.values())
 
@@ -149,12 +150,13 @@ class _KillAfterTasks(SchedulerPlugin):
 
 
 @contextlib.contextmanager
-def kill_after_tasks(client, n: int, scattered: bool = False):
+def kill_after_tasks(client, n: int, holding: str | None = None):
     """Inside: a worker process of ``client``'s LocalCluster is SIGKILLed when the ``n``-th task
-    of any computation finishes (with ``scattered``: the worker that holds data scattered from
-    the client, if any). Yields the plugin (``.killed``: whether it happened)."""
+    of any computation finishes (with ``holding``: a worker that holds a key of that name, such
+    as the one shared model every task of a graph needs). Yields the plugin (``.killed``:
+    whether it happened)."""
     scheduler = client.cluster.scheduler
-    plugin = _KillAfterTasks(scheduler, client.run(os.getpid), n, scattered)
+    plugin = _KillAfterTasks(scheduler, client.run(os.getpid), n, holding)
     client.sync(_add_plugin, scheduler, plugin)
     try:
         yield plugin

@@ -11,7 +11,6 @@ import numpy as np
 import pytest
 
 from dasklearn._blockwise import reduction, share, sum_parts
-from dasklearn._client import active_client
 from dasklearn._output import Output, map_rows
 
 
@@ -80,12 +79,13 @@ def _block_summary(xb, wb, i, v):
 @pytest.mark.parametrize("large", [False, True])
 def test_per_block_results_in_block_order(scheduler, large):
     """Per-block results come back as a list in block order, on threads and on a cluster;
-    a large argument is shared (scattered on a cluster), a small one embedded."""
+    a large argument is shared (one graph node), a small one embedded."""
     X = np.arange(60.0).reshape(30, 2)
     w = np.ones(30)
     dX, dw = da.from_array(X, chunks=(7, 2)), da.from_array(w, chunks=7)
     v = np.full(40_000 if large else 1, 2.0)  # 320 kB: over the embedding limit
-    arg = share(v, active_client())
+    arg = share(v)
+    assert (arg is v) != large
     blocks = [(i,) for i in range(dX.numblocks[0])]
     (out,) = dask.compute(
         reduction(_block_summary, dX, dw, args=[arg], block_args=blocks, combine=None)

@@ -132,8 +132,12 @@ def test_parallel_post_fit_predict(cluster):
     wrapper = ParallelPostFit(SGDClassifier(random_state=0)).fit(Xm, ym)
     big = da.concatenate([X] * 3)  # 18 blocks
     reference = _threads(lambda: wrapper.predict(big).compute())
-    with kill_after_tasks(cluster, 6, scattered=True) as killer:
-        predicted = wrapper.predict(big).compute()
+    lazy = wrapper.predict(big)
+    # a copy of anything shared beyond one lasts until the scheduler's memory manager runs
+    # (every 2 s); then the worker that holds the model (one key every task needs) dies
+    time.sleep(2.5)
+    with kill_after_tasks(cluster, 6, holding="SGDClassifier") as killer:
+        predicted = lazy.compute()
     assert killer.killed
     np.testing.assert_array_equal(predicted, reference)
 

@@ -77,19 +77,18 @@ def broadcast(value: Any) -> Any:
 EMBED_BYTES = 256 * 2**10
 
 
-def share_once(value: Any, client: Any = None) -> Any:
+def share_once(value: Any) -> Any:
     """``value`` as one key that every task of a graph depends on, whatever its size.
 
-    On a distributed client it is scattered to every worker (the graph stays small and the
-    scheduler never holds it; scattered data cannot be recomputed, so a copy on one worker only
-    would be lost with that worker); under dask's local schedulers it is a delayed value in the
-    graph. For values whose size is not known from ``nbytes``: a fitted model shipped once per
-    call, not once per block.
+    It is one node of the graph, on every scheduler: the value travels with the graph once, and
+    workers fetch it from each other. It is not scattered: the scheduler cannot recompute
+    scattered data, and its active memory manager drops the extra copies of a broadcast within
+    seconds, so a worker that died took the only copy with it (and the computation failed). For
+    values whose size is not known from ``nbytes``: a fitted model shipped once per call, not
+    once per block.
     """
     if is_dask_collection(value) or isinstance(value, Future):
         return value
-    if client is not None:  # in a list: a dict would be read as {key: value} to scatter
-        return client.scatter([value], broadcast=True, hash=False)[0]
     return broadcast(value)
 
 
@@ -103,21 +102,19 @@ def _nbytes(value: Any) -> int:
     return int(getattr(value, "nbytes", 0) or 0)
 
 
-def share(value: Any, client: Any = None) -> Any:
+def share(value: Any) -> Any:
     """A kernel argument as it should enter a pass: embedded when small, else shared once.
 
     Embedding keeps every kernel task dependent on its block alone, so the scheduler runs each
     block's read and kernel back to back. A separate argument task was ordered after all the
     reads of a streamed parquet dataset: one worker read all 60 blocks (the whole dataset)
     before the first kernel could start. Arrays (or tuples, lists, dicts of arrays) over
-    :data:`EMBED_BYTES` are scattered to every worker of ``client`` (or become one graph node
-    without a client); other objects (numbers, small parameter objects) are embedded.
+    :data:`EMBED_BYTES` become one graph node (:func:`share_once`, which says why not
+    scattered); other objects (numbers, small parameter objects) are embedded.
     """
     if is_dask_collection(value) or _nbytes(value) <= EMBED_BYTES:
         return value
-    if client is not None:
-        return client.scatter([value], broadcast=True, hash=False)[0]  # one object, as it is
-    return broadcast(value)
+    return share_once(value)
 
 
 # --------------------------------------------------------------------------------------------

@@ -49,7 +49,6 @@ from ._blockwise import (
     with_single_blas_thread,
 )
 from ._chunks import as_dask_array, row_blocks, rows_only
-from ._client import active_client
 from ._passes import in_memory_row_chunks
 from ._validation import all_finite_values, check_array, check_features, check_is_fitted, input_kind
 
@@ -284,8 +283,7 @@ def map_rows(
     allow_nan = ensure_all_finite == "allow-nan"
     if kind not in ("dask_array", "dask_dataframe"):
         return _eager(func, X, args, output, block_dtype, check, allow_nan, parallel)
-    client = active_client()
-    shared = [_share_arg(a, client) for a in args]
+    shared = [_share_arg(a) for a in args]
     if isinstance(X, da.Array):
         return _map_array(func, X, shared, output, block_dtype, check, allow_nan)
     if output.as_array:
@@ -337,12 +335,12 @@ def _embeddable(value: Any) -> bool:
     return False
 
 
-def _share_arg(value: Any, client: Any) -> Any:
+def _share_arg(value: Any) -> Any:
     """An argument of a per-row function as it enters the graph: plain and small values inside
     every task; anything else (a fitted model, a booster, large arrays) once, as one key."""
     if _embeddable(value):
         return value
-    return share_once(value, client)
+    return share_once(value)
 
 
 def _map_array(

@@ -444,8 +444,7 @@ class Passes:
         ``index=True`` passes each block's index to ``chunk`` right after the blocks (per-block
         seeds make a random draw the same on any scheduler).
         """
-        client = active_client()
-        shared = [share(a, client) for a in args]
+        shared = [share(a) for a in args]
         if index:
             block_args = [
                 (i, *(block_args[i] if block_args is not None else ()))

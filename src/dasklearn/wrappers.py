@@ -28,7 +28,6 @@ from sklearn.utils import get_tags
 
 from ._blockwise import broadcast, share_once, with_single_blas_thread
 from ._chunks import aligned_row_blocks, row_blocks
-from ._client import active_client
 from ._output import apply_rows, output_of
 from ._output import probe as _probe
 from ._validation import (
@@ -375,7 +374,7 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
         sample = self._user_meta(method)
         if sample is None:
             sample = _probe(model, method, X)
-        shared = share_once(model, active_client())
+        shared = share_once(model)
         return apply_rows(
             model,
             method,

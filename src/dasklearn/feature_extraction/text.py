@@ -42,7 +42,6 @@ from sklearn.feature_extraction import FeatureHasher as _SkFeatureHasher
 
 from .._blockwise import reduction, share_once
 from .._chunks import frame_to_array
-from .._client import active_client
 from .._output import Output, OutputMixin, map_rows
 from .._params import Interval, InvalidParameterError, Options, check_params
 from .._validation import check_is_fitted
@@ -523,7 +522,7 @@ class CountVectorizer(_Analysis):
         )
         if lazy:
             array = docs if isinstance(docs, da.Array) else frame_to_array(docs)
-            shared = share_once(analyze, active_client())
+            shared = share_once(analyze)
             stats = reduction(
                 term_counts, array, args=(shared, need_tf), combine=merge_term_counts
             ).compute()

@@ -28,7 +28,6 @@ import numpy as np
 
 from .. import _passes
 from .._blockwise import reduction, share, single_blas_thread
-from .._client import active_client
 from .._validation import check_n_samples
 from . import _num_kernels as K
 
@@ -94,13 +93,12 @@ def _one(
 ) -> Any:
     """One pass of ``chunk`` over the row blocks of X (and vectors), merged by ``combine``."""
     Xd, vecs, in_memory = _blocks(X, *vectors)
-    client = active_client()
     n_blocks = Xd.numblocks[0]
     red = reduction(
         chunk,
         Xd,
         *vecs,
-        args=[share(a, client) for a in args],
+        args=[share(a) for a in args],
         block_args=[(i,) for i in range(n_blocks)] if indexed else None,
         combine=combine,
         split_every=_TREE if tree and n_blocks > _TREE else None,
