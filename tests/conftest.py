@@ -13,6 +13,8 @@ with the plain helpers of ``support.py`` (``small_cluster``, ``kill_at_pass``, .
 from __future__ import annotations
 
 import contextlib
+import time
+import warnings
 
 import dask
 import dask.array as da
@@ -21,6 +23,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from distributed import Client
+from distributed.diagnostics.plugin import SchedulerPlugin
 
 from dasklearn._client import local_cluster
 
@@ -49,14 +52,36 @@ def two_workers():
     return _two_workers
 
 
+class _Departures(SchedulerPlugin):
+    """Why and when workers left the session cluster (its scheduler runs in this process)."""
+
+    name = "departures"
+
+    def __init__(self) -> None:
+        self.log: list[str] = []
+
+    def remove_worker(self, scheduler, worker, *, stimulus_id, **kwargs):
+        self.log.append(f"{time.strftime('%H:%M:%S')} {worker} ({stimulus_id})")
+
+
 @pytest.fixture(scope="session")
 def cluster_client():
     with _two_workers("2GiB") as client:
+        departures = _Departures()
+        client.cluster.scheduler.add_plugin(departures)
+        client.departures = departures
         yield client
 
 
 @contextlib.contextmanager
 def _using(client):
+    """``client`` current and dask's scheduler, once both workers are there: a worker the nanny
+    restarted (after a memory overrun, say) takes seconds to come back, and a test that counts
+    workers would see one or none (a CI run saw none once; the warning says why)."""
+    if len(client.scheduler_info(n_workers=-1)["workers"]) < 2:
+        client.wait_for_workers(2, timeout=120)
+        log = client.departures.log
+        warnings.warn(f"waited for the session cluster's workers; left: {log}", stacklevel=2)
     with client.as_current(), dask.config.set(scheduler=client):
         yield client
 
