@@ -8,6 +8,8 @@ and the values scikit-learn's equivalent model computes on the same rows.
 
 from __future__ import annotations
 
+import copy
+
 import dask
 import dask.array as da
 import dask.dataframe as dd
@@ -18,9 +20,11 @@ from sklearn import cluster as skc
 from sklearn import linear_model as sklm
 from sklearn.decomposition import PCA
 from sklearn.linear_model import SGDClassifier
+from sklearn.pipeline import make_pipeline
 
 from dasklearn.cluster import KMeans, SpectralClustering
 from dasklearn.linear_model import LinearRegression, LogisticRegression, PoissonRegression
+from dasklearn.preprocessing import OneHotEncoder
 from dasklearn.wrappers import Incremental, ParallelPostFit
 
 pytestmark = pytest.mark.filterwarnings("ignore:X has feature names")
@@ -209,3 +213,46 @@ def test_on_a_cluster(client):
     np.testing.assert_allclose(values, reference.predict_proba(X), rtol=1e-12)
     (labels,) = dask.compute(KMeans(3, random_state=0).fit(Xk).labels_)
     assert isinstance(labels, pd.Series)
+
+
+# --------------------------------------------------------------------------------------------
+# lazy labels_ of the training data: copies
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "make, columns",
+    [
+        (lambda: KMeans(n_clusters=3, random_state=0), ["a", "b"]),
+        (lambda: SpectralClustering(n_clusters=3, n_components=30, random_state=0), ["a", "b"]),
+        # the lazy labels_ hold the encoder's graph too (a delayed fitted encoder)
+        (
+            lambda: make_pipeline(
+                OneHotEncoder(sparse_output=False), KMeans(n_clusters=3, random_state=0)
+            ),
+            ["c"],
+        ),
+    ],
+    ids=["KMeans", "SpectralClustering", "encoder+KMeans"],
+)
+def test_deepcopy_of_a_model_with_lazy_labels(make, columns):
+    """copy.deepcopy (the command line's model files, users' copies) shares the lazy labels_
+    and copies the rest; dask alone cannot deep-copy a dataframe whose graph holds a delayed
+    value."""
+    rng = np.random.RandomState(0)
+    frame = pd.DataFrame(rng.rand(120, 2), columns=["a", "b"])
+    frame["c"] = pd.Categorical(rng.choice(["u", "v", "w"], 120))
+    X = dd.from_pandas(frame[columns], npartitions=3)
+    with dask.config.set(scheduler="threads"):
+        model = make().fit(X)
+        twin = copy.deepcopy(model)
+        last = model[-1] if hasattr(model, "steps") else model
+        twin_last = twin[-1] if hasattr(twin, "steps") else twin
+        assert twin_last.labels_ is last.labels_  # shared, not copied
+        assert twin_last is not last
+        for name, value in vars(last).items():
+            if isinstance(value, np.ndarray):
+                assert getattr(twin_last, name) is not value
+                np.testing.assert_array_equal(getattr(twin_last, name), value)
+        if hasattr(model, "predict"):
+            np.testing.assert_array_equal(twin.predict(X).compute(), model.predict(X).compute())

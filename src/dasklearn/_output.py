@@ -27,6 +27,7 @@ thread, and large arguments (a fitted model) enter the graph once.
 
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 from collections.abc import Callable, Sequence
@@ -53,6 +54,7 @@ from ._passes import in_memory_row_chunks
 from ._validation import all_finite_values, check_array, check_features, check_is_fitted, input_kind
 
 __all__ = [
+    "LazyRowsMixin",
     "Output",
     "OutputMixin",
     "apply_rows",
@@ -522,6 +524,24 @@ class OutputMixin:
             self._sklearn_output_config = {}
         self._sklearn_output_config["transform"] = transform
         return self
+
+
+class LazyRowsMixin:
+    """For estimators that keep a per-row output of their training data lazy (``labels_`` for
+    dask input): ``copy.deepcopy`` copies everything else and shares that collection.
+
+    Dask collections are immutable, so sharing one is a copy; and dask cannot deep-copy a
+    dataframe whose graph holds a delayed value (the fitted model every block needs): its
+    expression raises ``NotImplementedError`` when asked for ``__deepcopy__``.
+    """
+
+    def __deepcopy__(self, memo: dict) -> Any:
+        twin = type(self).__new__(type(self))
+        memo[id(self)] = twin
+        for name, value in vars(self).items():
+            lazy = dask.is_dask_collection(value)
+            setattr(twin, name, value if lazy else copy.deepcopy(value, memo))
+        return twin
 
 
 def _columns(estimator: Any, method: str, width: int | None) -> list[Any] | None:

@@ -28,7 +28,7 @@ from sklearn.base import (
 )
 
 from .._chunks import n_rows
-from .._output import Output, OutputMixin, apply_rows
+from .._output import LazyRowsMixin, Output, OutputMixin, apply_rows
 from .._params import Interval, Options, check_params
 from .._passes import place
 from .._validation import (
@@ -63,6 +63,7 @@ def _n_columns(X: Any) -> int | None:
 
 
 class KMeans(
+    LazyRowsMixin,
     OutputMixin,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,

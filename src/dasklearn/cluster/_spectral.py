@@ -30,7 +30,7 @@ from sklearn.base import BaseEstimator, ClusterMixin, clone
 
 from .._chunks import n_rows
 from .._client import active_client
-from .._output import Output, map_rows
+from .._output import LazyRowsMixin, Output, map_rows
 from .._params import Interval, Options, check_params
 from .._passes import Placement, place
 from .._validation import check_array, check_random_state_int, is_dask_input, validate_data
@@ -64,7 +64,7 @@ def _inverse_sqrt(A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (V / lam) @ V.T, (V / np.sqrt(lam)) @ V.T
 
 
-class SpectralClustering(ClusterMixin, BaseEstimator):
+class SpectralClustering(LazyRowsMixin, ClusterMixin, BaseEstimator):
     """Spectral clustering of large data with the Nystrom approximation.
 
     A drop-in for ``dask_ml.cluster.SpectralClustering`` (same constructor). The (n, n) affinity
