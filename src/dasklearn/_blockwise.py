@@ -47,7 +47,6 @@ __all__ = [
     "EMBED_BYTES",
     "Reduction",
     "aligned",
-    "broadcast",
     "reduction",
     "share",
     "share_once",
@@ -66,13 +65,6 @@ def sum_parts(a: Any, b: Any) -> Any:
     return a + b
 
 
-def broadcast(value: Any) -> Any:
-    """Wrap a value so that it enters a dask graph once and is shared by every block task."""
-    if is_dask_collection(value):
-        return value
-    return dask.delayed(value, pure=True)
-
-
 #: Array arguments up to this size are embedded in every block task; larger ones enter once.
 EMBED_BYTES = 256 * 2**10
 
@@ -89,7 +81,7 @@ def share_once(value: Any) -> Any:
     """
     if is_dask_collection(value) or isinstance(value, Future):
         return value
-    return broadcast(value)
+    return dask.delayed(value, pure=True)
 
 
 def _nbytes(value: Any) -> int:

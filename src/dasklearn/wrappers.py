@@ -26,7 +26,7 @@ from sklearn.metrics import get_scorer as sklearn_get_scorer
 from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 
-from ._blockwise import broadcast, share_once, with_single_blas_thread
+from ._blockwise import share_once, with_single_blas_thread
 from ._chunks import aligned_row_blocks, row_blocks
 from ._output import apply_rows, output_of
 from ._output import probe as _probe
@@ -613,9 +613,9 @@ class Incremental(ParallelPostFit):
             if key == "sample_weight" or is_dask_input(value):
                 per_block[key] = aligned_row_blocks(X, value, key)
             else:
-                shared[key] = broadcast(value)
+                shared[key] = share_once(value)
         step = dask.delayed(with_single_blas_thread(_partial_fit_block), pure=True)
-        current: Any = broadcast(model)
+        current: Any = share_once(model)
         for i in self._block_order(len(x_blocks)):
             kwargs = dict(shared, **{key: blocks[i] for key, blocks in per_block.items()})
             current = step(current, x_blocks[i], y_blocks[i], kwargs)

@@ -18,7 +18,7 @@ import dask
 import dask.array as da
 import numpy as np
 
-from .._blockwise import broadcast, with_single_blas_thread
+from .._blockwise import share_once, with_single_blas_thread
 from .._chunks import rows_only
 from .._client import active_client
 from .._params import Interval, Options, check_params
@@ -48,7 +48,7 @@ def fold_blocks(state: K.IPCAState, X: da.Array, *args: Any) -> K.IPCAState:
     blocks = rows_only(X).to_delayed().ravel()
     window = _window()
     for start in range(0, len(blocks), window):
-        current: Any = broadcast(state)
+        current: Any = share_once(state)
         for block in blocks[start : start + window]:
             current = step(current, block, *args)
         (state,) = dask.compute(current)
