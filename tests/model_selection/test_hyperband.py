@@ -364,10 +364,12 @@ def test_worker_killed_mid_search_gives_the_same_result(monkeypatch):
         return original(self)
 
     monkeypatch.setattr(adaptive.ClusterWork, "wait", kill_at_the_fourth_wait)
+    # the default client, not dask.config.set(scheduler=client): the nanny pickles dask's
+    # config for the worker it starts again, and a Client in it cannot be pickled (the
+    # worker never came back and the search waited for it, on dask 2025.12)
     with (
         local_cluster(n_workers=2, threads_per_worker=1, dashboard=False) as cluster,
         Client(cluster) as client,
-        dask.config.set(scheduler=client),
     ):
         search = fit()
         assert victims[0] not in client.run(os.getpid).values()
