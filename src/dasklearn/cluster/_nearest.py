@@ -275,7 +275,7 @@ def _coreset_seeds(P, w, k, u0, U, centers):  # pragma: no cover - compiled
         total += w[i]
     first = _weighted_index(w, None, u0 * total)
     for i in range(m):
-        closest[i] = _pair_sq(P, i, P, first)
+        closest[i] = _sq_distance(P, i, P, first)
     centers[0] = P[first]
     for c in range(1, k):
         pot = 0.0
@@ -287,13 +287,13 @@ def _coreset_seeds(P, w, k, u0, U, centers):  # pragma: no cover - compiled
             idx = _weighted_index(w, closest, U[c - 1, t] * pot)
             new_pot = 0.0
             for i in range(m):
-                s = _pair_sq(P, i, P, idx)
+                s = _sq_distance(P, i, P, idx)
                 new_pot += w[i] * (s if s < closest[i] else closest[i])
             if new_pot < best_pot:
                 best_pot, best = new_pot, idx
         centers[c] = P[best]
         for i in range(m):
-            s = _pair_sq(P, i, P, best)
+            s = _sq_distance(P, i, P, best)
             if s < closest[i]:
                 closest[i] = s
 
@@ -314,7 +314,8 @@ def _weighted_index(w, d2, r):  # pragma: no cover - compiled
 
 
 @_inline
-def _pair_sq(P, i, C, j):  # pragma: no cover - compiled
+def _sq_distance(P, i, C, j):  # pragma: no cover - compiled
+    """``||P[i] - C[j]||^2``, summed directly (no cancellation)."""
     s = 0.0
     for f in range(P.shape[1]):
         t = P[i, f] - C[j, f]
@@ -338,7 +339,7 @@ def _coreset_lloyd(P, w, centers, max_iter):  # pragma: no cover - compiled
             best = np.inf
             bj = 0
             for j in range(k):
-                s = _pair_sq(P, i, centers, j)
+                s = _sq_distance(P, i, centers, j)
                 if s < best:
                     best, bj = s, j
             dist[i] = best
@@ -350,10 +351,7 @@ def _coreset_lloyd(P, w, centers, max_iter):  # pragma: no cover - compiled
         sums[:] = 0.0
         weights[:] = 0.0
         for i in range(m):
-            j = labels[i]
-            weights[j] += w[i]
-            for f in range(d):
-                sums[j, f] += w[i] * P[i, f]
+            _add_row(P, i, w, labels[i], sums, weights)
         for j in range(k):
             if weights[j] > 0.0:
                 for f in range(d):
@@ -434,23 +432,8 @@ def centred_sq_norms(X, mu, out, s1, s2):  # pragma: no cover - compiled
 @_jit
 def exact_sq_distances(X, C, labels, out):  # pragma: no cover - compiled
     """``out[i] = ||X[i] - C[labels[i]]||^2``, summed directly (no cancellation)."""
-    n, d = X.shape
-    for i in range(n):
-        j = labels[i]
-        s = 0.0
-        for f in range(d):
-            t = X[i, f] - C[j, f]
-            s += t * t
-        out[i] = s
-
-
-@_inline
-def _exact(X, i, C, j):  # pragma: no cover - compiled
-    s = 0.0
-    for f in range(X.shape[1]):
-        t = X[i, f] - C[j, f]
-        s += t * t
-    return s
+    for i in range(X.shape[0]):
+        out[i] = _sq_distance(X, i, C, labels[i])
 
 
 @_jit
@@ -463,11 +446,11 @@ def nearest_exact(X, A, b, C, labels, out):  # pragma: no cover - compiled
     for i in range(0, body, 4):
         j0, _, j1, _, j2, _, j3, _ = _nearest4(X, i, A, b)
         labels[i], labels[i + 1], labels[i + 2], labels[i + 3] = j0, j1, j2, j3
-        out[i] = _exact(X, i, C, j0)
-        out[i + 1] = _exact(X, i + 1, C, j1)
-        out[i + 2] = _exact(X, i + 2, C, j2)
-        out[i + 3] = _exact(X, i + 3, C, j3)
+        out[i] = _sq_distance(X, i, C, j0)
+        out[i + 1] = _sq_distance(X, i + 1, C, j1)
+        out[i + 2] = _sq_distance(X, i + 2, C, j2)
+        out[i + 3] = _sq_distance(X, i + 3, C, j3)
     for i in range(body, n):
         j, _ = _nearest1(X, i, A, b)
         labels[i] = j
-        out[i] = _exact(X, i, C, j)
+        out[i] = _sq_distance(X, i, C, j)
