@@ -138,8 +138,7 @@ def distinct_work(X, y, pipe, grid, part: int = 0, n_parts: int = 1) -> float:
                 continue
             start = time.perf_counter()
             scaler = clone(pipe.named_steps["scaler"])
-            Xs_train, Xs_test = scaler.fit_transform(X[train]), None
-            Xs_test = scaler.transform(X[test])
+            Xs_train, Xs_test = scaler.fit_transform(X[train]), scaler.transform(X[test])
             total += time.perf_counter() - start
             for k in mine:
                 start = time.perf_counter()
