@@ -33,13 +33,23 @@ import dask
 import dask.array as da
 import numpy as np
 from dask.utils import format_bytes
-from distributed import KilledWorker, futures_of
+from distributed import KilledWorker, futures_of, wait
 
-from ._blockwise import Reduction, aligned, reduction, share, single_blas_thread, sum_parts
+from ._blockwise import (
+    Reduction,
+    aligned,
+    compute_reductions,
+    reduction,
+    share,
+    single_blas_thread,
+    sum_parts,
+)
 from ._chunks import _short, as_dask_array, rows_only, with_row_chunks
 from ._client import active_client, memory_budget
 
 __all__ = [
+    "GATHER_BYTES",
+    "TREE_FAN_IN",
     "Passes",
     "Placement",
     "in_memory_row_chunks",
@@ -52,6 +62,12 @@ Policy = Literal["in-memory", "persisted", "streamed"]
 #: In-memory input up to this size is one block; larger input is cut into blocks of about
 #: :data:`BLOCK_BYTES`, an even number of them (two threads, two workers: equal work each).
 ONE_BLOCK_BYTES = 4 * 2**20
+#: Per-block partials of a pass up to this many bytes in all travel to the client and are
+#: merged there in block order (on a cluster, one task per worker thread per pass); more (the
+#: d x d matrices of many blocks) are merged in a tree of fan-in :data:`TREE_FAN_IN` on the
+#: workers.
+GATHER_BYTES = 64 * 2**20
+TREE_FAN_IN = 8
 #: 32 MiB: a k-means pass over 2e6 x 20 on a 2-worker LocalCluster took 97 ms in 8 blocks and
 #: 123 ms in 20 (per-task overhead), the same on threads.
 BLOCK_BYTES = 32 * 2**20
@@ -82,9 +98,52 @@ def _under_new_keys(array: Any) -> Any:
     return array.map_blocks(aligned, dtype=array.dtype, meta=array._meta, name=name)
 
 
-def _persist(arrays: list[Any], client: Any) -> list[Any]:
+@dataclass(frozen=True)
+class _BlockHomes:
+    """The worker that makes and keeps row block ``i`` of in-memory data sent to a cluster: a
+    contiguous run of blocks per worker, in proportion to its threads (a task's block index is
+    the second element of its key). A ``workers`` annotation the scheduler calls per key, with
+    other workers allowed (a lost block is made again elsewhere). Without it the scheduler
+    leaves the blocks unevenly (6 and 4 of 10), and every pass waits for the fuller worker."""
+
+    names: frozenset[str]
+    homes: tuple[str, ...]
+    everywhere: tuple[str, ...]
+
+    @classmethod
+    def of(cls, arrays: list[Any], client: Any) -> _BlockHomes | None:
+        threads = client.nthreads()
+        n_blocks = arrays[0].numblocks[0]
+        if len(threads) < 2 or n_blocks < 2:
+            return None
+        workers = sorted(threads)
+        bounds = np.cumsum([threads[w] for w in workers]) / sum(threads.values()) * n_blocks
+        homes = tuple(workers[int(np.searchsorted(bounds, i + 0.5))] for i in range(n_blocks))
+        names = frozenset(k[0] for a in arrays for k in _block_keys(a, with_sources=True))
+        return cls(names, homes, tuple(workers))
+
+    def __call__(self, key: Any) -> list[str]:
+        if isinstance(key, tuple) and len(key) > 1 and key[0] in self.names:
+            if isinstance(key[1], int) and 0 <= key[1] < len(self.homes):
+                return [self.homes[key[1]]]
+        return list(self.everywhere)
+
+
+def _block_keys(array: da.Array, with_sources: bool = False) -> list:
+    """The keys of the row blocks of ``array`` (and, with_sources, of every layer below it)."""
+    keys = [k[0] if isinstance(k, list) else k for k in array.__dask_keys__()]
+    if with_sources:
+        keys += [k for k in array.__dask_graph__() if isinstance(k, tuple)]
+    return keys
+
+
+def _persist(arrays: list[Any], client: Any, spread: bool = False) -> list[Any]:
+    """Persist under fresh keys; ``spread``: in-memory blocks placed evenly (_BlockHomes)."""
     fresh = [_under_new_keys(a) for a in arrays]
-    with warnings.catch_warnings():  # in-memory blocks travel inside the graph, once
+    homes = _BlockHomes.of(fresh, client) if spread and client is not None else None
+    where = {"workers": homes, "allow_other_workers": True} if homes is not None else {}
+    with warnings.catch_warnings(), dask.annotate(**where):
+        # in-memory blocks travel inside the graph, once
         warnings.filterwarnings("ignore", message=".*[Ss]ending large graph.*")
         return list(client.persist(fresh) if client is not None else dask.persist(*fresh))
 
@@ -248,7 +307,8 @@ def place(
         arrays = [Xd] + [None if v is None else as_dask_array(v, Xd.chunks[0]) for v in vectors]
         if client is None or not reuse:
             return Placement(arrays[0], arrays[1:], "in-memory", True, n)
-        arrays = _fill(_persist([a for a in arrays if a is not None], client), arrays)
+        present = [a for a in arrays if a is not None]
+        arrays = _fill(_persist(present, client, spread=True), arrays)
         return Placement(arrays[0], arrays[1:], "persisted", True, n, _thread_groups(arrays[0]))
     X = rows_only(X)
     in_memory_vectors = any(v is not None and not isinstance(v, da.Array) for v in vectors)
@@ -281,6 +341,8 @@ def _thread_groups(X: da.Array) -> list[list[int]] | None:
     keys = [k[0] if isinstance(k, list) else k for k in X.__dask_keys__()]
     if not all(k in futures for k in keys):
         return None
+    with client.as_current():  # a block still being made has no holder yet
+        wait([futures[k] for k in keys])
     who_has = client.who_has([futures[k] for k in keys])
     threads = client.nthreads()
     by_worker: dict[str, list[int]] = {}
@@ -370,6 +432,9 @@ def compute(*graphs: Any) -> tuple:
     """The one ``dask.compute`` of every pass (tests count passes here). A task that killed
     every worker that ran it (distributed's ``KilledWorker``) is a MemoryError that says so."""
     try:
+        client = active_client()
+        if client is not None and graphs and all(isinstance(g, Reduction) for g in graphs):
+            return compute_reductions(client, graphs)
         return dask.compute(*graphs)
     except KilledWorker as err:
         raise MemoryError(worker_died(err)) from err
@@ -437,14 +502,22 @@ class Passes:
         aggregate: Callable[[Any], Any] | None = None,
         split_every: int | None = None,
         index: bool = False,
+        partial_bytes: int | None = None,
     ) -> Pass:
         """A pass over placed arrays (``data.X``, ``data.vectors``), as
         :func:`dasklearn._blockwise.reduction`; large ``args`` are shared once.
+
+        ``partial_bytes``: the size of one block's partial; when all of them together exceed
+        :data:`GATHER_BYTES`, they are merged in a tree on the workers (unless ``split_every``
+        says how), else on the client.
 
         ``index=True`` passes each block's index to ``chunk`` right after the blocks (per-block
         seeds make a random draw the same on any scheduler).
         """
         shared = [share(a) for a in args]
+        if split_every is None and partial_bytes is not None:
+            if partial_bytes * self.data.n_blocks > GATHER_BYTES:
+                split_every = TREE_FAN_IN
         if index:
             block_args = [
                 (i, *(block_args[i] if block_args is not None else ()))

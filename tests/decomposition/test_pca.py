@@ -148,9 +148,9 @@ def test_same_random_state_same_components_on_threads_and_cluster(tall, client):
 
 @pytest.mark.parametrize("solver", ["covariance_eigh", "full", "randomized"])
 def test_large_partials_are_merged_in_a_tree(tall, monkeypatch, scheduler, solver):
-    import dasklearn.decomposition._svd as S
+    import dasklearn._passes as P
 
-    monkeypatch.setattr(S, "GATHER_BYTES", 0)  # every pass merges on the workers, fan-in 8
+    monkeypatch.setattr(P, "GATHER_BYTES", 0)  # every pass merges on the workers, fan-in 8
     model = PCA(3, svd_solver=solver, random_state=0).fit(da.from_array(tall, chunks=20))
     _assert_fit_equal(model, skd.PCA(3, svd_solver=solver, random_state=0).fit(tall))
 

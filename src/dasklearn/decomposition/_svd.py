@@ -24,7 +24,8 @@ Cost, in passes over X:
   last pass's product gives ``B = QᵀA`` without another pass (below), so in exact arithmetic the
   result is scikit-learn's for the same sketch.
 
-Partials of more than :data:`GATHER_BYTES` in all are merged in a tree on the workers.
+Partials of more than :data:`dasklearn._passes.GATHER_BYTES` in all are merged in a tree on
+the workers.
 """
 
 from __future__ import annotations
@@ -43,7 +44,6 @@ from ..utils import svd_flip
 from . import _kernels as K
 
 __all__ = [
-    "GATHER_BYTES",
     "Spectrum",
     "covariance",
     "randomized",
@@ -51,10 +51,6 @@ __all__ = [
     "sketch_random_state",
     "tsqr",
 ]
-
-#: Per-block partials up to this many bytes in all travel to the client and are merged there;
-#: more (d x d matrices of many blocks) are merged in a tree of fan-in 8 on the workers.
-GATHER_BYTES = 64 * 2**20
 
 
 @dataclass
@@ -92,10 +88,6 @@ def sketch_random_state(random_state: object) -> np.random.RandomState:
     return check_random_state(random_state)
 
 
-def _split_every(runner: Passes, partial_bytes: int) -> int | None:
-    return 8 if partial_bytes * runner.data.n_blocks > GATHER_BYTES else None
-
-
 def _flipped(Vt: np.ndarray) -> np.ndarray:
     return svd_flip(None, Vt, u_based_decision=False)[1]
 
@@ -109,7 +101,7 @@ def covariance(runner: Passes) -> Spectrum:
             K.gram_block,
             X,
             combine=K.merge_gram,
-            split_every=_split_every(runner, 8 * d * d),
+            partial_bytes=8 * d * d,
         ),
         what="centred Gram matrix",
     )
@@ -130,9 +122,7 @@ def tsqr(runner: Passes, centred: bool = True) -> Spectrum:
     d = X.shape[1]
     rows = min(runner.data.n_samples, d)
     n, mean, R = runner.run(
-        runner.reduction(
-            K.r_block, X, combine=K.merge_r, split_every=_split_every(runner, 8 * rows * d)
-        ),
+        runner.reduction(K.r_block, X, combine=K.merge_r, partial_bytes=8 * rows * d),
         what="tall-skinny QR",
     )
     ssq = np.einsum("ij,ij->j", R, R)
@@ -167,7 +157,6 @@ def randomized(
     n, d = runner.data.n_samples, X.shape[1]
     size = n_components + n_oversamples
     W = sketch_random_state(random_state).normal(size=(d, size))
-    split_every = _split_every(runner, 8 * d * size)
     ssq = mean = Z = None
     for it in range(n_iter + 1):
         first = it == 0
@@ -177,7 +166,7 @@ def randomized(
                 X,
                 args=(W, first),
                 combine=functools.partial(K.merge_product, V=W),
-                split_every=split_every,
+                partial_bytes=8 * d * size,
             ),
             what=f"power iteration {it + 1} of {n_iter + 1}",
         )

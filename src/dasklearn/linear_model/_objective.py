@@ -32,10 +32,6 @@ from ._penalties import Penalty
 
 __all__ = ["Objective", "label_pass", "make_passes", "moments_pass"]
 
-#: Partials of the loss passes (a Hessian of (p+1)^2 K^2 floats per block) are summed in a tree
-#: of this fan-in on the workers rather than gathered on the client.
-SPLIT_EVERY = 8
-
 
 def _first_pass_finite(out: Any) -> bool:
     """The NaN check of the first pass over X: loss, gradient (and Hessian) must be finite."""
@@ -147,10 +143,11 @@ class Objective:
 
     # ---- plumbing ----------------------------------------------------------------------------
     def _run(self, kernel: Any, args: tuple, what: str, **kwargs: Any) -> Any:
+        """One pass of ``kernel``; ``partial_bytes`` (one block's result) decides where the
+        partials are summed (:meth:`dasklearn._passes.Passes.reduction`)."""
         arrays = (self.X, self.y) if self.sw is None else (self.X, self.y, self.sw)
         if self.sw is None:
             kernel = functools.partial(_unweighted, kernel)
-        kwargs.setdefault("split_every", SPLIT_EVERY)
         runner = self.runner
         out = runner.run(runner.reduction(kernel, *arrays, args=args, **kwargs), what=what)
         if self.verbose > 1:
@@ -172,6 +169,7 @@ class Objective:
             loss_grad_hess,
             (w, extra_arr, self.family, self.fit_intercept, stride),
             f"loss, gradient and Hessian (+{len(extra_arr)} line-search points{sampled})",
+            partial_bytes=8 * (self.dim + 2) ** 2 + 8 * len(extra_arr),
         )
         pen = self.penalty
         f = self.scale * loss + pen.smooth_value(w)
@@ -190,7 +188,10 @@ class Objective:
         """Smooth objective (m,) and gradients (m, d) at m points, in one pass."""
         P = np.asarray(points)
         losses, G = self._run(
-            loss_grad, (P, self.family, self.fit_intercept), f"loss and gradient at {len(P)} pts"
+            loss_grad,
+            (P, self.family, self.fit_intercept),
+            f"loss and gradient at {len(P)} pts",
+            partial_bytes=8 * len(P) * (self.dim + 1),
         )
         pen = self.penalty
         f = self.scale * losses + np.array([pen.smooth_value(x) for x in P])
@@ -204,6 +205,7 @@ class Objective:
             loss_grad,
             (P, self.family, self.fit_intercept, False),
             f"loss at {len(P)} points",
+            partial_bytes=8 * len(P) * (self.dim + 1),
         )
         return self.scale * losses + np.array([self.penalty.smooth_value(x) for x in P])
 

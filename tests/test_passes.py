@@ -1,0 +1,78 @@
+"""The pass runner on a cluster: where in-memory blocks go, one task per worker thread per pass,
+partials fetched by the client (no gathering task), and the same results as on threads."""
+
+from __future__ import annotations
+
+import dask
+import dask.array as da
+import numpy as np
+import pytest
+from distributed import futures_of, get_task_stream
+
+import dasklearn._passes as P
+from dasklearn.linear_model import LogisticRegression
+
+
+def _blocks_sum(block: np.ndarray) -> np.ndarray:
+    return block.sum(axis=0)
+
+
+def _ten_blocks(rows: int = 10_000) -> da.Array:
+    X = np.random.default_rng(0).standard_normal((rows, 3)) * 1e8
+    return da.from_array(X, chunks=rows // 10)
+
+
+def test_in_memory_blocks_are_spread_evenly_in_block_order(client):
+    (X,) = P._persist([_ten_blocks()], client, spread=True)
+    groups = P._thread_groups(X)
+    assert sorted(map(len, groups)) == [5, 5]
+    assert sorted(groups) == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+    who_has = client.who_has(futures_of(X))
+    holders = {i: who_has[(X.name, i, 0)] for i in range(10)}
+    assert len({holders[i] for i in range(5)}) == 1
+    assert len({holders[i] for i in range(5, 10)}) == 1
+    assert holders[0] != holders[9]
+
+
+def test_placed_numpy_vectors_live_with_their_rows(client):
+    X = np.random.default_rng(0).standard_normal((600_000, 20))  # 96 MB: 4 blocks
+    y = np.arange(len(X), dtype=np.float64)
+    data = P.place(X, y)
+    assert data.policy == "persisted" and data.n_blocks == 4
+    who_has = client.who_has(futures_of(data.X) + futures_of(data.vectors[0]))
+    for i in range(data.n_blocks):
+        assert who_has[(data.X.name, i, 0)] == who_has[(data.vectors[0].name, i)]
+    assert sorted(map(len, data.groups)) == [2, 2]
+
+
+def test_a_cluster_pass_is_one_task_per_worker_thread_with_no_gathering_task(client):
+    data = P.place(np.random.default_rng(0).standard_normal((600_000, 20)))
+    runner = P.Passes(data, check_first=None)
+    with get_task_stream(client) as stream:
+        runner.run(runner.reduction(_blocks_sum, data.X))
+    keys = [str(t["key"]) for t in stream.data]
+    assert len(keys) == len(data.groups) == 2, keys
+    assert not any("finalize" in k for k in keys), keys
+
+
+def test_grouped_passes_give_the_threaded_result_bit_for_bit(client):
+    (X,) = P._persist([_ten_blocks()], client, spread=True)
+    on_cluster = P.Passes(P.Placement(X, [], "persisted", False, 10_000, P._thread_groups(X)))
+    local = X.compute()
+    with dask.config.set(scheduler="threads"):
+        in_memory = P.Passes(P.place(da.from_array(local, chunks=1_000), reuse=False))
+        expected = in_memory.run(in_memory.reduction(_blocks_sum, in_memory.data.X))
+    got = on_cluster.run(on_cluster.reduction(_blocks_sum, on_cluster.data.X))
+    np.testing.assert_array_equal(got, expected)
+
+
+@pytest.mark.parametrize("solver", ["newton", "lbfgs"])
+def test_large_linear_model_partials_are_merged_in_a_tree(scheduler, monkeypatch, solver):
+    X = np.random.default_rng(0).standard_normal((4_000, 5))
+    y = (X @ np.arange(5) > 0).astype(int)
+    Xd = da.from_array(X, chunks=250)  # 16 blocks: two levels of fan-in 8
+    expected = LogisticRegression(solver=solver).fit(Xd, y)
+    monkeypatch.setattr(P, "GATHER_BYTES", 0)
+    tree = LogisticRegression(solver=solver).fit(Xd, y)
+    np.testing.assert_allclose(tree.coef_, expected.coef_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(tree.intercept_, expected.intercept_, rtol=1e-10, atol=1e-12)
