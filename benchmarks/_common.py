@@ -7,11 +7,13 @@ and prints a table with ratios. Run one with ``python benchmarks/<name>.py [--qu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import os
 import resource
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -57,6 +59,47 @@ def worker_peak_mib(client: Any) -> dict[str, float]:
         return psutil.Process(os.getpid()).memory_info().rss / 2**20
 
     return client.run(rss)
+
+
+class RssSampler:
+    """Samples worker RSS (via the client) and this process's RSS while active."""
+
+    def __init__(self, client, every: float = 0.25) -> None:
+        import psutil
+
+        self.client, self.every = client, every
+        self.process = psutil.Process()
+        self.worker_peak = 0.0
+        self.client_start = self.process.memory_info().rss / 2**20
+        self.client_peak = self.client_start
+        self._stop = threading.Event()
+
+    @staticmethod
+    def _rss(dask_worker=None) -> float:
+        import psutil
+
+        return psutil.Process().memory_info().rss / 2**20
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            with contextlib.suppress(Exception):
+                values = self.client.run(self._rss)
+                self.worker_peak = max(self.worker_peak, max(values.values()))
+            self.client_peak = max(self.client_peak, self.process.memory_info().rss / 2**20)
+            self._stop.wait(self.every)
+
+    def __enter__(self) -> RssSampler:
+        self._thread = threading.Thread(target=self._loop, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def client_growth(self) -> float:
+        return self.client_peak - self.client_start
 
 
 def memory_bandwidth_gbs(n_bytes: int = 400 * 2**20) -> float:

@@ -42,7 +42,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 import warnings
 from pathlib import Path
@@ -51,7 +50,13 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _common import gemm_gflops, memory_bandwidth_gbs, print_table, timed  # noqa: E402
+from _common import (  # noqa: E402
+    RssSampler,
+    gemm_gflops,
+    memory_bandwidth_gbs,
+    print_table,
+    timed,
+)
 
 DATA = HERE / "_data" / "kmeans"
 BENCH_PYTHON = HERE.parent / ".venv-bench" / "bin" / "python"
@@ -349,47 +354,6 @@ def daskml_rows(mode: str, args: argparse.Namespace) -> list[dict]:
 # --------------------------------------------------------------------------------------------
 # larger than memory: parquet
 # --------------------------------------------------------------------------------------------
-
-
-class RssSampler:
-    """Samples worker RSS (via the client) and this process's RSS while active."""
-
-    def __init__(self, client, every: float = 0.25) -> None:
-        import psutil
-
-        self.client, self.every = client, every
-        self.process = psutil.Process()
-        self.worker_peak = 0.0
-        self.client_start = self.process.memory_info().rss / 2**20
-        self.client_peak = self.client_start
-        self._stop = threading.Event()
-
-    @staticmethod
-    def _rss(dask_worker=None) -> float:
-        import psutil
-
-        return psutil.Process().memory_info().rss / 2**20
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            with contextlib.suppress(Exception):
-                values = self.client.run(self._rss)
-                self.worker_peak = max(self.worker_peak, max(values.values()))
-            self.client_peak = max(self.client_peak, self.process.memory_info().rss / 2**20)
-            self._stop.wait(self.every)
-
-    def __enter__(self) -> RssSampler:
-        self._thread = threading.Thread(target=self._loop, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    @property
-    def client_growth(self) -> float:
-        return self.client_peak - self.client_start
 
 
 def write_parquet(n: int) -> Path:

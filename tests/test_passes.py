@@ -6,6 +6,7 @@ from __future__ import annotations
 import dask
 import dask.array as da
 import numpy as np
+import pandas as pd
 import pytest
 from distributed import futures_of, get_task_stream
 
@@ -76,3 +77,38 @@ def test_large_linear_model_partials_are_merged_in_a_tree(scheduler, monkeypatch
     tree = LogisticRegression(solver=solver).fit(Xd, y)
     np.testing.assert_allclose(tree.coef_, expected.coef_, rtol=1e-10, atol=1e-12)
     np.testing.assert_allclose(tree.intercept_, expected.intercept_, rtol=1e-10, atol=1e-12)
+
+
+READS: list[int] = []
+
+
+def _read_partition(i: int) -> pd.DataFrame:
+    READS.append(i)
+    rng = np.random.default_rng(i)
+    frame = pd.DataFrame(rng.standard_normal((100, 3)), columns=["a", "b", "c"])
+    frame["y"] = (frame["a"] > 0).astype(float)
+    return frame
+
+
+def _xy_sums(X: np.ndarray, y: np.ndarray) -> tuple:
+    return X.sum(axis=0), y.sum()
+
+
+def test_streamed_x_and_y_of_one_frame_read_each_partition_once(monkeypatch):
+    import dask.dataframe as dd
+
+    from dasklearn._chunks import frames_to_arrays
+
+    monkeypatch.setattr(P, "memory_budget", lambda client=None: 1)  # stream, never persist
+    df = dd.from_map(_read_partition, range(4), meta=_read_partition(0).iloc[:0])
+    X, y = frames_to_arrays(df[["a", "b", "c"]], df["y"])
+    with dask.config.set(scheduler="threads"):
+        data = P.place(X, y, n_samples=400)
+        assert data.policy == "streamed"
+        runner = P.Passes(data, check_first=None)
+        READS.clear()
+        sums = runner.run(runner.reduction(_xy_sums, data.X, data.vectors[0]))
+    assert sorted(READS) == [0, 1, 2, 3]
+    frame = pd.concat([_read_partition(i) for i in range(4)])
+    np.testing.assert_allclose(sums[0], frame[["a", "b", "c"]].to_numpy().sum(axis=0))
+    assert sums[1] == frame["y"].sum()

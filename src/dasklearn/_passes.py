@@ -181,8 +181,19 @@ def persist_if_fits(
     nbytes = sum(_nbytes(a, n_rows) for a in present)
     client = active_client()
     if not np.isfinite(nbytes) or nbytes > fraction * memory_budget(client):
-        return dask.optimize(*arrays), False
+        return _optimized(arrays), False
     return tuple(_fill(_persist(present, client), list(arrays))), True
+
+
+def _optimized(arrays: tuple[Any, ...]) -> tuple[Any, ...]:
+    """Streamed arrays' graphs optimised once, unless they share tasks: X and y cut from one
+    read of each parquet partition (:func:`dasklearn._chunks.frames_to_arrays`, already
+    optimised as one expression) would each get a read of their own (a logistic pass over 10 GB
+    of parquet took 2.4 reads instead of 1; ``benchmarks/results/far_past_memory.md``)."""
+    graphs = [set(a.__dask_graph__()) for a in arrays if isinstance(a, da.Array)]
+    if any(g & h for i, g in enumerate(graphs) for h in graphs[i + 1 :]):
+        return arrays
+    return dask.optimize(*arrays)
 
 
 # --------------------------------------------------------------------------------------------

@@ -431,3 +431,44 @@ def test_unsupervised_without_y_and_transform(data):
     assert search.metadata_ == search.metadata
     assert (search.cv_results_["test_score"] < 0).all()
     assert search.transform(X).shape == (600, search.best_estimator_.n_clusters)
+
+
+def test_a_models_calls_on_small_blocks_share_a_task(client, data):
+    """Several calls between two scores on blocks of 100 rows: one task a round (before its
+    score), not one a call (a task costs a scheduler round trip; the calls themselves are the
+    same, in the same order)."""
+    from distributed import get_task_stream
+
+    X, y = data
+    with get_task_stream(client) as stream:
+        search = sgd_search(fits_per_score=5).fit(X, y, classes=[0, 1])
+    keys = [str(t["key"]) for t in stream.data]
+    fits = [k for k in keys if k.startswith("partial_fit")]
+    scores = [k for k in keys if k.startswith("score")]
+    assert list(search.cv_results_["partial_fit_calls"]) == [5] * 4
+    assert len(fits) == len(scores) < 20  # 1 call, then 4 in one task, per model
+    with dask.config.set(scheduler="threads"):
+        on_threads = sgd_search(fits_per_score=5).fit(X, y, classes=[0, 1])
+    np.testing.assert_array_equal(
+        search.cv_results_["test_score"], on_threads.cv_results_["test_score"]
+    )
+
+
+def test_partial_fit_steps_is_one_call_after_another():
+    from dasklearn.model_selection._adaptive_kernels import (
+        create_model,
+        partial_fit_step,
+        partial_fit_steps,
+    )
+
+    X = np.random.default_rng(0).standard_normal((300, 4))
+    y = (X[:, 0] > 0).astype(int)
+    blocks = [(X[:100], y[:100]), (X[100:100], y[100:100]), (X[100:], y[100:])]
+    start = create_model(SGDClassifier(random_state=0), {"alpha": 0.01})
+    state = start
+    for Xb, yb in blocks:
+        state = partial_fit_step(state, Xb, yb, {"classes": [0, 1]})
+    fused = partial_fit_steps(start, {"classes": [0, 1]}, *(b for pair in blocks for b in pair))
+    assert fused[1] == state[1] == 3  # an empty block counts as a call
+    np.testing.assert_array_equal(fused[0].coef_, state[0].coef_)
+    assert not hasattr(start[0], "coef_")  # the input model is left as it was

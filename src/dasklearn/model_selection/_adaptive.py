@@ -16,8 +16,9 @@ on the workers is :mod:`._adaptive_kernels`.
   (the brackets of Hyperband) run side by side: a search's next round starts as soon as its own
   round ends. Decisions depend on scores only, so a fixed ``random_state`` gives the same search
   on any scheduler and any number of workers.
-* **where the work runs**: on a ``distributed`` client every ``partial_fit`` call is a task on
-  the worker that holds its block, with the model as a future (:class:`ClusterWork`); only
+* **where the work runs**: on a ``distributed`` client a model's consecutive ``partial_fit``
+  calls are a task (one per call on large blocks, several on small ones: :data:`TASK_BYTES`) on
+  the worker that holds its blocks, with the model as a future (:class:`ClusterWork`); only
   scores reach the client, and the best model once at the end. A worker lost mid-search loses
   nothing: the scheduler recomputes lost blocks and models from their tasks (every task is pure).
   Without a client, a thread pool runs each model's round in this process (:class:`LocalWork`).
@@ -47,7 +48,13 @@ from sklearn.exceptions import FitFailedWarning
 from .._blockwise import single_blas_thread, with_single_blas_thread
 from .._chunks import as_dask_array, frames_to_arrays, is_frame, n_blocks, row_blocks, rows_only
 from .._passes import in_memory_row_chunks, persist_if_fits
-from ._adaptive_kernels import block_index, create_model, partial_fit_step, score_step
+from ._adaptive_kernels import (
+    block_index,
+    create_model,
+    partial_fit_step,
+    partial_fit_steps,
+    score_step,
+)
 from ._runner import _Inline, _Progress, n_local_threads
 from ._split import train_test_split
 
@@ -117,8 +124,15 @@ def prepare(X: Any, y: Any, test_size: float | None, random_state: Any) -> Data:
 # where the work runs
 # --------------------------------------------------------------------------------------------
 
-_PARTIAL_FIT = _Inline(with_single_blas_thread(partial_fit_step))
+_PARTIAL_FIT = _Inline(with_single_blas_thread(partial_fit_steps))
 _SCORE = _Inline(with_single_blas_thread(score_step))
+
+#: A model's consecutive ``partial_fit`` calls in a round share one task while their blocks
+#: total at most this many bytes: a task costs a scheduler round trip (about 10 ms on a
+#: 2-worker LocalCluster), more than a call on a small block (Hyperband on blocks of 9,000 x 40
+#: rows ran one task per call; ``benchmarks/results/hyperband.md``). The blocks a task reads
+#: from another worker are copied to it.
+TASK_BYTES = 32 * 2**20
 
 
 def _is_cancelled(error: BaseException) -> bool:
@@ -132,7 +146,7 @@ class ClusterWork:
     """Rounds as tasks on a ``distributed`` cluster: the models are futures on the workers.
 
     A round of one model is a chain of ``partial_fit`` tasks, each depending on the model's
-    previous state and on one training block (so it runs where the block is), and a score task
+    previous state and on a run of training blocks (so it runs where they are), and a score task
     on the held-out set (computed once on the cluster; copied where the scheduler needs it).
     """
 
@@ -140,6 +154,11 @@ class ClusterWork:
         from distributed import as_completed, futures_of, wait
 
         self.client, self.n_blocks = client, data.n_blocks
+        row_bytes = data.X_train.dtype.itemsize * int(np.prod(data.X_train.shape[1:]))
+        self._block_bytes = [
+            TASK_BYTES if math.isnan(rows) else int(rows) * row_bytes
+            for rows in data.X_train.chunks[0]
+        ]
         self._lazy: list[tuple[Any, Any]] = []
         self._blocks: list[tuple[Any, Any]] = []
         self._held: list[Any] = []
@@ -163,7 +182,7 @@ class ClusterWork:
         self._fit_params, self._scorer = fit_params, scorer
         self._held += test_futures
         self._burst: dict[int, tuple[Any, Any]] = {}
-        self._where: dict[Any, Any] | None = None
+        self._who_has: dict[Any, Any] | None = None
         self._done = as_completed(raise_errors=False)
 
     def _block(self, j: int) -> tuple[Any, Any]:
@@ -178,21 +197,37 @@ class ClusterWork:
         """The workers holding a persisted block (asked once a burst)."""
         if not self._blocks:
             return None  # a streamed block goes where it is read; the task follows it
-        if self._where is None:
-            self._where = self.client.who_has([x for x, _ in self._blocks])
-        return list(self._where.get(X.key, ())) or None
+        if self._who_has is None:
+            self._who_has = self.client.who_has([x for x, _ in self._blocks])
+        return list(self._who_has.get(X.key, ())) or None
+
+    def _tasks(self, blocks: list[int]) -> list[list[int]]:
+        """The round's blocks, in order, cut into runs of at most :data:`TASK_BYTES`."""
+        runs: list[list[int]] = []
+        size = TASK_BYTES
+        for j in blocks:
+            if size + self._block_bytes[j] > TASK_BYTES:
+                runs.append([])
+                size = 0
+            runs[-1].append(j)
+            size += self._block_bytes[j]
+        return runs
+
+    def _where(self, run: list[tuple[Any, Any]]) -> list[str] | None:
+        """The worker holding most of a run's blocks (a preference: a lost worker's tasks run
+        elsewhere)."""
+        holders = [h for X, _ in run for h in (self._holders(X) or ())]
+        return [max(sorted(set(holders)), key=holders.count)] if holders else None
 
     def submit_round(self, state: Any, blocks: list[int]) -> tuple[Any, Any]:
-        for j in blocks:
-            X, y = self._block(j)
-            # a preference, not a rule: a lost worker's tasks run elsewhere
-            holders = self._holders(X)
+        for run in self._tasks(blocks):
+            pairs = [self._block(j) for j in run]
+            holders = self._where(pairs)
             state = self.client.submit(
                 _PARTIAL_FIT,
                 state,
-                X,
-                y,
                 self._fit_params,
+                *(b for pair in pairs for b in pair),
                 key=f"partial_fit-{uuid.uuid4().hex}",
                 workers=holders,
                 allow_other_workers=holders is not None,
@@ -205,7 +240,7 @@ class ClusterWork:
 
     def end_burst(self) -> None:
         self._burst.clear()  # the tasks hold what they need; unused reads are released
-        self._where = None  # blocks may move (a lost worker, replicas): ask again next burst
+        self._who_has = None  # blocks may move (a lost worker, replicas): ask again next burst
 
     def wait(self) -> list[Any]:
         return list(self._done.next_batch(block=True))

@@ -1,11 +1,11 @@
 """The work of an adaptive search where it runs: pure functions of one model and one block.
 
 A model's *state* is ``(model, partial_fit_calls, last_partial_fit_time)``. A round of a model is
-a chain ``state -> partial_fit_step(state, X_j, y_j) -> ... -> score_step(state, X_test,
-y_test)``: on a cluster every link is a task on the worker that holds block ``j`` (only the state
-moves) and only the small dict of :func:`score_step` travels to the client. Every link copies
-the model before ``partial_fit``, so a link that is run again (a worker lost) starts from the same
-model and gives the same result.
+a chain ``state -> partial_fit_steps(state, X_j, y_j, X_k, y_k, ...) -> ... -> score_step(state,
+X_test, y_test)``: on a cluster every link is a task (consecutive calls on small blocks share
+one) and only the small dict of :func:`score_step` travels to the client. Every link copies
+the model before its first ``partial_fit``, so a link that is run again (a worker lost) starts
+from the same model and gives the same result.
 
 :func:`block_index` says which training block the ``i``-th ``partial_fit`` call of a model
 reads: a fresh permutation of the blocks every epoch (seeded), which every model walks from its
@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
-__all__ = ["block_index", "create_model", "partial_fit_step", "score_step"]
+__all__ = ["block_index", "create_model", "partial_fit_step", "partial_fit_steps", "score_step"]
 
 State = tuple[Any, int, float]
 
@@ -38,15 +38,26 @@ def partial_fit_step(state: State, X: Any, y: Any, fit_params: dict[str, Any]) -
 
     An empty block counts as a call but leaves the model as it is (scikit-learn refuses 0 rows).
     """
-    model, calls, _ = state
-    start = perf_counter()
-    if len(X):
-        model = copy.deepcopy(model)
-        if y is None:
-            model.partial_fit(X, **fit_params)
-        else:
-            model.partial_fit(X, y, **fit_params)
-    return model, calls + 1, perf_counter() - start
+    return partial_fit_steps(state, fit_params, X, y)
+
+
+def partial_fit_steps(state: State, fit_params: dict[str, Any], *blocks: Any) -> State:
+    """``partial_fit`` calls on the blocks ``X_1, y_1, X_2, y_2, ...`` in that order, in one
+    task: the model is copied once, before the first call (the input stays as it is). The
+    state's time is that of the last call."""
+    model, calls, elapsed = state
+    copied = False
+    for X, y in zip(blocks[::2], blocks[1::2], strict=True):
+        start = perf_counter()
+        if len(X):
+            if not copied:
+                model, copied = copy.deepcopy(model), True
+            if y is None:
+                model.partial_fit(X, **fit_params)
+            else:
+                model.partial_fit(X, y, **fit_params)
+        calls, elapsed = calls + 1, perf_counter() - start
+    return model, calls, elapsed
 
 
 def score_step(state: State, X: Any, y: Any, scorer: Any) -> dict[str, Any]:
