@@ -178,9 +178,9 @@ def main() -> None:
         "Hyperband needs none (its best model is trained already)."
     )
     print(
-        "Hyperband runs one task per partial_fit call (on the worker holding the block) and a "
-        "score task per round: with small blocks the per-task cost of the scheduler, not the "
-        "arithmetic, sets its time."
+        "Hyperband runs a task per round of each model (its partial_fit calls on blocks of up "
+        "to 32 MiB together, where most of them are held) and a score task: with small blocks "
+        "the per-task cost of the scheduler, not the arithmetic, sets its time."
     )
 
 
