@@ -13,17 +13,18 @@ a partial carries the sorted labels it has seen. ``predict``, ``predict_proba`` 
 
 from __future__ import annotations
 
+import functools
 from numbers import Real
 from typing import Any
 
 import numpy as np
-import scipy.sparse as sp
+import pandas as pd
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import unique_labels
 
 from ._chunks import n_rows
-from ._moments import merge_moments
+from ._moments import grouped_moments, merge_moments
 from ._output import Output, apply_rows
 from ._params import Interval, check_params
 from ._passes import Passes, all_finite, place
@@ -74,23 +75,21 @@ def class_moments(X: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> dict[st
     n, p = X.shape
     if n == 0:
         return _empty_stats(p, y)
-    labels, inverse = np.unique(y, return_inverse=True)
-    k = len(labels)
-    weights = np.ones(n) if w is None else w
-    members = sp.csr_matrix((weights, (inverse, np.arange(n))), shape=(k, n))
-    weight = np.bincount(inverse, weights=weights, minlength=k)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        theta = np.where(weight[:, None] > 0, (members @ X) / weight[:, None], 0.0)
-    deviations = X - theta[inverse]
-    mean = X.mean(axis=0)
+    codes, labels = pd.factorize(y, sort=True)  # hashing: no sort of the rows
+    weight, theta, class_ssd = grouped_moments(X, codes, len(labels), w)
+    if w is None:  # the classes' moments merged: no second read of the block
+        parts = zip(weight, theta, class_ssd, strict=True)
+        _, mean, ssd = functools.reduce(lambda a, b: merge_moments(*a, *b), parts)
+    else:  # var_smoothing takes the unweighted variance
+        _, (mean,), (ssd,) = grouped_moments(X, np.zeros(n, dtype=np.intp), 1)
     return {
         "n": n,
         "mean": mean,
-        "ssd": ((X - mean) ** 2).sum(axis=0),
-        "labels": labels,
+        "ssd": ssd,
+        "labels": np.asarray(labels, dtype=y.dtype),
         "weight": weight,
         "theta": theta,
-        "class_ssd": members @ (deviations * deviations),
+        "class_ssd": class_ssd,
         "weighted": w is not None,
     }
 
