@@ -374,3 +374,21 @@ def test_parquet_four_times_the_workers_memory_is_streamed(tmp_path):
     _assert_fit_equal(exact, skd.PCA(4).fit(in_memory))
     reference = skd.PCA(4, svd_solver="randomized", iterated_power=2, random_state=0)
     _assert_fit_equal(randomized, reference.fit(in_memory), atol=1e-8)
+
+
+@pytest.mark.parametrize("offset", [0.0, 3.0, 1e8])
+def test_block_gram_near_and_far_from_the_origin(offset):
+    """The centred Gram of a block from raw products (near the origin) or centred rows (far
+    from it, where raw products would cancel), as the exact scatter of the block."""
+    from dasklearn.decomposition._kernels import gram_block
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20_000, 6)) + offset
+    X[10_000:] += 1e6 * (offset > 1e3)  # the far case drifts further within the block
+    n, mean, M = gram_block(X)
+    Xc = X - X.mean(axis=0)
+    expected = np.einsum("ij,ik->jk", Xc, Xc)  # float64 sums, as the reference
+    assert n == len(X)
+    np.testing.assert_allclose(mean, X.mean(axis=0), rtol=1e-14, atol=1e-14)
+    scale = np.abs(expected).max()  # raw products keep digits relative to the whole matrix
+    np.testing.assert_allclose(M, expected, rtol=0, atol=(1e-9 if offset > 1e3 else 1e-13) * scale)

@@ -63,12 +63,12 @@ def column_sums_block(X: np.ndarray, landmarks, affinity, params) -> np.ndarray:
 def gram_block(X: np.ndarray, landmarks, affinity, params, q: np.ndarray) -> tuple:
     """``sum_i C_i^T C_i / d_i`` over the block and the smallest degree (pass 2)."""
     C = affinity_block(X, landmarks, affinity, params)
-    degrees = C @ q
+    degrees = np.dot(C, q)
     low = float(degrees.min()) if len(degrees) else np.inf
     if low <= 0:
         return np.zeros((C.shape[1], C.shape[1])), low
     scaled = C / np.sqrt(degrees)[:, None]
-    return scaled.T @ scaled, low
+    return np.dot(scaled.T, scaled), low
 
 
 def combine_gram(a: tuple, b: tuple) -> tuple:
@@ -81,8 +81,8 @@ def embedding_block(
 ) -> np.ndarray:
     """The spectral embedding of the block's rows, each scaled to unit length (Ng et al. 2002)."""
     C = affinity_block(X, landmarks, affinity, params)
-    degrees = np.maximum(C @ q, np.finfo(np.float64).tiny)
-    E = (C / np.sqrt(degrees)[:, None]) @ projection
+    degrees = np.maximum(np.dot(C, q), np.finfo(np.float64).tiny)
+    E = np.dot(C / np.sqrt(degrees)[:, None], projection)
     norms = np.sqrt(np.einsum("ij,ij->i", E, E))
     E /= np.maximum(norms, np.finfo(np.float64).tiny)[:, None]
     return E

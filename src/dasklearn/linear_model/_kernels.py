@@ -176,7 +176,7 @@ class _Hessian:
         Q, D = self.packed[:, :n], self.weights[:, :n]
         weights = _NO_WEIGHTS if sw is None else np.ascontiguousarray(sw, dtype=np.float64)
         _sweeps.softmax_hessian_terms(Z, P.T, weights, Q, D)
-        self.acc += D @ Q.T
+        self.acc += np.dot(D, Q.T)
 
     def result(self, scale: float = 1.0) -> np.ndarray:
         """The Hessian (K·pa, K·pa), times ``scale``."""
@@ -461,7 +461,7 @@ def admm_local_solve(
 
 def decision_block(X: np.ndarray, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
     """Linear predictor ``X @ coef.T + intercept``: (n, K), or (n,) when coef is 1-D."""
-    return _as_float(X) @ coef.T + intercept
+    return np.dot(_as_float(X), coef.T) + intercept
 
 
 def regression_score_parts(
