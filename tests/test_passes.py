@@ -8,7 +8,7 @@ import dask.array as da
 import numpy as np
 import pandas as pd
 import pytest
-from distributed import futures_of, get_task_stream
+from distributed import futures_of, get_task_stream, wait
 
 import dasklearn._passes as P
 from dasklearn.linear_model import LogisticRegression
@@ -40,6 +40,7 @@ def test_placed_numpy_vectors_live_with_their_rows(client):
     y = np.arange(len(X), dtype=np.float64)
     data = P.place(X, y)
     assert data.policy == "persisted" and data.n_blocks == 4
+    wait(futures_of(data.vectors[0]))  # place() waits for X's blocks only
     who_has = client.who_has(futures_of(data.X) + futures_of(data.vectors[0]))
     for i in range(data.n_blocks):
         assert who_has[(data.X.name, i, 0)] == who_has[(data.vectors[0].name, i)]

@@ -265,6 +265,12 @@ def aligned_frames(*frames: dd.DataFrame | dd.Series) -> list[dd.DataFrame | dd.
     return out
 
 
+#: The name prefix of the arrays :func:`frames_to_arrays` cuts from one partitioning: graphs
+#: already optimised as one expression, which optimising again would split (each array its own
+#: read of every partition).
+FRAME_CUT = "frame-to-array-"
+
+
 def frames_to_arrays(*frames: dd.DataFrame | dd.Series) -> list[da.Array]:
     """Dask arrays of dask dataframes and series that hold the same rows, partition by partition.
 
@@ -296,7 +302,7 @@ def frames_to_arrays(*frames: dd.DataFrame | dd.Series) -> list[da.Array]:
     for i, frame in enumerate(frames):
         dtype = _member_dtype(frame)
         two_d = isinstance(frame, dd.DataFrame)
-        name = f"frame-to-array-{i}-{token}"
+        name = f"{FRAME_CUT}{i}-{token}"
         layer = {}
         for j, part in enumerate(parts):
             key = (name, j, 0) if two_d else (name, j)
