@@ -36,6 +36,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import parse_args, print_table  # noqa: E402
+from _common import timed as _timed  # noqa: E402
 
 D, K = 20, 8
 TIMES: list[float] = []
@@ -65,12 +66,8 @@ def install_recorder() -> None:
 
 
 def timed(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    """Median seconds of ``repeat`` calls (``_common.timed`` without the result)."""
+    return _timed(fn, repeat)[0]
 
 
 class Mode:

@@ -61,9 +61,10 @@ def sub_rows(n_features: int, at_least: int = 64) -> int:
     return int(max(at_least, _SUB_BYTES // (8 * max(1, n_features))))
 
 
-def _centred_sub_blocks(X: np.ndarray, step: int):
-    """``(rows, mean, C)`` for consecutive sub-blocks of X, ``C`` the sub-block minus its own
-    mean in float64, written into one reused buffer (fresh buffers cost page faults)."""
+def _sub_blocks(X: np.ndarray, step: int):
+    """``(rows, mean, S, out)`` for consecutive sub-blocks ``S`` of X in float64: their column
+    means, and ``out``, a buffer of S's shape reused across sub-blocks (fresh buffers cost page
+    faults)."""
     n, d = X.shape
     step = min(step, n)
     buffer = np.empty((step, d))
@@ -73,8 +74,14 @@ def _centred_sub_blocks(X: np.ndarray, step: int):
         rows = len(S)
         if S.dtype != np.float64:
             S = S.astype(np.float64)
-        mean = np.dot(ones[:rows], S) / rows
-        yield rows, mean, np.subtract(S, mean, out=buffer[:rows])
+        yield rows, np.dot(ones[:rows], S) / rows, S, buffer[:rows]
+
+
+def _centred_sub_blocks(X: np.ndarray, step: int):
+    """``(rows, mean, C)`` for consecutive sub-blocks of X, ``C`` the sub-block minus its own
+    mean in float64, written into one reused buffer."""
+    for rows, mean, S, out in _sub_blocks(X, step):
+        yield rows, mean, np.subtract(S, mean, out=out)
 
 
 #: A sub-block's Gram is taken of its raw rows and centred afterwards when that loses at most
@@ -89,24 +96,15 @@ def _centred_grams(X: np.ndarray, step: int):
     """``(rows, mean, M)`` for consecutive sub-blocks of X, ``M`` the sub-block's scatter matrix
     about its own mean: ``SᵀS - rows · mean meanᵀ`` (see :data:`_RAW_SHARE`), or ``CᵀC`` of the
     centred rows ``C``."""
-    n, d = X.shape
-    step = min(step, n)
-    buffer = np.empty((step, d))
-    ones = np.ones(step)
     raw_ok = True
-    for start in range(0, n, step):
-        S = X[start : start + step]
-        rows = len(S)
-        if S.dtype != np.float64:
-            S = S.astype(np.float64)
-        mean = np.dot(ones[:rows], S) / rows
+    for rows, mean, S, out in _sub_blocks(X, step):
         if raw_ok:
             M = np.dot(S.T, S)
             raw = np.diagonal(M).copy()
             M -= rows * np.outer(mean, mean)
             raw_ok = bool((np.diagonal(M) >= _RAW_SHARE * raw).all())
         if not raw_ok:
-            C = np.subtract(S, mean, out=buffer[:rows])
+            C = np.subtract(S, mean, out=out)
             M = np.dot(C.T, C)
         yield rows, mean, M
 
