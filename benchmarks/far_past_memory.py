@@ -17,6 +17,8 @@ workers x 1 thread with 1 GiB each (the data are five times the cluster's memory
 
 Target: every pass within 1.5x of the floor, worker memory under the limit, nothing spilled.
 A first small fit on each worker compiles the kernels (numba) before anything is timed.
+``--unfused`` also runs each fit with a block's reads left as tasks of their own (no
+``dasklearn._blockwise.fuse_block_inputs``), right after the fused one: the A/B of that change.
 
 Run: ``.venv/bin/python benchmarks/far_past_memory.py [--quick] [--formats parquet,zarr]``
 (zarr needs the ``bench`` extra). Results: ``benchmarks/results/far_past_memory.md``.
@@ -25,6 +27,7 @@ Run: ``.venv/bin/python benchmarks/far_past_memory.py [--quick] [--formats parqu
 from __future__ import annotations
 
 import argparse
+import contextlib
 import shutil
 import statistics
 import sys
@@ -128,16 +131,39 @@ def _fits():
     }
 
 
-def run_format(fmt: str, path: Path, client, limit_mib: float, only: str = "") -> list[dict]:
+class _Unfused:
+    """A block's reads left as tasks of their own in every pass (the A/B of ``--unfused``)."""
+
+    def __enter__(self) -> _Unfused:
+        import dasklearn._blockwise as B
+
+        self._module, self._original = B, B.fuse_block_inputs
+        B.fuse_block_inputs = lambda graph, blocks: graph
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._module.fuse_block_inputs = self._original
+
+
+def run_format(
+    fmt: str, path: Path, client, limit_mib: float, only: str = "", unfused: bool = False
+) -> list[dict]:
     X, y, floor = load(fmt, path)
     floors = [_best(floor, 2)]
     print(f"[{fmt}] floor (read + sum): {floors[0]:.2f} s", flush=True)
     rows = []
-    for name, fit in _fits().items():
+    variants = [("", contextlib.nullcontext)] + ([(" unfused", _Unfused)] if unfused else [])
+    for (name, fit), (label, variant) in ((f, v) for f in _fits().items() for v in variants):
         if only and not any(name.startswith(o) for o in only.split(",")):
             continue
+        name = name + label
         before = sum(client.run(_spilled).values())
-        with PassTimer() as timer, RssSampler(client) as sampler, warnings.catch_warnings():
+        with (
+            variant(),
+            PassTimer() as timer,
+            RssSampler(client) as sampler,
+            warnings.catch_warnings(),
+        ):
             warnings.simplefilter("ignore")
             start = time.perf_counter()
             model = fit(X, y)
@@ -197,6 +223,7 @@ def main() -> None:
     parser.add_argument("--formats", default="parquet,zarr")
     parser.add_argument("--fits", default="", help="e.g. LogisticRegression (default: both)")
     parser.add_argument("--clean", action="store_true", help="delete the data files at the end")
+    parser.add_argument("--unfused", action="store_true", help="also run each fit unfused")
     args = parser.parse_args()
     from dask.utils import parse_bytes
     from distributed import Client
@@ -216,7 +243,8 @@ def main() -> None:
     ):
         _warm_up()
         for fmt in formats:
-            rows += run_format(fmt, paths[fmt], client, parse_bytes(memory) / 2**20, args.fits)
+            limit_mib = parse_bytes(memory) / 2**20
+            rows += run_format(fmt, paths[fmt], client, limit_mib, args.fits, args.unfused)
     print(f"\n{n:,} x {D} float64 ({n * D * 8 / 1e9:.1f} GB), 2 workers x 1 thread, {memory} each")
     print_table(rows, list(rows[0]))
     if args.clean:

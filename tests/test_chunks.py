@@ -93,3 +93,24 @@ def test_small_helpers():
     assert with_row_chunks(x[x[:, 0] > 0], (5, 5)).chunks[0] == (5, 5)
     assert n_rows(x) == 10 and n_rows(x[x[:, 0] > 0]) is None
     assert n_rows(dd.from_pandas(pd.DataFrame({"a": range(7)}), npartitions=2)) == 7
+
+
+def _draw_rows(part: pd.DataFrame) -> pd.Series:
+    return pd.Series(np.arange(len(part)) % 5 != 0, index=part.index)
+
+
+def test_a_frame_whose_length_dask_cannot_plan_is_learned_from_its_blocks(parquet):
+    """``df[mask][features]`` with the mask computed from ``df``: dask pushes ``len`` into the
+    filter, reads the parquet with no columns in fewer partitions than the mask, and fails.
+    ``n_rows`` then says unknown, and a fit learns the lengths from the blocks."""
+    frame, path = parquet
+    source = dd.read_parquet(path)
+    kept = source[source.map_partitions(_draw_rows, meta=pd.Series([], dtype=bool))]
+    features = [f"c{i}" for i in range(20)]
+    with dask.config.set(scheduler="threads"):
+        assert n_rows(source) == len(frame)
+        assert n_rows(kept[features]) is None
+        model = LogisticRegression().fit(kept[features], kept["target"])
+    rows = np.concatenate([np.arange(500) % 5 != 0] * 8)
+    expected = LogisticRegression().fit(frame[features][rows], frame["target"][rows])
+    np.testing.assert_allclose(model.coef_, expected.coef_, rtol=1e-6, atol=1e-9)

@@ -256,3 +256,25 @@ def test_deepcopy_of_a_model_with_lazy_labels(make, columns):
                 np.testing.assert_array_equal(getattr(twin_last, name), value)
         if hasattr(model, "predict"):
             np.testing.assert_array_equal(twin.predict(X).compute(), model.predict(X).compute())
+
+
+_TRANSFORMED: list[int] = []
+
+
+def _counted_scale(block: pd.DataFrame) -> pd.DataFrame:
+    _TRANSFORMED.append(len(block))
+    return block * 2.0
+
+
+def test_the_length_of_a_transformed_frame_is_the_length_of_its_input():
+    """len() of a per-row output frame asks its input (parquet answers from its metadata), it
+    does not read every partition through the model: a pipeline's later steps ask for it."""
+    from dasklearn._output import Output, map_rows
+
+    frame = dd.from_pandas(pd.DataFrame(X, columns=list("abcd")), npartitions=4)
+    output = Output(np.float64, width=P, columns=list("abcd"))
+    out = map_rows(_counted_scale, frame, output=output, dtype=None)
+    with dask.config.set(scheduler="sync"):
+        _TRANSFORMED.clear()
+        assert len(out) == N and _TRANSFORMED == []
+        pd.testing.assert_frame_equal(out.compute(), frame.compute() * 2.0)

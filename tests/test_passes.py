@@ -113,3 +113,51 @@ def test_streamed_x_and_y_of_one_frame_read_each_partition_once(monkeypatch):
     frame = pd.concat([_read_partition(i) for i in range(4)])
     np.testing.assert_allclose(sums[0], frame[["a", "b", "c"]].to_numpy().sum(axis=0))
     assert sums[1] == frame["y"].sum()
+
+
+def _streamed(X: da.Array, *vectors: da.Array, monkeypatch) -> P.Passes:
+    monkeypatch.setattr(P, "memory_budget", lambda client=None: 1)  # stream, never persist
+    data = P.place(X, *vectors)
+    assert data.policy == "streamed"
+    return P.Passes(data, check_first=None)
+
+
+def test_a_streamed_block_is_read_and_reduced_in_one_task(client, monkeypatch):
+    """Each block's own reads (X's and y's generators) run inside its chunk's task: the
+    scheduler cannot read blocks ahead of their reductions, nor read a block on one worker
+    and reduce it on another."""
+    from dasklearn.datasets import make_classification
+
+    X, y = make_classification(2_000, 4, random_state=0, chunks=250)
+    runner = _streamed(X, y, monkeypatch=monkeypatch)
+    with get_task_stream(client) as stream:
+        sums = runner.run(runner.reduction(_xy_sums, runner.data.X, runner.data.vectors[0]))
+    names = {str(t["key"]).split("'")[1].rsplit("-", 1)[0] for t in stream.data}
+    assert len(stream.data) == 8 and names == {"_xy_sums"}, names
+    Xc, yc = dask.compute(X, y, scheduler="threads")
+    np.testing.assert_allclose(sums[0], Xc.sum(axis=0))
+    assert sums[1] == yc.sum()
+
+
+def test_source_blocks_that_several_blocks_read_stay_tasks_of_their_own(client, monkeypatch):
+    """Row blocks cut across the source's blocks share some of them: a shared source block is a
+    task of its own (read once, sent where it is needed); the others run inside their block's
+    task."""
+    X = _ten_blocks().rechunk((1_500, 3))  # 7 blocks over 10 source blocks
+    runner = _streamed(X, monkeypatch=monkeypatch)
+    with get_task_stream(client) as stream:
+        got = runner.run(runner.reduction(_blocks_sum, runner.data.X))
+    names = [str(t["key"]).split("'")[1].rsplit("-", 1)[0] for t in stream.data]
+    assert names.count("_blocks_sum") == 7
+    # 3 of the 10 source blocks straddle a boundary of the 1,500-row blocks
+    assert 3 <= sum("array" in n for n in names) < 10, names
+    np.testing.assert_allclose(got, _ten_blocks().sum(axis=0).compute(scheduler="threads"))
+
+
+def test_a_pass_over_blocks_on_the_cluster_leaves_their_graph_as_it_is(client):
+    from dasklearn._blockwise import fuse_block_inputs
+
+    (X,) = P._persist([_ten_blocks()], client, spread=True)
+    red = P.reduction(_blocks_sum, X)
+    graph = red.__dask_graph__()
+    assert fuse_block_inputs(graph, red.block_keys) is graph

@@ -8,9 +8,8 @@ pipeline of scikit-learn classes fitted in memory on the same rows:
   ``Categorizer`` and ``DummyEncoder`` read dataframes only; NumPy and dask arrays of numeric
   codes without those two steps), on threads and on the shared LocalCluster;
 * slow tests on a parquet dataset four times a worker's memory limit: the pipeline streams it
-  (worker peak memory under the limit, nothing spilled) and predicts as scikit-learn does;
-  that only per-pass summaries leave the workers is an expected failure today (see
-  :data:`PARTITIONS_MOVE`).
+  (worker peak memory under the limit, nothing spilled), predicts as scikit-learn does, and
+  only per-pass summaries leave the workers (no partition moves between them).
 
 OneHotEncoder encodes every column it is given (scikit-learn's), so the pipeline gives it the
 categorical columns through dasklearn's ``make_column_transformer`` (the others passed through);
@@ -25,6 +24,7 @@ rows, every label the same, with either encoder).
 from __future__ import annotations
 
 import sys
+from unittest import mock
 
 import cloudpickle
 import dask
@@ -41,6 +41,7 @@ from sklearn import linear_model as sk_linear_model
 from sklearn import preprocessing as sk_preprocessing
 from sklearn.pipeline import Pipeline, make_pipeline
 
+from dasklearn import _blockwise, _passes
 from dasklearn._client import local_cluster
 from dasklearn.compose import make_column_transformer
 from dasklearn.datasets import make_mixed_df
@@ -196,32 +197,50 @@ def test_pipeline_on_arrays_of_codes_matches_scikit_learn(table, kind, where):
 
 class PeakMemory(WorkerPlugin):
     """Records the most managed memory (bytes of task results held) a worker ever had (as in
-    tests/cluster/test_kmeans_cluster.py)."""
+    tests/cluster/test_kmeans_cluster.py), and the bytes it fetched from other workers."""
 
     name = "peak-memory"
 
     def setup(self, worker):
         self.worker = worker
         self.peak = 0
+        self.fetched = 0
 
     def transition(self, key, start, finish, **kwargs):
         self.peak = max(self.peak, self.worker.state.nbytes)
+        if start == "flight" and finish == "memory":
+            self.fetched += self.worker.state.tasks[key].nbytes or 0
 
 
 def _worker_report(dask_worker):
-    """(peak managed memory, bytes spilled to disk, bytes sent out: to peers and the client)."""
+    """(peak managed memory, bytes spilled to disk, bytes sent out: to peers and the client,
+    bytes fetched from peers)."""
     spilled = getattr(dask_worker.data, "spilled_total", None)
+    plugin = dask_worker.plugins["peak-memory"]
     return (
-        dask_worker.plugins["peak-memory"].peak,
+        plugin.peak,
         0 if spilled is None else spilled.memory,
         dask_worker.transfer_outgoing_bytes_total,
+        plugin.fetched,
     )
+
+
+class _CountPartials:
+    """Counts the partials that passes fetch to the client (one per block task of a pass)."""
+
+    def __init__(self):
+        self.n = 0
+        self._original = _blockwise.compute_reductions
+
+    def __call__(self, client, reductions):
+        self.n += sum(len(r.__dask_keys__()) for r in reductions)
+        return self._original(client, reductions)
 
 
 def _stream_and_predict(path: str, encoder: str, limit: int):
     """Fit the pipeline on the parquet dataset and predict it, on 2 workers of ``limit`` bytes;
-    (fitted pipeline, probabilities, labels, bytes the workers sent during the fit, each
-    worker's report at the end)."""
+    (fitted pipeline, probabilities, labels, what the workers sent during the fit: (bytes in all,
+    bytes between workers, partials fetched by the client), each worker's report at the end)."""
     memory = {
         # the limit applies to managed memory (task results held), as in the KMeans test: a
         # worker process needs ~150 MB to run, so the process-memory thresholds are off
@@ -238,8 +257,18 @@ def _stream_and_predict(path: str, encoder: str, limit: int):
         client.register_plugin(PeakMemory())
         frame = dd.read_parquet(path)
         X, y = frame.drop(columns="target"), frame["target"]
-        pipe = _ours(encoder).fit(X, y)
-        sent_by_fit = sum(report[2] for report in client.run(_worker_report).values())
+        partials = _CountPartials()
+        with (
+            mock.patch.object(_blockwise, "compute_reductions", partials),
+            mock.patch.object(_passes, "compute_reductions", partials),
+        ):
+            pipe = _ours(encoder).fit(X, y)
+        fit_reports = client.run(_worker_report).values()
+        sent_by_fit = (
+            sum(r[2] for r in fit_reports),
+            sum(r[3] for r in fit_reports),
+            partials.n,
+        )
         # gathered partition by partition (a dask Series' own .compute() concatenates every
         # partition on one worker first)
         proba = np.concatenate(dask.compute(*pipe.predict_proba(X).to_delayed()))
@@ -273,7 +302,7 @@ def streamed(request, parquet_table):
 def test_pipeline_streams_parquet_larger_than_cluster_memory(parquet_table, streamed):
     _, Xp, yp, _, limit = parquet_table
     _, (pipe, proba, labels, _, reports) = streamed
-    for peak, spilled, _ in reports.values():
+    for peak, spilled, *_ in reports.values():
         assert peak < 0.9 * limit, (peak, limit)  # a few blocks at a time, never the table
         assert spilled == 0
     # the categories were learned in one pass, LogisticRegression read its (streamed) input
@@ -282,27 +311,14 @@ def test_pipeline_streams_parquet_larger_than_cluster_memory(parquet_table, stre
     _assert_same_predictions(proba, labels, _scikit_learn(CATEGORICAL).fit(Xp, yp), Xp)
 
 
-PARTITIONS_MOVE = (
-    "After a step whose transform returns a dask DataFrame through the output layer's "
-    "frame path (Categorizer, DummyEncoder, ColumnTransformer: map_rows with dtype=None and "
-    "an Output meta), the passes of the later steps (PCA's, LogisticRegression's) run each "
-    "partition's chain as several tasks (seen in a PCA pass: 'read_parquet-fused' = read + "
-    "the encoder, then StandardScaler.transform's '_frame_block' as a task of its own, then "
-    "the pass's 'read_parquet-fused-values'), and the scheduler places them on different "
-    "workers, so partitions move between workers in every pass. Measured on a 10.3 MB "
-    "table: 10-12 MB sent during one fit (OneHotEncoder or DummyEncoder variant); a chain "
-    "without such a step (StandardScaler -> StandardScaler -> PCA -> LogisticRegression) "
-    "sends < 40 KB, the same chain behind a Categorizer that changes nothing 2.3 MB in PCA's "
-    "pass. Fix belongs in the shared layer (dasklearn._output.map_rows' frame path, or how "
-    "the pass runner reads a derived frame), so that a partition's chain is one task."
-)
-
-
 @pytest.mark.slow
 @pytest.mark.timeout(600)
-@pytest.mark.xfail(strict=True, reason=PARTITIONS_MOVE)
-def test_streamed_fit_sends_only_summaries_between_workers(parquet_table, streamed):
+def test_streamed_fit_sends_only_summaries(parquet_table, streamed):
+    """No partition moves between workers: a partition's chain of transforms and the pass
+    that reads it run as one task. What reaches the client is one summary per block and pass:
+    a few KiB at most, against 170 KB a partition."""
     *_, data_bytes, _ = parquet_table
-    _, (_, _, _, sent_by_fit, _) = streamed
-    # what left the workers during the fit (to each other and to the client)
-    assert sent_by_fit < 0.01 * data_bytes, (sent_by_fit, data_bytes)
+    _, (_, _, _, (sent, between_workers, n_partials), _) = streamed
+    assert between_workers < 0.01 * data_bytes, (between_workers, data_bytes)
+    to_client = sent - between_workers
+    assert to_client < 4096 * n_partials, (to_client, n_partials)

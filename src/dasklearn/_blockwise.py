@@ -27,21 +27,25 @@ import functools
 import sys
 import threading
 import uuid
+from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from functools import reduce
+from graphlib import TopologicalSorter
 from typing import Any
 
 import dask
 import dask.array as da
 import dask.threaded
 import numpy as np
+from dask._task_spec import convert_legacy_graph
 from dask.base import is_dask_collection
 from dask.delayed import Delayed
-from dask.highlevelgraph import HighLevelGraph
-from dask.task_spec import List, Task, TaskRef
+from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
+from dask.task_spec import DataNode, GraphNode, List, Task, TaskRef
 from distributed import Future
 
 from ._chunks import is_frame, partition_blocks, rows_only
+from ._client import active_client
 
 __all__ = [
     "EMBED_BYTES",
@@ -162,10 +166,12 @@ class Reduction:
         combine: Callable | None,
         aggregate: Callable | None,
         order: list[int] | None = None,
+        block_keys: list | None = None,
     ) -> None:
         self._graph, self._name, self._keys = graph, name, keys
         self._combine, self._aggregate = combine, aggregate
         self._order = order
+        self.block_keys = keys if block_keys is None else block_keys
 
     def __dask_graph__(self) -> HighLevelGraph:
         return self._graph
@@ -191,8 +197,13 @@ class Reduction:
     __dask_scheduler__ = staticmethod(dask.threaded.get)
 
     def compute(self, **kwargs: Any) -> Any:
-        """The result of the pass (``dask.compute`` computes several passes at once)."""
-        (out,) = dask.compute(self, **kwargs)
+        """The result of the pass (``dask.compute`` computes several passes at once; on a
+        distributed client, :func:`compute_reductions` does it as this does)."""
+        client = None if kwargs else active_client()
+        if client is not None:
+            (out,) = compute_reductions(client, [self])
+        else:
+            (out,) = dask.compute(self, **kwargs)
         return out
 
 
@@ -200,11 +211,63 @@ def compute_reductions(client: Any, reductions: Sequence[Reduction]) -> tuple:
     """Reductions computed on a distributed client, their partials fetched by the client
     directly. ``dask.compute`` adds a finalize task that first gathers every partial on one
     worker: one more scheduler round trip and transfer per pass (a 10-block pass on a 2-worker
-    LocalCluster: 41 ms against 33; ``benchmarks/results/cluster_pass.md``)."""
+    LocalCluster: 41 ms against 33; ``benchmarks/results/cluster_pass.md``). A block's own
+    reads run inside its chunk's task (:func:`fuse_block_inputs`)."""
     graph = HighLevelGraph.merge(*(r.__dask_graph__() for r in reductions))
+    blocks = [k for r in reductions for k in r.block_keys]
+    graph = fuse_block_inputs(graph, blocks)
     parts = client.get(graph, [r.__dask_keys__() for r in reductions], sync=True)
     finish = (r.__dask_postcompute__() for r in reductions)
     return tuple(fn(p, *args) for p, (fn, args) in zip(parts, finish, strict=True))
+
+
+def _private_inputs(tasks: dict, blocks: set) -> dict:
+    """{key: the block task it is private to}: tasks that only one block task needs (directly or
+    through other such tasks). Values already on the cluster (futures) and embedded data stay
+    where they are."""
+    dependents: dict = {k: [] for k in tasks}
+    for key, node in tasks.items():
+        for dep in node.dependencies:
+            if dep in dependents:
+                dependents[dep].append(key)
+    owner: dict = {}
+    for key in TopologicalSorter(dependents).static_order():  # dependents first
+        node = tasks[key]
+        if key in blocks:
+            owner[key] = key
+        elif isinstance(node, DataNode) or not isinstance(node, GraphNode):
+            owner[key] = None
+        else:
+            owners = {owner[d] for d in dependents[key]}
+            owner[key] = owners.pop() if len(owners) == 1 else None
+    return {k: b for k, b in owner.items() if b is not None and k != b}
+
+
+def fuse_block_inputs(graph: HighLevelGraph, blocks: Sequence) -> HighLevelGraph:
+    """The graph with every task that only one block task needs run inside that task: a
+    streamed block is read, transformed and reduced in one task, on one worker, and only its
+    partial stays. Left to the scheduler, a block's read and its reduction are separate tasks:
+    it sometimes read most blocks of a source before reducing any (15-20 blocks of X and of y
+    held per worker, ``tests/linear_model/test_lm_scale.py``), and placed a partition's chain
+    of transforms on different workers, which then sent each other the partitions
+    (``tests/test_pipelines.py``). Tasks that several blocks need (a shared source block, a
+    model's parameters) stay tasks of their own; layer annotations are kept."""
+    blocks = set(blocks)
+    original = dict(graph)
+    tasks = convert_legacy_graph(original)
+    private = _private_inputs(tasks, blocks)
+    if not private:
+        return graph
+    inner = defaultdict(list)
+    for key, block in private.items():
+        inner[block].append(tasks[key])
+    fused = {b: Task.fuse(*nodes, tasks[b], key=b) for b, nodes in inner.items()}
+    layers, seen = {}, set(private)
+    for name, layer in graph.layers.items():
+        kept = {k: fused.get(k, original[k]) for k in layer if k not in seen}
+        seen.update(kept)
+        layers[name] = MaterializedLayer(kept, annotations=layer.annotations)
+    return HighLevelGraph(layers, graph.dependencies)
 
 
 def _block_refs(array: da.Array | None, n_blocks: int) -> list:
@@ -232,9 +295,8 @@ def _n_blocks(who: str, arrays: Sequence[da.Array], block_args: Sequence | None)
 
 def _pass_graph(name: str, layer: dict, dependencies: list) -> HighLevelGraph:
     """The pass's layer over its inputs' graphs, its tasks first in line on a cluster: a block's
-    partial runs as soon as its block is there, before more blocks are read (without it the
-    scheduler sometimes read most blocks of a streamed source before reducing any: 15-20
-    blocks held per worker, ``tests/linear_model/test_lm_scale.py``)."""
+    partial runs as soon as its inputs are there (its private reads run inside its task anyway,
+    :func:`fuse_block_inputs`; this orders the tasks that several blocks share)."""
     with dask.annotate(priority=1):
         return HighLevelGraph.from_collections(name, layer, dependencies=dependencies)
 
@@ -319,7 +381,7 @@ def reduction(
     for i in range(n_blocks):
         key = (name, i)
         layer[key] = Task(key, chunk, *(r[i] for r in refs), *per_block[i], *shared)
-    keys = list(layer)
+    keys = block_keys = list(layer)
     if split_every is not None and combine is not None:
         level = 0
         while len(keys) > 1:
@@ -332,7 +394,7 @@ def reduction(
                 merged.append(key)
             keys = merged
     graph = _pass_graph(name, layer, dependencies)
-    return Reduction(graph, name, keys, combine, aggregate)
+    return Reduction(graph, name, keys, combine, aggregate, block_keys=block_keys)
 
 
 # --------------------------------------------------------------------------------------------

@@ -39,6 +39,7 @@ __all__ = [
     "frames_to_arrays",
     "n_blocks",
     "n_rows",
+    "one_row_per_row",
     "resolve_chunks",
     "partition_blocks",
     "row_blocks",
@@ -405,8 +406,47 @@ def n_rows(X: Any) -> int | None:
     the length dask finds for a dataframe (from parquet metadata; a read for other sources).
     None for a dask array whose chunk lengths are unknown."""
     if isinstance(X, dd.DataFrame | dd.Series):
-        return int(len(X))
+        return _frame_length(X)
     shape = getattr(X, "shape", None)
     if shape is None:
         return len(X)
     return None if math.isnan(shape[0]) else int(shape[0])
+
+
+try:  # dask's dataframe expressions: a map that dask knows keeps the row count
+    from dask.dataframe.dask_expr._collection import new_collection
+    from dask.dataframe.dask_expr._expr import MapPartitions
+    from dask.dataframe.dask_expr._reductions import Len
+
+    class _RowMap(MapPartitions):
+        _is_length_preserving = True
+
+except ImportError:  # pragma: no cover - another dask: len() reads the partitions
+    MapPartitions = Len = None
+
+
+def _frame_length(X: Any) -> int | None:
+    """``len(X)`` as dask plans it, or None where dask fails to plan it. dask 2025.12-2026.8
+    push a length into a filter (``df[mask][cols]``, the mask computed from ``df``) and then
+    fail: an AssertionError when the parquet is read with no columns in fewer partitions than
+    the mask, a TypeError from the parquet reader's projection. Planned here, on the client, so
+    that a cluster's scheduler does not log the failure; the caller then learns the lengths
+    from the blocks, where a frame that is really broken fails too."""
+    if Len is None:  # pragma: no cover
+        return int(len(X))
+    try:
+        length = new_collection(Len(X.expr)).optimize()
+    except Exception:
+        return None
+    return int(length.compute())
+
+
+def one_row_per_row(frame: Any) -> Any:
+    """A frame mapped one row per row from its input (``map_partitions``), marked so that
+    ``len()`` of it is ``len()`` of the input (parquet answers from its metadata) rather than a
+    read of every partition through the map: a pipeline's later steps ask for it before their
+    passes. Anything else is returned as it is."""
+    expr = getattr(frame, "expr", None)
+    if MapPartitions is None or type(expr) is not MapPartitions:
+        return frame
+    return new_collection(_RowMap(*expr.operands))

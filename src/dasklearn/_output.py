@@ -49,7 +49,7 @@ from ._blockwise import (
     single_blas_thread,
     with_single_blas_thread,
 )
-from ._chunks import as_dask_array, row_blocks, rows_only
+from ._chunks import as_dask_array, one_row_per_row, row_blocks, rows_only
 from ._passes import in_memory_row_chunks
 from ._validation import all_finite_values, check_array, check_features, check_is_fitted, input_kind
 
@@ -305,7 +305,7 @@ def map_rows(
             out = da.Array(out.dask, out.name, out.chunks, meta=empty)  # keep a sparse meta
         return out
     meta = output.frame_meta(X._meta.index)
-    return X.map_partitions(
+    out = X.map_partitions(
         with_single_blas_thread(_frame_block),
         func,
         block_dtype,
@@ -318,6 +318,7 @@ def map_rows(
         enforce_metadata=False,
         transform_divisions=False,
     )
+    return one_row_per_row(out)
 
 
 _PLAIN = (type(None), bool, int, float, complex, str, bytes, np.generic, np.dtype)
