@@ -75,21 +75,8 @@ ESTIMATORS = {
 }
 
 
-#: LogisticRegression streams X, but its per-block partials wait on the workers for the
-#: combine: at the peak one worker held 7 'chunk' results (~0.36 MB each, more than the 0.2 MB
-#: block of X each came from), 3.3-3.9 MB against the 3.2 MB limit when the machine is busy
-#: (0.42 of it alone): to be fixed in dasklearn.linear_model (smaller partials, or combined as
-#: they arrive); strict once it is
-_PARTIALS = pytest.mark.xfail(
-    strict=False, reason="linear-model pass partials pile up on a busy worker (see _PARTIALS)"
-)
-
-
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
-@pytest.mark.parametrize(
-    "name",
-    [pytest.param(n, marks=_PARTIALS) if n == "LogisticRegression" else n for n in ESTIMATORS],
-)
+@pytest.mark.parametrize("name", ESTIMATORS)
 def test_streaming_fit_under_a_quarter_of_the_data(cluster, name):
     X, y = _data()
     assert X.nbytes == DATA_BYTES and LIMIT * 2 < DATA_BYTES
