@@ -13,7 +13,8 @@ per-block partials travel to the client, which merges them (no reduction tree: o
 tree costs a round trip per level for partials of a few KiB); ``split_every`` merges them in a
 tree on the workers instead, for partials too large to gather (Hessians of thousands of
 features). Arguments go through :func:`share`: small ones travel inside every block task, large
-ones enter the graph once.
+ones enter the graph once. On a cluster (:func:`compute_reductions`) whatever only one block
+task needs (its read, its transforms) runs inside that task (:func:`fuse_block_inputs`).
 
 Per-row *outputs* (predictions, transforms) are not passes: they go through
 :mod:`dasklearn._output`. Where the data of a fit lives (persisted or streamed) and how passes
