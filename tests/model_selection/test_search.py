@@ -396,6 +396,29 @@ def test_fitted_search_pickles_and_delegates(data, client):
     assert back.n_features_in_ == 12 and not hasattr(back, "transform")
 
 
+def test_refit_reads_the_data_the_search_scattered(data, client, monkeypatch):
+    """On a cluster the best candidate is refitted from the search's scattered copy of X and y:
+    the refit task carries references, not the data again (a 24 MB X made distributed warn
+    of a large graph in the demo)."""
+    X, y = data
+    sent = []
+    original = Client.submit
+
+    def submit(self, fn, *args, key=None, **kwargs):
+        if str(key).startswith("refit-"):
+            sent.append(args)
+        return original(self, fn, *args, key=key, **kwargs)
+
+    monkeypatch.setattr(Client, "submit", submit)
+    search = GridSearchCV(_pipe(), GRID, cv=3).fit(X, y)
+    (args,) = sent
+    assert not any(isinstance(a, np.ndarray) for a in args), [type(a) for a in args]
+    reference = ms.GridSearchCV(_pipe(), GRID, cv=3).fit(X, y)
+    np.testing.assert_allclose(
+        search.best_estimator_.predict_proba(X), reference.best_estimator_.predict_proba(X)
+    )
+
+
 @pytest.mark.slow
 def test_worker_killed_mid_search_gives_complete_results(data, monkeypatch):
     X, y = data

@@ -267,6 +267,7 @@ class DaskBaseSearchCV(MetaEstimatorMixin, BaseEstimator):
         step_safe = _step_safe(scorer)
         executor = make_executor(self.scheduler, self.n_jobs)
         blockwise = is_dask_input(X) and not _fits_in_memory(executor, X, y)
+        placed = None
         try:
             if blockwise:
                 records, n_test = self._run_blockwise(
@@ -275,12 +276,12 @@ class DaskBaseSearchCV(MetaEstimatorMixin, BaseEstimator):
             else:
                 X, y, groups, *values = _to_memory(X, y, groups, *fit_params.values())
                 fit_params = dict(zip(fit_params, values, strict=True))
-                records, n_test = self._run_in_memory(
+                records, n_test, placed = self._run_in_memory(
                     plan, executor, X, y, groups, fit_params, scorer, names, step_safe
                 )
             self._finish(candidates, plan, records, n_test, names, scorer)
             if self.refit:
-                self._refit(executor, X, y, fit_params)
+                self._refit(executor, X, y, fit_params, placed)
         finally:
             executor.close()
         return self
@@ -313,7 +314,7 @@ class DaskBaseSearchCV(MetaEstimatorMixin, BaseEstimator):
         )
         records = runner.run()
         self._search_stats = runner.stats
-        return records, np.asarray([len(te) for _, te in splits])
+        return records, np.asarray([len(te) for _, te in splits]), runner.data
 
     def _run_blockwise(self, plan, X, y, fit_params, scorer, names, safe):
         self.n_splits_ = blockwise_splitter(self.cv).get_n_splits()
@@ -366,9 +367,17 @@ class DaskBaseSearchCV(MetaEstimatorMixin, BaseEstimator):
         self.scorer_ = scorer._scorers if hasattr(scorer, "_scorers") else scorer
         self.cv_results_ = results
 
-    def _refit(self, executor: Any, X: Any, y: Any, fit_params: dict) -> None:
+    def _refit(
+        self, executor: Any, X: Any, y: Any, fit_params: dict, placed: tuple | None = None
+    ) -> None:
+        """Fit the best candidate on all the data: on a cluster, in-memory data are read from
+        where the search scattered them (``placed``: their futures, while none is lost)
+        rather than sent again inside the task."""
         args = (self.estimator, self.best_params_, X, y, fit_params)
         if isinstance(executor, DistributedExecutor) and not is_dask_input(X):
+            if placed is not None and all(getattr(f, "status", None) == "finished" for f in placed):
+                X_, y_, _, fit_params_ = placed
+                args = (self.estimator, self.best_params_, X_, y_, fit_params_)
             key = f"refit-{type(self.estimator).__name__}-{uuid.uuid4().hex[:8]}"
             future = executor.client.submit(_Inline(refit), *args, key=key, pure=False)
             est, seconds = future.result()
