@@ -44,6 +44,25 @@ def timed(fn: Callable[[], Any], repeat: int = 3, warmup: int = 0) -> tuple[floa
     return statistics.median(times), result
 
 
+@contextlib.contextmanager
+def replaced(module_name: str, attribute: str, replacement: Any):
+    """``module.attribute`` replaced for the block (a piece of dasklearn turned off, for an A/B
+    in the same run)."""
+    import importlib
+
+    module = importlib.import_module(module_name)
+    original = getattr(module, attribute)
+    setattr(module, attribute, replacement)
+    try:
+        yield
+    finally:
+        setattr(module, attribute, original)
+
+
+#: dasklearn's pass runner without :func:`dasklearn._blockwise.fuse_block_inputs`
+UNFUSED = ("dasklearn._blockwise", "fuse_block_inputs", lambda graph, blocks: graph)
+
+
 def peak_rss_mib() -> float:
     """Peak resident memory of this process so far (MiB)."""
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

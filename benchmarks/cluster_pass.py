@@ -97,16 +97,16 @@ class Mode:
         finalize task gathers the partials on one worker first), as before."""
         import dask
 
-        from dasklearn import _passes
+        from dasklearn import _blockwise
 
-        original = _passes.compute_reductions
+        original = _blockwise.compute_reductions
         if not self.direct:
-            _passes.compute_reductions = lambda client, graphs: dask.compute(*graphs)
+            _blockwise.compute_reductions = lambda client, graphs: dask.compute(*graphs)
         try:
             with dask.config.set(self.config):
                 yield
         finally:
-            _passes.compute_reductions = original
+            _blockwise.compute_reductions = original
 
     def lloyd(self, A, b, repeat: int) -> float:
 

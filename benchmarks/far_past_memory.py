@@ -38,7 +38,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import RssSampler, print_table  # noqa: E402
+from _common import UNFUSED, RssSampler, print_table, replaced  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "_data" / "far"
@@ -131,20 +131,6 @@ def _fits():
     }
 
 
-class _Unfused:
-    """A block's reads left as tasks of their own in every pass (the A/B of ``--unfused``)."""
-
-    def __enter__(self) -> _Unfused:
-        import dasklearn._blockwise as B
-
-        self._module, self._original = B, B.fuse_block_inputs
-        B.fuse_block_inputs = lambda graph, blocks: graph
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._module.fuse_block_inputs = self._original
-
-
 def run_format(
     fmt: str, path: Path, client, limit_mib: float, only: str = "", unfused: bool = False
 ) -> list[dict]:
@@ -152,7 +138,8 @@ def run_format(
     floors = [_best(floor, 2)]
     print(f"[{fmt}] floor (read + sum): {floors[0]:.2f} s", flush=True)
     rows = []
-    variants = [("", contextlib.nullcontext)] + ([(" unfused", _Unfused)] if unfused else [])
+    unfused_variant = [(" unfused", lambda: replaced(*UNFUSED))] if unfused else []
+    variants = [("", contextlib.nullcontext), *unfused_variant]
     for (name, fit), (label, variant) in ((f, v) for f in _fits().items() for v in variants):
         if only and not any(name.startswith(o) for o in only.split(",")):
             continue

@@ -38,7 +38,7 @@ from pathlib import Path
 from distributed.diagnostics.plugin import WorkerPlugin
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import print_table  # noqa: E402
+from _common import UNFUSED, print_table, replaced  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "_data" / "streamed_pipeline"
@@ -107,25 +107,12 @@ def _fetched(dask_worker) -> int:
     return dask_worker.plugins["fetched-bytes"].total
 
 
-@contextlib.contextmanager
-def _off(module_name: str, attribute: str, replacement):
-    import importlib
-
-    module = importlib.import_module(module_name)
-    original = getattr(module, attribute)
-    setattr(module, attribute, replacement)
-    try:
-        yield
-    finally:
-        setattr(module, attribute, original)
-
-
 def _variant(name: str):
     stack = contextlib.ExitStack()
     if name in ("no row-count marker", "neither"):
-        stack.enter_context(_off("dasklearn._output", "one_row_per_row", lambda frame: frame))
+        stack.enter_context(replaced("dasklearn._output", "one_row_per_row", lambda f: f))
     if name == "neither":
-        stack.enter_context(_off("dasklearn._blockwise", "fuse_block_inputs", lambda g, b: g))
+        stack.enter_context(replaced(*UNFUSED))
     return stack
 
 

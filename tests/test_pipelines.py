@@ -41,7 +41,7 @@ from sklearn import linear_model as sk_linear_model
 from sklearn import preprocessing as sk_preprocessing
 from sklearn.pipeline import Pipeline, make_pipeline
 
-from dasklearn import _blockwise, _passes
+from dasklearn import _blockwise
 from dasklearn._client import local_cluster
 from dasklearn.compose import make_column_transformer
 from dasklearn.datasets import make_mixed_df
@@ -258,10 +258,7 @@ def _stream_and_predict(path: str, encoder: str, limit: int):
         frame = dd.read_parquet(path)
         X, y = frame.drop(columns="target"), frame["target"]
         partials = _CountPartials()
-        with (
-            mock.patch.object(_blockwise, "compute_reductions", partials),
-            mock.patch.object(_passes, "compute_reductions", partials),
-        ):
+        with mock.patch.object(_blockwise, "compute_reductions", partials):
             pipe = _ours(encoder).fit(X, y)
         fit_reports = client.run(_worker_report).values()
         sent_by_fit = (

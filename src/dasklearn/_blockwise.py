@@ -42,7 +42,7 @@ from dask._task_spec import convert_legacy_graph
 from dask.base import is_dask_collection
 from dask.delayed import Delayed
 from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
-from dask.task_spec import DataNode, GraphNode, List, Task, TaskRef
+from dask.task_spec import DataNode, List, Task, TaskRef
 from distributed import Future
 
 from ._chunks import is_frame, partition_blocks, rows_only
@@ -52,6 +52,7 @@ __all__ = [
     "EMBED_BYTES",
     "Reduction",
     "aligned",
+    "compute_passes",
     "compute_reductions",
     "reduction",
     "share",
@@ -198,14 +199,19 @@ class Reduction:
     __dask_scheduler__ = staticmethod(dask.threaded.get)
 
     def compute(self, **kwargs: Any) -> Any:
-        """The result of the pass (``dask.compute`` computes several passes at once; on a
-        distributed client, :func:`compute_reductions` does it as this does)."""
-        client = None if kwargs else active_client()
-        if client is not None:
-            (out,) = compute_reductions(client, [self])
-        else:
-            (out,) = dask.compute(self, **kwargs)
+        """The result of the pass (:func:`compute_passes` computes several at once)."""
+        (out,) = compute_passes([self], **kwargs)
         return out
+
+
+def compute_passes(graphs: Sequence[Any], **kwargs: Any) -> tuple:
+    """Passes (and other collections) computed together: reductions on a distributed client
+    through :func:`compute_reductions`, anything else (or any ``dask.compute`` keywords)
+    through ``dask.compute``."""
+    client = None if kwargs else active_client()
+    if client is not None and graphs and all(isinstance(g, Reduction) for g in graphs):
+        return compute_reductions(client, graphs)
+    return dask.compute(*graphs, **kwargs)
 
 
 def compute_reductions(client: Any, reductions: Sequence[Reduction]) -> tuple:
@@ -236,7 +242,7 @@ def _private_inputs(tasks: dict, blocks: set) -> dict:
         node = tasks[key]
         if key in blocks:
             owner[key] = key
-        elif isinstance(node, DataNode) or not isinstance(node, GraphNode):
+        elif isinstance(node, DataNode):  # a future or plain data (convert_legacy_graph)
             owner[key] = None
         else:
             owners = {owner[d] for d in dependents[key]}

@@ -38,7 +38,7 @@ from distributed import KilledWorker, futures_of, wait
 from ._blockwise import (
     Reduction,
     aligned,
-    compute_reductions,
+    compute_passes,
     reduction,
     share,
     single_blas_thread,
@@ -213,7 +213,7 @@ def _learn_lengths(X: da.Array, vectors: Sequence[Any]) -> tuple[da.Array, list[
     unknown = [
         i for i, v in enumerate(vectors) if isinstance(v, da.Array) and math.isnan(v.shape[0])
     ]
-    counts = _computed(
+    counts = compute_passes(
         [reduction(_length, a, combine=None) for a in (X, *(vectors[i] for i in unknown))]
     )
     lengths = tuple(int(n) for n in counts[0])
@@ -445,18 +445,9 @@ def compute(*graphs: Any) -> tuple:
     """The one ``dask.compute`` of every pass (tests count passes here). A task that killed
     every worker that ran it (distributed's ``KilledWorker``) is a MemoryError that says so."""
     try:
-        return _computed(graphs)
+        return compute_passes(graphs)
     except KilledWorker as err:
         raise MemoryError(worker_died(err)) from err
-
-
-def _computed(graphs: Sequence[Any]) -> tuple:
-    """Passes on a distributed client go through :func:`compute_reductions` (a block's own
-    reads run inside its task, partials fetched directly), others through ``dask.compute``."""
-    client = active_client()
-    if client is not None and graphs and all(isinstance(g, Reduction) for g in graphs):
-        return compute_reductions(client, graphs)
-    return dask.compute(*graphs)
 
 
 def all_finite(result: Any) -> bool:
