@@ -3,6 +3,8 @@
 never import from ``conftest`` (which one ``import conftest`` finds depends on the run).
 
 * ``output_type(kind, ndim)``: the container a per-row result has for input of ``kind``.
+* ``misaligned(a)``: a copy of ``a`` whose data start 3 bytes past an aligned address, as
+  arrays deserialized from the network often do.
 
 Tests that must break a cluster (kill a worker, tiny memory limits) start their own small one:
 
@@ -51,6 +53,15 @@ def output_type(kind: str, ndim: int = 1):
     if kind == "dask_dataframe":
         return dd.Series if ndim == 1 else dd.DataFrame
     return np.ndarray
+
+
+def misaligned(a: np.ndarray) -> np.ndarray:
+    buffer = np.empty(a.nbytes + 64, dtype=np.uint8)
+    start = (-buffer.ctypes.data) % 64 + 3
+    out = buffer[start : start + a.nbytes].view(a.dtype).reshape(a.shape)
+    out[...] = a
+    assert out.ctypes.data % 8 and not out.flags.aligned
+    return out
 
 
 # --------------------------------------------------------------------------------------------

@@ -136,7 +136,7 @@ def _as_values(block: Any, dtype: Any, check_finite: bool, allow_nan: bool) -> A
         return aligned(block)
     try:
         if isinstance(block, pd.DataFrame | pd.Series):
-            values = block.to_numpy(dtype=dtype)
+            values = aligned(block.to_numpy(dtype=dtype))
         else:
             values = aligned(np.asarray(block, dtype=dtype))
     except (TypeError, ValueError) as err:  # strings, objects: name the input

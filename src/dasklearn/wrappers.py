@@ -26,7 +26,7 @@ from sklearn.metrics import get_scorer as sklearn_get_scorer
 from sklearn.pipeline import Pipeline
 from sklearn.utils import get_tags
 
-from ._blockwise import share_once, with_single_blas_thread
+from ._blockwise import aligned, share_once, with_single_blas_thread
 from ._chunks import aligned_row_blocks, row_blocks
 from ._output import apply_rows, output_of
 from ._output import probe as _probe
@@ -80,6 +80,7 @@ def _partial_fit_block(model: Any, X: Any, y: Any, kwargs: dict[str, Any]) -> An
     if n == 0:
         return model
     model = copy.deepcopy(model)
+    X, y = aligned(X, c_order=False), aligned(y, c_order=False)  # blocks from other workers
     if y is None:
         model.partial_fit(X, **kwargs)
     else:

@@ -23,6 +23,8 @@ from typing import Any
 import numpy as np
 from sklearn.base import clone
 
+from .._blockwise import aligned
+
 __all__ = ["block_index", "create_model", "partial_fit_step", "partial_fit_steps", "score_step"]
 
 State = tuple[Any, int, float]
@@ -49,6 +51,7 @@ def partial_fit_steps(state: State, fit_params: dict[str, Any], *blocks: Any) ->
     copied = False
     for X, y in zip(blocks[::2], blocks[1::2], strict=True):
         start = perf_counter()
+        X, y = aligned(X, c_order=False), aligned(y, c_order=False)  # blocks from other workers
         if len(X):
             if not copied:
                 model, copied = copy.deepcopy(model), True
@@ -64,6 +67,7 @@ def score_step(state: State, X: Any, y: Any, scorer: Any) -> dict[str, Any]:
     """The model's score on the held-out data, with its call count and times (what travels)."""
     model, calls, fit_time = state
     start = perf_counter()
+    X, y = aligned(X, c_order=False), aligned(y, c_order=False)
     score = model.score(X, y) if scorer is None else scorer(model, X, y)
     return {
         "partial_fit_calls": calls,

@@ -38,6 +38,8 @@ from sklearn.base import clone
 from sklearn.pipeline import Pipeline
 from sklearn.utils import _safe_indexing
 
+from .._blockwise import aligned
+
 __all__ = [
     "Batch",
     "Leaf",
@@ -244,7 +246,31 @@ def root(X: Any, y: Any, splits: Any, fold: int, fit_params: dict, keep_raw: boo
 
 
 def _parent_stream(parent: Any, data: tuple | None) -> Stream:
-    return parent if data is None else root(*data)
+    """The stream a task reads: the fold cut from the scattered data, or its parent's output.
+    A parent made on another worker arrives misaligned (see ``aligned``); its arrays are then
+    copied once more, for this task, rather than read 3-4x slower by every fit."""
+    return _aligned_stream(parent) if data is None else root(*data)
+
+
+def _aligned_stream(stream: Stream) -> Stream:
+    copies: dict[int, Any] = {}
+
+    def one(value: Any) -> Any:  # X_fit and X_train are often one array: copied once
+        if id(value) not in copies:
+            copies[id(value)] = aligned(value, c_order=False)
+        return copies[id(value)]
+
+    return replace(
+        stream,
+        X_fit=one(stream.X_fit),
+        X_test=one(stream.X_test),
+        X_train=one(stream.X_train),
+        y_train=one(stream.y_train),
+        y_test=one(stream.y_test),
+        fit_params={k: one(v) for k, v in stream.fit_params.items()},
+        raw=None if stream.raw is None else (one(stream.raw[0]), one(stream.raw[1])),
+        weights=(one(stream.weights[0]), one(stream.weights[1])),
+    )
 
 
 def _fit(est: Any, X: Any, y: Any, params: dict[str, Any], transform: bool) -> Any:
@@ -447,6 +473,7 @@ def refit(estimator: Any, params: dict[str, Any], X: Any, y: Any, fit_params: di
     """The estimator with the best parameters fitted on all the data, and the time it took."""
     est = clone(estimator).set_params(**clone(params, safe=False))
     start = time.perf_counter()
+    X, y = aligned(X, c_order=False), aligned(y, c_order=False)  # scattered: misaligned
     _fit(est, X, y, fit_params or {}, False)
     return est, time.perf_counter() - start
 
