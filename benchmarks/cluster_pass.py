@@ -14,7 +14,9 @@ once, each worker holding half of them), interleaved rounds. Per round and mode:
 Modes: ``threads`` (dask's threaded scheduler, 2 threads), ``cluster`` (LocalCluster of 2
 worker processes x 1 thread on 127.0.0.1, as dasklearn runs it: one task per worker thread
 per pass over the blocks that worker holds) and ``cluster, task per block`` (the same cluster
-and blocks, one task per block, as before grouping).
+and blocks, one task per block, as before grouping), and ``cluster, distributed's malloc
+settings`` (as ``cluster``, its workers started with distributed's ``MALLOC_TRIM_THRESHOLD_``
+instead of ``dasklearn._client.WORKER_MALLOC``).
 
 Target: a cluster pass within 1.3x of the threaded pass, and below ``X.sum().compute()`` on the
 same cluster. Run: ``.venv/bin/python benchmarks/cluster_pass.py [--quick] [--rounds 5]``.
@@ -156,9 +158,9 @@ class Mode:
 
 def main() -> None:
     args = parse_args(__doc__.splitlines()[0], rounds=5, rows=2_000_000)
-    from distributed import Client
+    from distributed import Client, LocalCluster
 
-    from dasklearn._client import local_cluster
+    from dasklearn._client import _local_kwargs, local_cluster
     from dasklearn.cluster import _kmeans_kernels as kernels
     from dasklearn.datasets import make_blobs
 
@@ -167,11 +169,15 @@ def main() -> None:
     X, y = np.asarray(X), np.asarray(y) % 2
     A, b, _ = kernels.center_terms(X[:: max(1, n // K)][:K], X.dtype)
     install_recorder()
+    # first, so that the nannies' copy of distributed's settings into os.environ comes before ours
+    plain = LocalCluster(**_local_kwargs(2, 1, "auto", True, False))
+    plain_client = Client(plain, set_as_default=False)
     cluster = local_cluster(n_workers=2, threads_per_worker=1, dashboard=False)
     client = Client(cluster, set_as_default=False)
     modes = [
         Mode("threads", X, None),
         Mode("cluster", X, client),
+        Mode("cluster, distributed's malloc settings", X, plain_client),
         Mode("cluster, task per block", X, client, grouped=False),
         Mode("cluster, task per block, dask.compute", X, client, grouped=False, direct=False),
     ]
@@ -212,8 +218,8 @@ def main() -> None:
         f"{n:,} x {D}, {modes[0].data.n_blocks} blocks"
     )
     print_table(table, list(table[0]))
-    client.close()
-    cluster.close()
+    for c in (client, cluster, plain_client, plain):
+        c.close()
 
 
 if __name__ == "__main__":

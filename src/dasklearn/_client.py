@@ -9,6 +9,9 @@ A cluster started here listens on 127.0.0.1 only. Connecting to a remote schedul
 
 from __future__ import annotations
 
+import contextlib
+import os
+from collections.abc import Iterator
 from typing import Any
 
 import dask
@@ -21,6 +24,7 @@ __all__ = [
     "local_cluster",
     "memory_budget",
     "resolve_client",
+    "WORKER_MALLOC",
 ]
 
 
@@ -43,6 +47,54 @@ def _local_kwargs(
     return params
 
 
+#: glibc's allocator settings for the worker processes of a cluster started here.
+#: distributed starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, so that freed memory goes
+#: back to the system at once. Setting it also fixes glibc's mmap threshold at 128 KiB, which
+#: glibc otherwise raises as large blocks are freed: every temporary array over 128 KiB is then a
+#: fresh mapping whose pages fault in again each time (49,000 faults for 8 scikit-learn
+#: ``LogisticRegression`` fits on 133,000 rows, 1.24x their time). With these, arrays of 4 MiB
+#: and more are still mapped and returned to the system when freed, and at most 16 MiB of free
+#: heap is kept. A value the user set (environment or dask config) is left as it is.
+WORKER_MALLOC = {"MALLOC_TRIM_THRESHOLD_": 16 * 2**20, "MALLOC_MMAP_THRESHOLD_": 4 * 2**20}
+_PRE_SPAWN = "distributed.nanny.pre-spawn-environ"
+_DISTRIBUTED_TRIM = "65536"  # distributed's own default, which nannies also copy to os.environ
+
+
+@contextlib.contextmanager
+def _worker_malloc() -> Iterator[None]:
+    """Nannies started inside get :data:`WORKER_MALLOC`, unless the user chose a setting.
+
+    A nanny copies its settings into this process's ``os.environ`` when it starts a worker
+    (distributed's own side effect; there they override dask's config for later nannies). The
+    previous values are put back on exit; a nanny that starts its worker later (a restart, or
+    a cluster that a ``Client`` starts in the background) copies them in again.
+    """
+    config = dict(dask.config.get(_PRE_SPAWN, default={}) or {})
+    keys = list(WORKER_MALLOC)
+    before = {k: os.environ.get(k) for k in keys}
+    ours = {"TRIM": str(WORKER_MALLOC[keys[0]]), "MMAP": str(WORKER_MALLOC[keys[1]])}
+    chosen = (
+        str(config.get("MALLOC_TRIM_THRESHOLD_", _DISTRIBUTED_TRIM)) != _DISTRIBUTED_TRIM
+        or "MALLOC_MMAP_THRESHOLD_" in config
+        or before["MALLOC_TRIM_THRESHOLD_"] not in (None, _DISTRIBUTED_TRIM, ours["TRIM"])
+        or before["MALLOC_MMAP_THRESHOLD_"] not in (None, ours["MMAP"])
+    )
+    if chosen:
+        yield
+        return
+    for k in keys:
+        os.environ.pop(k, None)
+    try:
+        with dask.config.set({_PRE_SPAWN: {**config, **WORKER_MALLOC}}):
+            yield
+    finally:
+        for k, v in before.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
 def local_cluster(
     n_workers: int = 2,
     threads_per_worker: int = 1,
@@ -51,9 +103,11 @@ def local_cluster(
     dashboard: bool = True,
     **kwargs: Any,
 ) -> LocalCluster:
-    """A :class:`distributed.LocalCluster` bound to 127.0.0.1 (scheduler, workers and dashboard)."""
+    """A :class:`distributed.LocalCluster` bound to 127.0.0.1 (scheduler, workers and
+    dashboard), its worker processes started with :data:`WORKER_MALLOC`."""
     params = _local_kwargs(n_workers, threads_per_worker, memory_limit, processes, dashboard)
-    return LocalCluster(**params, **kwargs)
+    with _worker_malloc():
+        return LocalCluster(**params, **kwargs)
 
 
 def connect(
@@ -76,7 +130,8 @@ def connect(
         _check_tls(scheduler, kwargs.get("security"))
         return Client(scheduler, **kwargs)
     params = _local_kwargs(n_workers, threads_per_worker, memory_limit, processes, dashboard)
-    return Client(**params, **kwargs)
+    with _worker_malloc():
+        return Client(**params, **kwargs)
 
 
 def _check_tls(address: Any, security: Any) -> None:
