@@ -39,12 +39,16 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import dask
+from dask.sizeof import sizeof
 
 from .._blockwise import single_blas_thread
 from .._client import active_client, current_client
 from ._plan import Batch, Plan, fit_leaves, fit_stage, root
 
 __all__ = ["DistributedExecutor", "LocalExecutor", "Runner", "make_executor", "n_local_threads"]
+
+#: Scattered data larger than this are copied to every worker up front (see ``put``).
+REPLICATE_BYTES = 2**20
 
 _INLINE_LOCK = threading.Lock()
 _INLINE: dict[str, Any] = {"depth": 0, "config": None}
@@ -106,9 +110,18 @@ class DistributedExecutor:
         self._markers: dict[Any, Any] = {}
 
     def put(self, value: Any) -> Any:
-        for attempt in range(3):  # a worker that just died can fail a broadcast
+        """``value`` scattered, then copied from worker to worker when large, so that the first
+        tasks start on every worker at once (the scheduler would otherwise queue them where the
+        data are). Not ``broadcast=True``: through the scheduler's legacy replication, the
+        320 MB X of ``model_selection.py`` (a) took 1-3 s to reach 2 workers, against 0.6 s
+        this way. The active memory manager drops the extra copies once no task waits on them.
+        """
+        for attempt in range(3):  # a worker that just died can fail a scatter
             try:
-                return self.client.scatter([value], broadcast=True, hash=False)[0]
+                future = self.client.scatter([value], hash=False)[0]
+                if sizeof(value) > REPLICATE_BYTES and len(self.client.nthreads()) > 1:
+                    self.client.replicate([future])
+                return future
             except OSError:  # distributed's CommClosedError
                 if attempt == 2:
                     raise
