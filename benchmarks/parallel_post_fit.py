@@ -17,6 +17,9 @@ Contenders, same data and the same fitted model (pickled once and shared):
   the clock starts (the data never travel); the model is one key of the graph, shipped once.
 * dask-ml (from ``.venv-bench``): its ``ParallelPostFit`` on an identical cluster with identical
   blocks, run in a subprocess (skipped with a printed reason when dask-ml does not import).
+* 2 plain processes: the same ``predict_proba`` on each half of the rows, in two processes
+  started (model and rows loaded) before the clock: what two cores give this model at that
+  moment, the mark a cluster of two workers can reach at most.
 
 The timed region ends with the probabilities gathered into the client as one NumPy array (32 MB
 for 2e6 rows). Blocks of ``--block-rows`` rows (20k: about 1 s of libsvm work each, 100 blocks)
@@ -179,6 +182,40 @@ def fit_and_time_sklearn(args):
     return model, seconds, proba
 
 
+_PART: dict = {}
+
+
+def _load(model_path: str, rows_path: str, n_parts: int) -> int:
+    """In each plain process, before the clock: the model and every part of the rows."""
+    with open(model_path, "rb") as f:
+        _PART["model"] = pickle.load(f)
+    rows = np.load(rows_path)
+    _PART["parts"] = [np.array(p) for p in np.array_split(rows, n_parts)]
+    time.sleep(0.5)  # so that each process takes one of these calls
+    return os.getpid()
+
+
+def _predict_part(part: int) -> np.ndarray:
+    return _PART["model"].predict_proba(_PART["parts"][part])
+
+
+def two_processes_seconds(model, X_np: np.ndarray, repeat: int) -> tuple[float, np.ndarray]:
+    """Wall seconds of predict_proba over the rows split in two, in two plain processes."""
+    import multiprocessing
+
+    with tempfile.TemporaryDirectory() as tmp:
+        model_path, rows_path = os.path.join(tmp, "model.pkl"), os.path.join(tmp, "rows.npy")
+        with open(model_path, "wb") as f:
+            pickle.dump(model, f)
+        np.save(rows_path, X_np)
+        with multiprocessing.get_context("spawn").Pool(2) as pool:
+            while len(set(pool.starmap(_load, [(model_path, rows_path, 2)] * 2, 1))) < 2:
+                pass  # one process took both calls: load again until each has loaded
+            return timed(
+                lambda: np.concatenate(pool.map(_predict_part, range(2), 1)), repeat=repeat
+            )
+
+
 def main() -> None:
     args = parse_args(
         __doc__.splitlines()[0],
@@ -208,6 +245,12 @@ def main() -> None:
     rows = [{"contender": "scikit-learn (1 call)", "seconds": t_sk}]
     print(f"scikit-learn: {t_sk:.1f} s", flush=True)
 
+    X_np = np.asarray(make_data(args.n_rows, args.n_features, args.block_rows)[0])
+    t_two, p_two = two_processes_seconds(model, X_np, args.repeat)
+    del X_np
+    rows.append({"contender": "2 plain processes (each half the rows)", "seconds": t_two})
+    print(f"2 plain processes: {t_two:.1f} s; identical: {np.array_equal(p_two, p_sk)}")
+
     t_dl, p_dl = time_on_cluster(ParallelPostFit, model, args)
     rows.append({"contender": "dasklearn ParallelPostFit", "seconds": t_dl})
     print(f"dasklearn: {t_dl:.1f} s; identical to scikit-learn: {np.array_equal(p_dl, p_sk)}")
@@ -225,7 +268,7 @@ def main() -> None:
     else:
         print(f"[dask-ml skipped: {rival}]")
 
-    t_rival = rows[2]["seconds"] if len(rows) > 2 else None
+    t_rival = rows[3]["seconds"] if len(rows) > 3 else None
     for row in rows:
         row["rows/s"] = args.n_rows / row["seconds"]
         row["x sklearn"] = t_sk / row["seconds"]
