@@ -268,7 +268,7 @@ def main() -> None:
     else:
         print(f"[dask-ml skipped: {rival}]")
 
-    t_rival = rows[3]["seconds"] if len(rows) > 3 else None
+    t_rival = rival["seconds"] if isinstance(rival, dict) else None
     for row in rows:
         row["rows/s"] = args.n_rows / row["seconds"]
         row["x sklearn"] = t_sk / row["seconds"]

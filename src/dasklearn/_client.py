@@ -70,19 +70,19 @@ def _worker_malloc() -> Iterator[None]:
     a cluster that a ``Client`` starts in the background) copies them in again.
     """
     config = dict(dask.config.get(_PRE_SPAWN, default={}) or {})
-    keys = list(WORKER_MALLOC)
-    before = {k: os.environ.get(k) for k in keys}
-    ours = {"TRIM": str(WORKER_MALLOC[keys[0]]), "MMAP": str(WORKER_MALLOC[keys[1]])}
+    ours = {k: str(v) for k, v in WORKER_MALLOC.items()}
+    before = {k: os.environ.get(k) for k in ours}
+    trim, mmap = "MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_"
     chosen = (
-        str(config.get("MALLOC_TRIM_THRESHOLD_", _DISTRIBUTED_TRIM)) != _DISTRIBUTED_TRIM
-        or "MALLOC_MMAP_THRESHOLD_" in config
-        or before["MALLOC_TRIM_THRESHOLD_"] not in (None, _DISTRIBUTED_TRIM, ours["TRIM"])
-        or before["MALLOC_MMAP_THRESHOLD_"] not in (None, ours["MMAP"])
+        str(config.get(trim, _DISTRIBUTED_TRIM)) != _DISTRIBUTED_TRIM
+        or mmap in config
+        or before[trim] not in (None, _DISTRIBUTED_TRIM, ours[trim])
+        or before[mmap] not in (None, ours[mmap])
     )
     if chosen:
         yield
         return
-    for k in keys:
+    for k in ours:
         os.environ.pop(k, None)
     try:
         with dask.config.set({_PRE_SPAWN: {**config, **WORKER_MALLOC}}):

@@ -119,7 +119,7 @@ class DistributedExecutor:
         for attempt in range(3):  # a worker that just died can fail a scatter
             try:
                 future = self.client.scatter([value], hash=False)[0]
-                if sizeof(value) > REPLICATE_BYTES and len(self.client.nthreads()) > 1:
+                if sizeof(value) > REPLICATE_BYTES:  # a no-op on one worker
                     self.client.replicate([future])
                 return future
             except OSError:  # distributed's CommClosedError
