@@ -49,6 +49,7 @@ from ._blockwise import (
     single_blas_thread,
     with_single_blas_thread,
 )
+from ._call_groups import call_groups, map_groups
 from ._chunks import as_dask_array, one_row_per_row, row_blocks, rows_only
 from ._passes import in_memory_row_chunks
 from ._validation import all_finite_values, check_array, check_features, check_is_fitted, input_kind
@@ -252,6 +253,7 @@ def map_rows(
     dtype: Any = np.float64,
     ensure_all_finite: bool | Literal["allow-nan"] = False,
     parallel: bool = False,
+    grouped: bool = False,
 ) -> Any:
     """``func(block, *args)`` over the rows of ``X``, in the container of ``X`` (see the module).
 
@@ -274,6 +276,9 @@ def map_rows(
     parallel : bool
         In-memory X larger than one block is run block by block on local threads (a fitted
         model whose per-row work is costly: k-means labels); otherwise ``func`` sees all of X.
+    grouped : bool
+        For dask array X: several small blocks per call (:mod:`dasklearn._call_groups`), for
+        functions that cost more per call than per row (a large forest's ``predict``).
 
     Returns
     -------
@@ -287,7 +292,7 @@ def map_rows(
         return _eager(func, X, args, output, block_dtype, check, allow_nan, parallel)
     shared = [_share_arg(a) for a in args]
     if isinstance(X, da.Array):
-        return _map_array(func, X, shared, output, block_dtype, check, allow_nan)
+        return _map_array(func, X, shared, output, block_dtype, check, allow_nan, grouped)
     if output.as_array:
         empty = output.empty()
         out = X.map_partitions(
@@ -347,7 +352,14 @@ def _share_arg(value: Any) -> Any:
 
 
 def _map_array(
-    func: Callable, X: da.Array, args: list, output: Output, dtype: Any, check: bool, nan: bool
+    func: Callable,
+    X: da.Array,
+    args: list,
+    output: Output,
+    dtype: Any,
+    check: bool,
+    nan: bool,
+    grouped: bool = False,
 ) -> da.Array:
     if X.ndim > 2:  # results are one value or one row per input row
         raise ValueError(
@@ -365,6 +377,11 @@ def _map_array(
         chunks = (X.chunks[0], (output.width,))
         if X.ndim == 1:
             axes["new_axis"] = 1
+    groups = call_groups(X) if grouped else None
+    if groups is not None:
+        block_args = [func, dtype, check, nan, empty, *args]
+        kernel = with_single_blas_thread(_array_block)
+        return map_groups(kernel, X, groups, block_args, chunks=chunks, meta=empty)
     return da.map_blocks(
         with_single_blas_thread(_array_block),
         X,
@@ -575,6 +592,7 @@ def apply_rows(
     fitted: str | list[str] | None = None,
     check_fitted: bool = True,
     check_input: bool = True,
+    grouped: bool = False,
 ) -> Any:
     """A per-row method of a fitted ``estimator`` over X (see :func:`map_rows` and the module).
 
@@ -588,7 +606,7 @@ def apply_rows(
     estimator : estimator
     method : str
         The public method this implements ("predict", "transform", ...).
-    func, X, *args, output, dtype, ensure_all_finite, parallel
+    func, X, *args, output, dtype, ensure_all_finite, parallel, grouped
         As in :func:`map_rows`.
     fitted : str or list of str, optional
         Attributes whose presence means fitted (default: any attribute ending in ``_``).
@@ -623,6 +641,7 @@ def apply_rows(
         dtype=dtype,
         ensure_all_finite=ensure_all_finite,
         parallel=parallel,
+        grouped=grouped,
     )
     if method in ("transform", "fit_transform", "inverse_transform") and not hasattr(
         out, "__dask_graph__"

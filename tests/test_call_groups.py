@@ -1,0 +1,123 @@
+"""Several row blocks per call of a costly per-row function (``dasklearn._call_groups``): a
+forest pays per call and tree, so ``ParallelPostFit`` runs a worker's small blocks in few calls
+and cuts the result back into X's row chunks."""
+
+from __future__ import annotations
+
+import itertools
+
+import dask
+import dask.array as da
+import numpy as np
+import pytest
+from distributed import wait
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
+
+from dasklearn._call_groups import _split, call_groups
+from dasklearn.wrappers import ParallelPostFit
+
+CALLS: list[int] = []
+
+
+class CountedModel(ClassifierMixin, BaseEstimator):
+    """A fitted logistic model that records the rows of every predict call (threads only)."""
+
+    def __init__(self, model=None):
+        self.model = model
+
+    def fit(self, X, y):
+        self.model_ = LogisticRegression().fit(X, y)
+        self.classes_ = self.model_.classes_
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict_proba(self, X):
+        CALLS.append(len(X))
+        return self.model_.predict_proba(X)
+
+
+@pytest.fixture
+def data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(2000, 5))
+    y = (X[:, 0] + rng.normal(size=2000) > 0).astype(int)
+    return X, y
+
+
+def _covers_once(groups, n_blocks):
+    return sorted(itertools.chain(*groups)) == list(range(n_blocks))
+
+
+@pytest.mark.parametrize("n_calls", [1, 2, 3, 7, 10])
+def test_split_cuts_equal_runs_none_empty(n_calls):
+    sizes = [5, 0, 5, 5, 1, 9, 5, 5, 0, 5]
+    runs = _split(list(range(10)), sizes, n_calls)
+    assert len(runs) == n_calls and all(runs)
+    assert list(itertools.chain(*runs)) == list(range(10))
+    totals = [sum(sizes[i] for i in run) for run in runs]
+    assert max(totals) - min(totals) <= max(sizes)
+
+
+def test_threads_get_consecutive_runs_a_multiple_of_the_threads(data):
+    X = da.from_array(data[0], chunks=100)  # 20 small blocks
+    with dask.config.set(scheduler="threads", num_workers=2):
+        groups = call_groups(X)
+    assert len(groups) == 2 and _covers_once(groups, 20)
+    assert groups == [list(range(10)), list(range(10, 20))]
+    with dask.config.set(scheduler="threads", num_workers=2):  # at most max_bytes a call
+        assert len(call_groups(X, max_bytes=20 * 100 * 5 * 8 // 5)) == 6
+
+
+def test_no_groups_where_they_cannot_help(data):
+    X = da.from_array(data[0], chunks=100)
+    with dask.config.set(scheduler="threads", num_workers=2):
+        assert call_groups(X[:100]) is None  # one block
+        assert call_groups(X[X[:, 0] > 0]) is None  # unknown lengths
+        assert call_groups(X.rechunk(1000)) is None  # one call per thread already
+        assert call_groups(X, max_bytes=1) is None  # every block over the bound
+
+
+def test_persisted_blocks_grouped_by_worker_and_balanced(client, data):
+    X = da.from_array(data[0], chunks=100)
+    workers = sorted(client.nthreads())
+    # 16 blocks on the first worker, 4 on the second
+    homes = {(X.name, i, 0): [workers[0] if i < 16 else workers[1]] for i in range(20)}
+    Xp = client.persist(X, workers=homes)
+    wait(Xp)
+    groups = call_groups(Xp)
+    # one call per worker (one thread each): the first keeps 10 of its blocks, the other 6
+    # go to the second worker, with its own 4
+    assert sorted(groups) == [list(range(10)), list(range(10, 20))]
+
+
+@pytest.mark.parametrize("chunks", [100, ((50, 0, 450, 300, 0, 200, 1000),)])
+def test_parallel_post_fit_calls_once_per_group_and_keeps_chunks(data, chunks):
+    X, y = data
+    model = CountedModel().fit(X, y)
+    dX = da.from_array(X, chunks=(chunks if isinstance(chunks, int) else chunks[0], 5))
+    with dask.config.set(scheduler="threads", num_workers=2):
+        out = ParallelPostFit(model).predict_proba(dX)
+        assert out.chunks[0] == dX.chunks[0]
+        CALLS.clear()  # after the probe of the output's type (two rows)
+        got = out.compute()
+    np.testing.assert_allclose(got, model.model_.predict_proba(X), rtol=1e-12)
+    assert sorted(CALLS) == [1000, 1000]  # two calls, not one per block
+
+
+def test_grouped_output_on_a_cluster_matches(client, data):
+    X, y = data
+    model = LogisticRegression().fit(X, y)
+    dX = client.persist(da.from_array(X, chunks=100))
+    wait(dX)
+    out = ParallelPostFit(model).predict_proba(dX)
+    graph = dict(out.__dask_graph__())
+    assert sum("group" in str(k) for k in graph) < dX.numblocks[0]
+    assert out.chunks[0] == dX.chunks[0]
+    np.testing.assert_allclose(out.compute(), model.predict_proba(X), rtol=1e-12)
+    # a lazy source: each group reads its own blocks inside its task
+    lazy = da.from_array(X, chunks=100) * 1.0
+    out = ParallelPostFit(model).predict(lazy)
+    graph = dict(out.__dask_graph__())
+    assert not any(str(k[0]).startswith("mul") for k in graph if isinstance(k, tuple))
+    np.testing.assert_array_equal(out.compute(), model.predict(X))
