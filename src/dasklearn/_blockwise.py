@@ -60,6 +60,7 @@ __all__ = [
     "share_once",
     "single_blas_thread",
     "sum_parts",
+    "task_args",
     "with_single_blas_thread",
 ]
 
@@ -278,6 +279,19 @@ def fuse_block_inputs(graph: HighLevelGraph, blocks: Sequence) -> HighLevelGraph
     return HighLevelGraph(layers, graph.dependencies)
 
 
+def task_args(args: Sequence[Any]) -> tuple[list[Any], list[Delayed]]:
+    """Arguments as a hand-built task holds them: a Delayed value (a large one, entered once
+    by :func:`share`) as a reference to its key, anything else as it is; and the Delayed
+    values, which the graph must depend on."""
+    values, delayed = [], []
+    for value in args:
+        if isinstance(value, Delayed):
+            delayed.append(value)
+            value = TaskRef(value.key)
+        values.append(value)
+    return values, delayed
+
+
 def _block_refs(array: da.Array | None, n_blocks: int) -> list:
     if array is None:
         return [None] * n_blocks
@@ -367,13 +381,8 @@ def reduction(
     per_block = block_args if block_args is not None else [()] * n_blocks
     name = f"{name or getattr(chunk, '__name__', 'chunk')}-{uuid.uuid4().hex}"
     refs = [_block_refs(a, n_blocks) for a in arrays]
-    dependencies: list[Any] = list(present)
-    shared = []
-    for value in args:
-        if isinstance(value, Delayed):
-            dependencies.append(value)
-            value = TaskRef(value.key)
-        shared.append(value)
+    shared, delayed = task_args(args)
+    dependencies: list[Any] = [*present, *delayed]
     layer: dict = {}
     if groups is not None and split_every is None:
         order = [i for group in groups for i in group]

@@ -29,13 +29,12 @@ import dask.array as da
 import numpy as np
 import scipy.sparse as sp
 from dask.base import tokenize
-from dask.delayed import Delayed
 from dask.highlevelgraph import HighLevelGraph
 from dask.system import CPU_COUNT
 from dask.task_spec import List, Task, TaskRef
 from distributed import futures_of
 
-from ._blockwise import fuse_block_inputs
+from ._blockwise import fuse_block_inputs, task_args
 from ._client import active_client
 from ._passes import BLOCK_BYTES
 
@@ -162,13 +161,7 @@ def map_groups(
     name = name or f"{getattr(block_func, '__name__', 'call')}-{tokenize(X, groups, *args)}"
     group_name = f"{name}-group"
     refs = [TaskRef(k[0] if isinstance(k, list) else k) for k in X.__dask_keys__()]
-    dependencies: list[Any] = [X]
-    shared = []
-    for value in args:
-        if isinstance(value, Delayed):
-            dependencies.append(value)
-            value = TaskRef(value.key)
-        shared.append(value)
+    shared, delayed = task_args(args)
     layer: dict = {}
     for g, members in enumerate(groups):
         key = (group_name, g)
@@ -177,6 +170,6 @@ def map_groups(
         for position, i in enumerate(members):
             out_key = (name, i) + (0,) * (len(chunks) - 1)
             layer[out_key] = Task(out_key, operator.getitem, TaskRef(key), position)
-    graph = HighLevelGraph.from_collections(name, layer, dependencies=dependencies)
+    graph = HighLevelGraph.from_collections(name, layer, dependencies=[X, *delayed])
     graph = fuse_block_inputs(graph, [(group_name, g) for g in range(len(groups))])
     return da.Array(graph, name, chunks, meta=meta)
