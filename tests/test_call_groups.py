@@ -14,7 +14,7 @@ from distributed import wait
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
-from dasklearn._call_groups import _split, call_groups
+from dasklearn._call_groups import _holders, _split, call_groups
 from dasklearn.wrappers import ParallelPostFit
 
 CALLS: list[int] = []
@@ -78,17 +78,30 @@ def test_no_groups_where_they_cannot_help(data):
         assert call_groups(X, max_bytes=1) is None  # every block over the bound
 
 
-def test_persisted_blocks_grouped_by_worker_and_balanced(client, data):
+def test_blocks_beyond_a_workers_share_move(client, data):
+    X = da.from_array(data[0], chunks=100)
+    first = sorted(client.nthreads())[0]
+    Xp = client.persist(X, workers=[first])  # all 20 blocks on one worker
+    wait(Xp)
+    assert set(_holders(Xp, client)) == {first}
+    # one call per worker (one thread each): the first keeps 10 blocks, 10 go to the other
+    assert sorted(call_groups(Xp)) == [list(range(10)), list(range(10, 20))]
+
+
+def test_blocks_grouped_by_the_worker_holding_them(client, data):
     X = da.from_array(data[0], chunks=100)
     workers = sorted(client.nthreads())
-    # 16 blocks on the first worker, 4 on the second
-    homes = {(X.name, i, 0): [workers[0] if i < 16 else workers[1]] for i in range(20)}
-    Xp = client.persist(X, workers=homes)
-    wait(Xp)
-    groups = call_groups(Xp)
-    # one call per worker (one thread each): the first keeps 10 of its blocks, the other 6
-    # go to the second worker, with its own 4
-    assert sorted(groups) == [list(range(10)), list(range(10, 20))]
+    blocks = [X[i * 100 : (i + 1) * 100] for i in range(20)]
+    parts = [client.persist(b, workers=[workers[i % 2]]) for i, b in enumerate(blocks)]
+    wait(parts)
+    evens_odds = [list(range(0, 20, 2)), list(range(1, 20, 2))]
+    lazy = da.concatenate(parts)[:, :3] * 2.0  # computed from persisted blocks
+    assert _holders(lazy, client) == [workers[i % 2] for i in range(20)]
+    assert sorted(call_groups(lazy)) == evens_odds
+    persisted = client.persist(lazy)  # each block made where its input is
+    wait(persisted)
+    assert _holders(persisted, client) == [workers[i % 2] for i in range(20)]
+    assert sorted(call_groups(persisted)) == evens_odds
 
 
 @pytest.mark.parametrize("chunks", [100, ((50, 0, 450, 300, 0, 200, 1000),)])

@@ -10,9 +10,9 @@ result, so the output keeps X's row chunks.
 
 Which blocks go together:
 
-* X persisted on a distributed cluster: the blocks each worker holds, split into calls of about
-  equal size, at least one per thread of that worker (blocks beyond a worker's share of the
-  work move to a worker below its share);
+* X persisted on a distributed cluster, or computed from persisted blocks (a column selection):
+  the blocks each worker holds, split into calls of about equal size, at least one per thread
+  of that worker (blocks beyond a worker's share of the work move to a worker below its share);
 * otherwise (a lazy source, local threads): runs of consecutive blocks, as many calls as a
   multiple of the threads that run them, each reading its own blocks inside its task.
 """
@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import math
 import operator
+from collections import Counter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -28,6 +29,7 @@ import dask
 import dask.array as da
 import numpy as np
 import scipy.sparse as sp
+from dask._task_spec import convert_legacy_graph
 from dask.base import tokenize
 from dask.highlevelgraph import HighLevelGraph
 from dask.system import CPU_COUNT
@@ -41,17 +43,46 @@ from ._passes import BLOCK_BYTES
 __all__ = ["call_groups", "map_groups"]
 
 
+def _persisted_inputs(X: da.Array, keys: list[Any], persisted: set[Any]) -> list[list[Any]]:
+    """For each block key, the persisted keys its task reads (directly or through lazy steps
+    such as a column selection)."""
+    if all(k in persisted for k in keys):
+        return [[k] for k in keys]
+    tasks = convert_legacy_graph(dict(X.__dask_graph__()))
+    found: dict[Any, list[Any]] = {}
+
+    def inputs(key: Any) -> list[Any]:
+        if key in persisted:
+            return [key]
+        if key not in found:
+            node = tasks.get(key)
+            deps = getattr(node, "dependencies", ()) if node is not None else ()
+            found[key] = sorted({p for d in deps for p in inputs(d)}, key=str)
+        return found[key]
+
+    return [inputs(k) for k in keys]
+
+
 def _holders(X: da.Array, client: Any) -> list[str] | None:
-    """The worker holding each block of X, when X is persisted on ``client`` and done."""
+    """The worker holding each block of X (or most of the persisted blocks it is computed
+    from), when X is built on data persisted on ``client``; None otherwise."""
     if client is None:
         return None
     futures = {f.key: f for f in futures_of(X)}
-    keys = [k[0] if isinstance(k, list) else k for k in X.__dask_keys__()]
-    if not keys or not all(k in futures and futures[k].status == "finished" for k in keys):
+    if not futures or any(f.status != "finished" for f in futures.values()):
         return None
-    who_has = client.who_has([futures[k] for k in keys])
-    holders = [sorted(who_has.get(k) or ())[:1] for k in keys]
-    return None if not all(holders) else [h[0] for h in holders]
+    keys = [k[0] if isinstance(k, list) else k for k in X.__dask_keys__()]
+    inputs = _persisted_inputs(X, keys, set(futures))
+    if not all(inputs):
+        return None
+    who_has = client.who_has([futures[k] for k in set().union(*map(set, inputs))])
+    holders = []
+    for block_inputs in inputs:
+        votes = Counter(sorted(w)[0] for k in block_inputs if (w := who_has.get(k)))
+        if not votes:
+            return None
+        holders.append(min(votes, key=lambda w: (-votes[w], w)))
+    return holders
 
 
 def _balanced(
