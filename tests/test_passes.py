@@ -47,7 +47,8 @@ def test_placed_numpy_vectors_live_with_their_rows(client):
     assert sorted(map(len, data.groups)) == [2, 2]
 
 
-def test_a_cluster_pass_is_one_task_per_worker_thread_with_no_gathering_task(client):
+def test_a_cluster_pass_is_one_task_per_worker_thread_with_no_gathering_task(client, monkeypatch):
+    monkeypatch.setattr(P.ResidentBlocks, "start", classmethod(lambda cls, c, arrays: None))
     data = P.place(np.random.default_rng(0).standard_normal((600_000, 20)))
     runner = P.Passes(data, check_first=None)
     with get_task_stream(client) as stream:

@@ -55,6 +55,7 @@ __all__ = [
     "aligned",
     "compute_passes",
     "compute_reductions",
+    "merge",
     "reduction",
     "share",
     "share_once",
@@ -123,7 +124,7 @@ def share(value: Any) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
-def _merge(results: Sequence[Any], combine: Callable | None, aggregate: Callable | None) -> Any:
+def merge(results: Sequence[Any], combine: Callable | None, aggregate: Callable | None) -> Any:
     """The client-side end of a pass: partials merged in block order, then aggregated."""
     if combine is None:
         out: Any = list(results)
@@ -135,11 +136,11 @@ def _merge(results: Sequence[Any], combine: Callable | None, aggregate: Callable
 def _merge_groups(
     results: Sequence[list], order: list[int], combine: Callable | None, aggregate: Callable | None
 ) -> Any:
-    """Grouped tasks' partials back in block order, then merged as :func:`_merge` does."""
+    """Grouped tasks' partials back in block order, then merged as :func:`merge` does."""
     partials: list[Any] = [None] * len(order)
     for i, value in zip(order, (v for group in results for v in group), strict=True):
         partials[i] = value
-    return _merge(partials, combine, aggregate)
+    return merge(partials, combine, aggregate)
 
 
 def _run_group(chunk: Callable, blocks: list, extras: list, *shared: Any) -> list:
@@ -176,6 +177,9 @@ class Reduction:
         self._combine, self._aggregate = combine, aggregate
         self._order = order
         self.block_keys = keys if block_keys is None else block_keys
+        #: (ResidentBlocks, Recipe): the same pass for the actors holding the blocks of a fit
+        #: on a cluster (:mod:`dasklearn._resident`); set by the fit's pass runner.
+        self.resident: tuple[Any, Any] | None = None
 
     def __dask_graph__(self) -> HighLevelGraph:
         return self._graph
@@ -192,7 +196,7 @@ class Reduction:
     def __dask_postcompute__(self) -> tuple[Callable, tuple]:
         if self._order is not None:
             return _merge_groups, (self._order, self._combine, self._aggregate)
-        return _merge, (self._combine, self._aggregate)
+        return merge, (self._combine, self._aggregate)
 
     @staticmethod
     def __dask_optimize__(graph: Any, keys: Any, **kwargs: Any) -> Any:

@@ -46,6 +46,7 @@ from ._blockwise import (
 )
 from ._chunks import FRAME_CUT, _short, as_dask_array, rows_only, with_row_chunks
 from ._client import active_client, memory_budget
+from ._resident import ResidentBlocks, compute_on_workers, recipe
 
 __all__ = [
     "GATHER_BYTES",
@@ -145,7 +146,13 @@ def _persist(arrays: list[Any], client: Any, spread: bool = False) -> list[Any]:
     with warnings.catch_warnings(), dask.annotate(**where):
         # in-memory blocks travel inside the graph, once
         warnings.filterwarnings("ignore", message=".*[Ss]ending large graph.*")
-        return list(client.persist(fresh) if client is not None else dask.persist(*fresh))
+        if client is None:
+            return list(dask.persist(*fresh))
+        # Not optimised when placed: fusing would run each block's copy to aligned memory as a
+        # task of another name, which the homes do not cover, and make the persisted key an
+        # alias that fetched the result from wherever it ran (4 of 10 blocks arrived from the
+        # other worker, misaligned, and every pass copied them again).
+        return list(client.persist(fresh, optimize_graph=homes is None))
 
 
 def _nbytes(array: da.Array, n_rows: int | None) -> float:
@@ -442,8 +449,13 @@ def worker_died(err: KilledWorker, step: str = "a pass", X: da.Array | None = No
 
 
 def compute(*graphs: Any) -> tuple:
-    """The one ``dask.compute`` of every pass (tests count passes here). A task that killed
-    every worker that ran it (distributed's ``KilledWorker``) is a MemoryError that says so."""
+    """The one ``dask.compute`` of every pass (tests count passes here): by the actors holding
+    a fit's persisted blocks on a cluster where they can (:mod:`dasklearn._resident`), else as
+    tasks. A task that killed every worker that ran it (distributed's ``KilledWorker``) is a
+    MemoryError that says so."""
+    on_workers = compute_on_workers(graphs)
+    if on_workers is not None:
+        return on_workers
     try:
         return compute_passes(graphs)
     except KilledWorker as err:
@@ -501,6 +513,21 @@ class Passes:
     verbose: int = 0
     check_first: Callable[[Any], bool] | None = all_finite
     n_passes: int = field(default=0, init=False)
+    _resident: ResidentBlocks | bool | None = field(default=None, init=False, repr=False)
+
+    def _resident_blocks(self) -> ResidentBlocks | None:
+        """The actors holding the placement's blocks, started by the first pass that can use
+        them: data persisted on a distributed cluster (one task per worker thread)."""
+        if self._resident is None:
+            client = active_client()
+            self._resident = False
+            if client is not None and self.data.policy == "persisted" and self.data.groups:
+                try:
+                    arrays = [self.data.X, *self.data.vectors]
+                    self._resident = ResidentBlocks.start(client, arrays) or False
+                except Exception:  # a worker lost meanwhile: the passes run as tasks
+                    self._resident = False
+        return self._resident or None
 
     def reduction(
         self,
@@ -547,6 +574,11 @@ class Passes:
             split_every=split_every,
             groups=self.data.groups,
         )
+        resident = None if measured or split_every is not None else self._resident_blocks()
+        if resident is not None:
+            per_block = block_args if block_args is not None else [()] * self.data.n_blocks
+            plain = recipe(chunk, arrays, args, per_block, combine, aggregate)
+            red.resident = None if plain is None else (resident, plain)
         return Pass(red, aggregate, measured, listwise=combine is None)
 
     def _first_pass_problem(self) -> str:
