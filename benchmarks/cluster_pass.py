@@ -12,11 +12,11 @@ once, each worker holding half of them), interleaved rounds. Per round and mode:
 * **round trip**: one trivial task submitted and awaited (the cluster only).
 
 Modes: ``threads`` (dask's threaded scheduler, 2 threads), ``cluster`` (LocalCluster of 2
-worker processes x 1 thread on 127.0.0.1, as dasklearn runs it: one task per worker thread
-per pass over the blocks that worker holds) and ``cluster, task per block`` (the same cluster
-and blocks, one task per block, as before grouping), and ``cluster, distributed's malloc
-settings`` (as ``cluster``, its workers started with distributed's ``MALLOC_TRIM_THRESHOLD_``
-instead of ``dasklearn._client.WORKER_MALLOC``).
+worker processes x 1 thread on 127.0.0.1, as dasklearn runs it: each pass one call to the actor
+on each worker that holds its blocks, ``dasklearn._resident``), ``cluster, task per block``
+(the same cluster and blocks, one task per block, as before grouping and actors), and
+``cluster, distributed's malloc settings`` (as ``cluster``, its workers started with
+distributed's ``MALLOC_TRIM_THRESHOLD_`` instead of ``dasklearn._client.WORKER_MALLOC``).
 
 Target: a cluster pass within 1.3x of the threaded pass, and below ``X.sum().compute()`` on the
 same cluster. Run: ``.venv/bin/python benchmarks/cluster_pass.py [--quick] [--rounds 5]``.
