@@ -17,6 +17,9 @@ runner:
   (``n_passes_``), runs the kernels with BLAS held to one thread, checks the first pass's
   result for NaN or infinity (a NaN anywhere in X poisons every sum), and prints each pass when
   verbose.
+* **no task per pass on a cluster**: over data persisted on a distributed cluster, the passes
+  are run by actors that hold each worker's blocks (:mod:`dasklearn._resident`), and as tasks
+  (one per worker thread) where they cannot be.
 """
 
 from __future__ import annotations
@@ -261,9 +264,10 @@ class Placement:
         set by the first pass).
     groups : list of lists of int, or None
         For data persisted on a distributed cluster: the blocks each worker thread holds. A pass
-        runs one task per group instead of one per block (a scheduler round trip costs about as
-        much as reading a block; measured in ``benchmarks/results/``), each where its blocks
-        are. None: one task per block (local threads, streamed data).
+        that runs as tasks runs one per group instead of one per block (a scheduler round trip
+        costs about as much as reading a block; measured in ``benchmarks/results/``), each
+        where its blocks are; most passes run on the actors holding the blocks instead
+        (:mod:`dasklearn._resident`). None: one task per block (local threads, streamed data).
     """
 
     X: da.Array
