@@ -472,3 +472,24 @@ def test_partial_fit_steps_is_one_call_after_another():
     assert fused[1] == state[1] == 3  # an empty block counts as a call
     np.testing.assert_array_equal(fused[0].coef_, state[0].coef_)
     assert not hasattr(start[0], "coef_")  # the input model is left as it was
+
+
+class _Key:
+    def __init__(self, key):
+        self.key = key
+
+
+@pytest.mark.parametrize(
+    "held, expected",
+    [
+        ({"a": ["w1"], "b": ["w1"], "c": ["w2"]}, ["w1"]),  # most of the run's blocks
+        ({"a": ["w1", "w2"], "b": ["w1", "w2"]}, ["w1", "w2"]),  # copied everywhere: a tie
+        ({"a": ["w1", "w2"], "b": ["w2"]}, ["w2"]),  # a copy counts in part
+        ({"a": [], "b": []}, None),  # streamed blocks: no preference
+    ],
+)
+def test_a_round_prefers_the_workers_holding_its_blocks_ties_to_all(held, expected):
+    work = adaptive.ClusterWork.__new__(adaptive.ClusterWork)
+    work._holders = lambda X: held[X.key] or None
+    run = [(_Key(k), None) for k in held]
+    assert adaptive.ClusterWork._where(work, run) == expected

@@ -214,10 +214,20 @@ class ClusterWork:
         return runs
 
     def _where(self, run: list[tuple[Any, Any]]) -> list[str] | None:
-        """The worker holding most of a run's blocks (a preference: a lost worker's tasks run
-        elsewhere)."""
-        holders = [h for X, _ in run for h in (self._holders(X) or ())]
-        return [max(sorted(set(holders)), key=holders.count)] if holders else None
+        """The workers holding most of a run's blocks (a preference: a lost worker's tasks run
+        elsewhere). A block held by several workers counts for each in part, and a tie names
+        all of them, so that the scheduler picks the less busy one: blocks copied to both
+        workers by earlier tasks made every tie go to the first worker by name, which then ran
+        263 of 350 tasks of a Hyperband search (``benchmarks/results/hyperband.md``)."""
+        votes: dict[str, float] = {}
+        for X, _ in run:
+            holders = self._holders(X) or ()
+            for h in holders:
+                votes[h] = votes.get(h, 0.0) + 1.0 / len(holders)
+        if not votes:
+            return None
+        most = max(votes.values())
+        return sorted(w for w, v in votes.items() if v >= most - 1e-9)
 
     def submit_round(self, state: Any, blocks: list[int]) -> tuple[Any, Any]:
         for run in self._tasks(blocks):
