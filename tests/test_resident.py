@@ -130,3 +130,17 @@ def test_the_actors_go_when_the_fit_ends(client):
             break
         time.sleep(0.05)
     assert not any("BlockHolder" in str(key) for key in scheduler.tasks)
+
+
+def test_the_actors_share_the_blocks_of_one_worker(client):
+    first = sorted(client.nthreads())[0]
+    values = np.random.default_rng(0).standard_normal((100_000, 4))
+    X = client.persist(da.from_array(values, chunks=10_000), workers=[first])  # 10 blocks
+    data = P.place(X)
+    runner = P.Passes(data, check_first=None)
+    got = runner.run(runner.reduction(_blocks_sum, data.X))
+    assert sorted(len(ids) for _, _, ids in runner._resident.actors) == [5, 5]
+    with dask.config.set(scheduler="threads"):
+        local = P.Passes(P.place(da.from_array(values, chunks=10_000)))
+        expected = local.run(local.reduction(_blocks_sum, local.data.X))
+    np.testing.assert_array_equal(got, expected)

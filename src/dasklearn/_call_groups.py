@@ -37,7 +37,7 @@ from dask.task_spec import List, Task, TaskRef
 from distributed import futures_of
 
 from ._blockwise import fuse_block_inputs, task_args
-from ._client import active_client
+from ._client import active_client, balanced
 from ._passes import BLOCK_BYTES
 
 __all__ = ["call_groups", "map_groups"]
@@ -85,31 +85,6 @@ def _holders(X: da.Array, client: Any) -> list[str] | None:
     return holders
 
 
-def _balanced(
-    holders: list[str], sizes: Sequence[float], threads: dict[str, int]
-) -> dict[str, list[int]]:
-    """Each worker's blocks, up to its share of the work (in proportion to its threads); the
-    blocks beyond it go to the workers below theirs. The scheduler leaves persisted blocks
-    unevenly (23 and 27 of 50), and the fuller worker would finish last by the difference."""
-    workers = sorted(set(holders) | set(threads))
-    total_threads = sum(threads.get(w, 1) for w in workers)
-    share = {w: sum(sizes) * threads.get(w, 1) / total_threads for w in workers}
-    kept: dict[str, list[int]] = {w: [] for w in workers}
-    load = dict.fromkeys(workers, 0.0)
-    spare = []
-    for i, worker in enumerate(holders):
-        if load[worker] + sizes[i] / 2 <= share[worker]:
-            kept[worker].append(i)
-            load[worker] += sizes[i]
-        else:
-            spare.append(i)
-    for i in spare:
-        worker = max(workers, key=lambda w: share[w] - load[w])
-        kept[worker].append(i)
-        load[worker] += sizes[i]
-    return {w: sorted(blocks) for w, blocks in kept.items() if blocks}
-
-
 def _split(blocks: list[int], sizes: Sequence[float], n_calls: int) -> list[list[int]]:
     """``blocks`` in order, cut into ``n_calls`` runs of about equal total size, none empty."""
     n_calls = max(1, min(n_calls, len(blocks)))
@@ -146,7 +121,7 @@ def call_groups(X: da.Array, max_bytes: int = BLOCK_BYTES) -> list[list[int]] | 
     if holders is not None:
         threads = client.nthreads()
         groups = []
-        for worker, blocks in sorted(_balanced(holders, sizes, threads).items()):
+        for worker, blocks in sorted(balanced(holders, sizes, threads).items()):
             total = sum(sizes[i] for i in blocks)
             n = _n_calls(total, threads.get(worker, 1), len(blocks), max_bytes)
             groups += _split(blocks, sizes, n)

@@ -18,6 +18,7 @@ needed (:meth:`dasklearn._passes.Passes.run`).
 from __future__ import annotations
 
 import concurrent.futures as cf
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -28,6 +29,7 @@ from dask.base import is_dask_collection
 from distributed import Future, futures_of, get_worker
 
 from ._blockwise import merge
+from ._client import balanced
 
 __all__ = ["BlockHolder", "Recipe", "ResidentBlocks", "compute_on_workers", "recipe"]
 
@@ -171,18 +173,19 @@ class ResidentBlocks:
 
     @staticmethod
     def _actors(client: Any, arrays: list[da.Array | None]) -> list[tuple] | None:
-        """(actor, its future, block ids) per worker holding blocks of ``arrays``."""
+        """(actor, its future, block ids) per worker: the blocks it holds, up to its share of
+        the work (the rest go to a worker below its share, copied there once)."""
         present = [a for a in arrays if a is not None]
         per_array = [_array_futures(a) for a in present]
         if any(f is None for f in per_array):
             return None
         who_has = client.who_has(per_array[0])
-        by_worker: dict[str, list[int]] = {}
-        for i, future in enumerate(per_array[0]):
-            holders = who_has.get(future.key) or ()
-            if not holders:
-                return None
-            by_worker.setdefault(sorted(holders)[0], []).append(i)
+        holders = [sorted(who_has.get(f.key) or ())[:1] for f in per_array[0]]
+        if not all(holders):
+            return None
+        lengths = present[0].chunks[0]
+        sizes = [1.0 if math.isnan(n) else float(n) for n in lengths]
+        by_worker = balanced([h[0] for h in holders], sizes, client.nthreads())
         submitted = []
         for worker, ids in sorted(by_worker.items()):
             columns = [futures[i] for futures in per_array for i in ids]
