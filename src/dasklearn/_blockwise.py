@@ -46,7 +46,7 @@ from dask.highlevelgraph import HighLevelGraph, MaterializedLayer
 from dask.task_spec import DataNode, List, Task, TaskRef
 from distributed import Future
 
-from ._chunks import is_frame, partition_blocks, rows_only
+from ._chunks import block_keys, is_frame, partition_blocks, rows_only
 from ._client import active_client
 
 __all__ = [
@@ -299,8 +299,7 @@ def task_args(args: Sequence[Any]) -> tuple[list[Any], list[Delayed]]:
 def _block_refs(array: da.Array | None, n_blocks: int) -> list:
     if array is None:
         return [None] * n_blocks
-    keys = array.__dask_keys__()
-    return [TaskRef(k[0] if isinstance(k, list) else k) for k in keys]
+    return [TaskRef(k) for k in block_keys(array)]
 
 
 def _n_blocks(who: str, arrays: Sequence[da.Array], block_args: Sequence | None) -> int:

@@ -37,6 +37,7 @@ from dask.task_spec import List, Task, TaskRef
 from distributed import futures_of
 
 from ._blockwise import fuse_block_inputs, task_args
+from ._chunks import block_keys
 from ._client import active_client, balanced
 from ._passes import BLOCK_BYTES
 
@@ -71,8 +72,7 @@ def _holders(X: da.Array, client: Any) -> list[str] | None:
     futures = {f.key: f for f in futures_of(X)}
     if not futures or any(f.status != "finished" for f in futures.values()):
         return None
-    keys = [k[0] if isinstance(k, list) else k for k in X.__dask_keys__()]
-    inputs = _persisted_inputs(X, keys, set(futures))
+    inputs = _persisted_inputs(X, block_keys(X), set(futures))
     if not all(inputs):
         return None
     who_has = client.who_has([futures[k] for k in set().union(*map(set, inputs))])
@@ -166,7 +166,7 @@ def map_groups(
     """
     name = name or f"{getattr(block_func, '__name__', 'call')}-{tokenize(X, groups, *args)}"
     group_name = f"{name}-group"
-    refs = [TaskRef(k[0] if isinstance(k, list) else k) for k in X.__dask_keys__()]
+    refs = [TaskRef(k) for k in block_keys(X)]
     shared, delayed = task_args(args)
     layer: dict = {}
     for g, members in enumerate(groups):

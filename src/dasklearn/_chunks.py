@@ -33,6 +33,8 @@ __all__ = [
     "rows_only",
     "aligned_row_blocks",
     "as_dask_array",
+    "block_futures",
+    "block_keys",
     "block_lengths",
     "aligned_frames",
     "frame_to_array",
@@ -45,6 +47,21 @@ __all__ = [
     "row_blocks",
     "with_row_chunks",
 ]
+
+
+def block_keys(array: da.Array) -> list[Any]:
+    """The keys of a dask array's row blocks, in order (its columns in one block)."""
+    return [k[0] if isinstance(k, list) else k for k in array.__dask_keys__()]
+
+
+def block_futures(array: da.Array) -> list[Any] | None:
+    """The futures of a persisted dask array's row blocks, in order; None unless every block
+    is persisted."""
+    from distributed import futures_of
+
+    futures = {f.key: f for f in futures_of(array)}
+    keys = block_keys(array)
+    return [futures[k] for k in keys] if all(k in futures for k in keys) else None
 
 
 def _block_summary(block: Any, check_finite: bool, allow_nan: bool) -> np.ndarray:

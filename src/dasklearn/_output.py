@@ -377,13 +377,13 @@ def _map_array(
         chunks = (X.chunks[0], (output.width,))
         if X.ndim == 1:
             axes["new_axis"] = 1
+    kernel = with_single_blas_thread(_array_block)
     groups = call_groups(X) if grouped else None
     if groups is not None:
         block_args = [func, dtype, check, nan, empty, *args]
-        kernel = with_single_blas_thread(_array_block)
         return map_groups(kernel, X, groups, block_args, chunks=chunks, meta=empty)
     return da.map_blocks(
-        with_single_blas_thread(_array_block),
+        kernel,
         X,
         func,
         dtype,

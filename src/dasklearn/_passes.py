@@ -36,7 +36,7 @@ import dask
 import dask.array as da
 import numpy as np
 from dask.utils import format_bytes
-from distributed import KilledWorker, futures_of, wait
+from distributed import KilledWorker, wait
 
 from ._blockwise import (
     Reduction,
@@ -47,7 +47,15 @@ from ._blockwise import (
     single_blas_thread,
     sum_parts,
 )
-from ._chunks import FRAME_CUT, _short, as_dask_array, rows_only, with_row_chunks
+from ._chunks import (
+    FRAME_CUT,
+    _short,
+    as_dask_array,
+    block_futures,
+    block_keys,
+    rows_only,
+    with_row_chunks,
+)
 from ._client import active_client, memory_budget
 from ._resident import ResidentBlocks, compute_on_workers, recipe
 
@@ -123,7 +131,7 @@ class _BlockHomes:
         workers = sorted(threads)
         bounds = np.cumsum([threads[w] for w in workers]) / sum(threads.values()) * n_blocks
         homes = tuple(workers[int(np.searchsorted(bounds, i + 0.5))] for i in range(n_blocks))
-        names = frozenset(k[0] for a in arrays for k in _block_keys(a, with_sources=True))
+        names = frozenset(k[0] for a in arrays for k in _keys_with_sources(a))
         return cls(names, homes, tuple(workers))
 
     def __call__(self, key: Any) -> list[str]:
@@ -133,12 +141,9 @@ class _BlockHomes:
         return list(self.everywhere)
 
 
-def _block_keys(array: da.Array, with_sources: bool = False) -> list:
-    """The keys of the row blocks of ``array`` (and, with_sources, of every layer below it)."""
-    keys = [k[0] if isinstance(k, list) else k for k in array.__dask_keys__()]
-    if with_sources:
-        keys += [k for k in array.__dask_graph__() if isinstance(k, tuple)]
-    return keys
+def _keys_with_sources(array: da.Array) -> list:
+    """The keys of the row blocks of ``array`` and of every layer below it."""
+    return block_keys(array) + [k for k in array.__dask_graph__() if isinstance(k, tuple)]
 
 
 def _persist(arrays: list[Any], client: Any, spread: bool = False) -> list[Any]:
@@ -361,13 +366,13 @@ def _thread_groups(X: da.Array) -> list[list[int]] | None:
     client = active_client()
     if client is None:
         return None
-    futures = {f.key: f for f in futures_of(X)}
-    keys = [k[0] if isinstance(k, list) else k for k in X.__dask_keys__()]
-    if not all(k in futures for k in keys):
+    futures = block_futures(X)
+    if futures is None:
         return None
     with client.as_current():  # a block still being made has no holder yet
-        wait([futures[k] for k in keys])
-    who_has = client.who_has([futures[k] for k in keys])
+        wait(futures)
+    who_has = client.who_has(futures)
+    keys = block_keys(X)
     threads = client.nthreads()
     by_worker: dict[str, list[int]] = {}
     groups: list[list[int]] = []

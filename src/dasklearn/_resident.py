@@ -26,9 +26,10 @@ from typing import Any
 import dask.array as da
 from dask._task_spec import convert_legacy_graph, execute_graph
 from dask.base import is_dask_collection
-from distributed import Future, futures_of, get_worker
+from distributed import Future, get_worker
 
 from ._blockwise import merge
+from ._chunks import block_futures, block_keys
 from ._client import balanced
 
 __all__ = ["BlockHolder", "Recipe", "ResidentBlocks", "compute_on_workers", "recipe"]
@@ -149,15 +150,6 @@ def recipe(
     return Recipe(chunk, tuple(arrays), tuple(args), block_args, combine, aggregate)
 
 
-def _array_futures(array: da.Array) -> list[Any] | None:
-    """The futures of a persisted array's row blocks, in order (None when not all persisted)."""
-    futures = {f.key: f for f in futures_of(array)}
-    keys = [k[0] if isinstance(k, list) else k for k in array.__dask_keys__()]
-    if not all(k in futures for k in keys):
-        return None
-    return [futures[k] for k in keys]
-
-
 class ResidentBlocks:
     """The actors holding a placement's persisted blocks, one per worker, for its passes."""
 
@@ -176,7 +168,7 @@ class ResidentBlocks:
         """(actor, its future, block ids) per worker: the blocks it holds, up to its share of
         the work (the rest go to a worker below its share, copied there once)."""
         present = [a for a in arrays if a is not None]
-        per_array = [_array_futures(a) for a in present]
+        per_array = [block_futures(a) for a in present]
         if any(f is None for f in per_array):
             return None
         who_has = client.who_has(per_array[0])
@@ -218,7 +210,7 @@ class ResidentBlocks:
         encoded targets are); False when it is not persisted."""
         if len(self.arrays) >= MAX_HELD or array.numblocks[0] != self.n_blocks:
             return False
-        if _array_futures(array) is None:
+        if block_futures(array) is None:
             return False
         actors = self._actors(self.client, [*self.arrays, array])
         if actors is None:
@@ -233,8 +225,8 @@ class ResidentBlocks:
         if self._keys is None:
             self._keys = {}
             for a, array in enumerate(x for x in self.arrays if x is not None):
-                for i, key in enumerate(array.__dask_keys__()):
-                    self._keys[key[0] if isinstance(key, list) else key] = (a, i)
+                for i, key in enumerate(block_keys(array)):
+                    self._keys[key] = (a, i)
         return self._keys
 
     def _derivation(self, array: da.Array) -> _Derived | None:
@@ -245,7 +237,7 @@ class ResidentBlocks:
         held = self._held_keys()
         tasks = convert_legacy_graph(dict(array.__dask_graph__()))
         graphs, outputs, reads = [], [], []
-        for i, key in enumerate(array.__dask_keys__()):
+        for i, key in enumerate(block_keys(array)):
             graph, read, todo = {}, {}, [key]
             while todo:
                 k = todo.pop()

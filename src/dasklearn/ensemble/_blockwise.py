@@ -29,7 +29,7 @@ from sklearn.base import (
 from sklearn.utils import get_tags
 from sklearn.utils.multiclass import unique_labels
 
-from .._chunks import n_rows
+from .._chunks import block_keys, n_rows
 from .._client import active_client
 from .._output import Output, apply_rows
 from .._params import Options, check_params
@@ -125,8 +125,7 @@ def _on_block_holders(X: da.Array) -> contextlib.AbstractContextManager:
     if len(futures_of(X)) != X.numblocks[0]:
         return contextlib.nullcontext()
     held = client.who_has(X)
-    keys = [k[0] if isinstance(k, list) else k for k in X.__dask_keys__()]
-    holders = [list(held.get(k, ())) for k in keys]
+    holders = [list(held.get(k, ())) for k in block_keys(X)]
     if not all(holders):
         return contextlib.nullcontext()
     return dask.annotate(workers=lambda key: holders[key[1]], allow_other_workers=True)
