@@ -87,7 +87,9 @@ def test_a_kernel_error_is_raised_by_the_task_path_which_runs_the_rest(client, c
     assert counted == [] and runner._resident.broken
     with get_task_stream(client) as stream:
         runner.run(runner.reduction(_blocks_sum, runner.data.X))
-    assert len(stream.data) == len(runner.data.groups)  # tasks from now on
+    # tasks from now on; the failed pass's other task may still report in the same window
+    ours = [t for t in stream.data if str(t["key"]).startswith("('_blocks_sum-")]
+    assert len(ours) == len(runner.data.groups)
 
 
 FITS = {
