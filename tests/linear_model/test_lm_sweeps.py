@@ -83,11 +83,14 @@ def _reference_hessian(Z, h, s, family):
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("fit_intercept", [True, False], ids=["intercept", "no-intercept"])
 @pytest.mark.parametrize("stride", [1, 3])
-def test_sweep_matches_numpy(family, weighted, fit_intercept, stride):
-    # 203 rows: three full tiles of 64 and a remainder; 9 features: padded columns
-    X, y, sw = _data(family, 203, 9, weighted)
+@pytest.mark.parametrize("p", [9, 11])
+def test_sweep_matches_numpy(family, weighted, fit_intercept, stride, p):
+    # 203 rows: three full tiles of 64 and a remainder; padded columns. With every row, the
+    # sweep's own Gram runs in 4 x 4 blocks: 9 or 11 features (+ intercept) leave 1 to 3
+    # columns after them, or none.
+    X, y, sw = _data(family, 203, p, weighted)
     rng = np.random.default_rng(1)
-    d = family.n_outputs * (9 + fit_intercept)
+    d = family.n_outputs * (p + fit_intercept)
     points = rng.normal(scale=0.3, size=(4, d))
     losses, G, H = K.sweep(X, y, sw, points, 2, family, fit_intercept, stride)
     for j, w in enumerate(points):

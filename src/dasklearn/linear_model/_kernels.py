@@ -16,7 +16,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import numpy as np
-import scipy.linalg.blas
 
 from . import _sweeps
 from ._families import Family
@@ -212,8 +211,9 @@ def _sweep_block(X: np.ndarray) -> np.ndarray:
 _NO_WEIGHTS = np.empty(0)
 
 
-def _run_sweep(X, y, sw, W, one, family, n_grad, stride, losses, G, Hc, Xh) -> None:
-    """The multinomial sweep, or the diagonal one with ``Hc`` as its Hessian accumulator.
+def _run_sweep(X, y, sw, W, one, family, n_grad, stride, losses, G, Hc, Xh, Hs=None) -> None:
+    """The multinomial sweep, or the diagonal one with ``Hc`` as its sampled Hessian rows and
+    ``Hs`` as its every-row Hessian accumulator.
 
     Arguments are brought to one type each (weights and the diagonal families' targets
     float64, class codes int64), so that each sweep compiles once per dtype of X.
@@ -226,39 +226,41 @@ def _run_sweep(X, y, sw, W, one, family, n_grad, stride, losses, G, Hc, Xh) -> N
         )
     else:
         y = np.ascontiguousarray(y, dtype=np.float64)  # one-vs-rest: codes as floats
+        if Hs is None:
+            Hs = np.empty((family.n_outputs, 0, 0))
         _sweeps.diagonal_sweep(
-            X, y, sw, W, one, family.code, family.n_outputs, n_grad, stride, losses, G, Hc
+            X, y, sw, W, one, family.code, family.n_outputs, n_grad, stride, losses, G, Hc, Hs
         )
 
 
 def _syrk(acc: np.ndarray, B: np.ndarray) -> None:
-    """acc += Bᵀ B on and above the diagonal (B C-ordered: Bᵀ is Fortran-ordered, no copy)."""
+    """acc += Bᵀ B (its upper triangle is what is read).
+
+    ``np.dot`` rather than SciPy's ``dsyrk``: SciPy's BLAS wrappers keep the GIL, so two
+    dask threads' Hessians ran one after the other (2 at once took 2x one alone).
+    """
     if len(B):
-        scipy.linalg.blas.dsyrk(1.0, B.T, beta=1.0, c=acc, trans=0, overwrite_c=1)
+        acc += np.dot(B.T, B)
 
 
 def _diagonal_hessian(X, y, sw, W, one, family, n_grad, stride, losses, G, pa) -> np.ndarray:
-    """Run the diagonal sweep with its Hessian rows (the rows ``i % stride == 0`` scaled by the
-    root of their curvature) and return the Hessian: one SYRK per output on those rows, over
-    cache-sized sub-blocks when every row is used."""
+    """Run the diagonal sweep with its Hessian and return the Hessian. From every row, the
+    sweep adds each tile's weighted Gram itself; from a sample (the rows ``i % stride == 0``,
+    scaled by the root of their curvature and copied aside), one SYRK per output follows."""
     K, n = family.n_outputs, len(X)
-    acc = [np.zeros((pa, pa), order="F") for _ in range(K)]
     if stride > 1:
+        acc = [np.zeros((pa, pa)) for _ in range(K)]
         n_h = -(-n // stride)
         Xh = np.empty((K, n_h, pa))
         _run_sweep(X, y, sw, W, one, family, n_grad, stride, losses, G, Xh, None)
         for k in range(K):
             _syrk(acc[k], Xh[k])
     else:
-        step = min(n, _sub_rows(K * pa))
-        buf = np.empty((K, step, pa))
-        for rows in _chunks(n, step):
-            m = rows.stop - rows.start
-            Xh = buf if m == step else np.empty((K, m, pa))
-            ss = None if sw is None else sw[rows]
-            _run_sweep(X[rows], y[rows], ss, W, one, family, n_grad, 1, losses, G, Xh, None)
-            for k in range(K):
-                _syrk(acc[k], np.ascontiguousarray(Xh[k]))
+        width = W.shape[1]
+        Hs = np.zeros((K, width, width))
+        no_rows = np.empty((K, 0, 0))
+        _run_sweep(X, y, sw, W, one, family, n_grad, 1, losses, G, no_rows, None, Hs)
+        acc = [Hs[k, :pa, :pa] for k in range(K)]
     H = np.zeros((K * pa, K * pa))
     for k in range(K):
         H[k * pa : (k + 1) * pa, k * pa : (k + 1) * pa] = _symmetric(acc[k])

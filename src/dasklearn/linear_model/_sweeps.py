@@ -36,6 +36,8 @@ from numba.extending import intrinsic
 
 from .._compiled import FASTMATH
 from .._compiled import compiled as _compiled
+from .._gram import TILE as GRAM_TILE
+from .._gram import add_tile_gram, scale_tile, transpose_tile
 
 __all__ = [
     "BINOMIAL",
@@ -57,8 +59,8 @@ GAUSSIAN, BINOMIAL, POISSON, OVR, MULTINOMIAL = 0, 1, 2, 3, 4
 _LINE = 64  # bytes per cache line
 
 #: Rows per tile: the tile of X (10 KiB at 20 float64 features) and the tile's predictors stay
-#: in L1 between the predictor, link and gradient loops.
-TILE = 64
+#: in L1 between the predictor, link, Gram and gradient loops (the Gram's tile width).
+TILE = GRAM_TILE
 
 _jit = _compiled(fastmath=FASTMATH, error_model="numpy")
 _inline = _compiled(fastmath=FASTMATH, error_model="numpy", inline="always")
@@ -515,7 +517,7 @@ def _softmax_link(
 
 @_jit
 def diagonal_sweep(
-    X, y, sw, W, one, code, K, n_grad, stride, losses, G, Xh
+    X, y, sw, W, one, code, K, n_grad, stride, losses, G, Xh, Hs
 ):  # pragma: no cover - compiled
     """Losses, gradients and Hessian rows of a family whose curvature is diagonal in the
     outputs (gaussian, binomial, poisson, one-vs-rest with ``K`` outputs).
@@ -525,15 +527,20 @@ def diagonal_sweep(
     intercept, else 0.0). Adds each point's weighted loss sum to ``losses[j]`` and the
     gradients of the first ``n_grad`` points to ``G`` (n_grad·K, P; intercepts in column p).
     Unless ``Xh`` is empty, writes the rows ``i % stride == 0`` scaled for the Hessian at
-    point 0 to ``Xh`` (K, rows, p + 1) (see :func:`_keep_scaled`).
+    point 0 to ``Xh`` (K, rows, p + 1) (see :func:`_keep_scaled`). Unless ``Hs`` is empty,
+    adds every row's Hessian at point 0 to ``Hs`` (K, P, P; its upper triangle), tile by tile.
     """
     n, p = X.shape
     C, P = W.shape
     m = C // K
     Xt = _new_tile(p, P, one)
     E = np.empty((C, TILE))
-    curv = np.empty((K, TILE))
+    curv = np.zeros((K, TILE))
     hessian = Xh.shape[1] > 0
+    gram = Hs.shape[1] > 0
+    XT = np.empty((P, TILE))
+    ST = np.empty((P, TILE))
+    unit = code == GAUSSIAN and sw.shape[0] == 0  # every row's curvature is 1
     for start in range(0, n, TILE):
         nt = min(TILE, n - start)
         _load_tile(X, start, nt, Xt)
@@ -551,6 +558,14 @@ def diagonal_sweep(
             losses[j] += total
             if j == 0 and hessian:
                 _keep_scaled(Xt, start, nt, stride, curv, Xh)
+            if j == 0 and gram:
+                transpose_tile(Xt, nt, p + 1, XT)
+                for k in range(K):
+                    if unit:
+                        add_tile_gram(XT, XT, p + 1, Hs[k])
+                    else:
+                        scale_tile(XT, curv[k], p + 1, ST)
+                        add_tile_gram(ST, XT, p + 1, Hs[k])
         _add_gradients(Xt, nt, E, n_grad * K, G)
 
 
