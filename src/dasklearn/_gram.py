@@ -10,9 +10,11 @@ registers.
 
 from __future__ import annotations
 
+import numpy as np
+
 from ._compiled import FASTMATH, compiled
 
-__all__ = ["TILE", "add_tile_gram", "scale_tile", "transpose_tile"]
+__all__ = ["TILE", "add_tile_gram", "scale_tile", "scatter_by_tiles", "transpose_tile"]
 
 #: Rows per tile (a compile-time trip count lets LLVM unroll the vectorised loops).
 TILE = 64
@@ -109,3 +111,28 @@ def add_tile_gram(ST, XT, width, H):  # pragma: no cover - compiled
             for t in range(TILE):
                 g += ST[a, t] * XT[b, t]
             H[a, b] += g
+
+
+@_jit
+def scatter_by_tiles(X, M, means):  # pragma: no cover - compiled
+    """``M += Σ_tiles (X_t - μ_t)ᵀ (X_t - μ_t)`` (upper triangle) over the tiles ``X_t`` of
+    :data:`TILE` rows of X, each about its own column means ``μ_t``, written to ``means[t]``.
+
+    With the scatter between the tile means added (Chan, Golub and LeVeque's update), this is
+    X's scatter matrix with the accuracy of a two-pass algorithm, from one read of X.
+    """
+    n, d = X.shape
+    XT = np.zeros((-(-d // 4) * 4, TILE))
+    for i in range(means.shape[0]):
+        start = i * TILE
+        nt = min(TILE, n - start)
+        transpose_tile(X[start : start + nt], nt, d, XT)
+        for f in range(d):
+            s = 0.0
+            for t in range(nt):
+                s += XT[f, t]
+            mu = s / nt
+            means[i, f] = mu
+            for t in range(nt):
+                XT[f, t] -= mu
+        add_tile_gram(XT, XT, d, M)

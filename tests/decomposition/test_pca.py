@@ -377,15 +377,29 @@ def test_parquet_four_times_the_workers_memory_is_streamed(tmp_path):
 
 
 @pytest.mark.parametrize("offset", [0.0, 3.0, 1e8])
-def test_block_gram_near_and_far_from_the_origin(offset):
-    """The centred Gram of a block from raw products (near the origin) or centred rows (far
-    from it, where raw products would cancel), as the exact scatter of the block."""
+@pytest.mark.parametrize(
+    "shape, dtype",
+    [
+        ((20_000, 6), np.float64),
+        ((20_001, 20), np.float64),
+        ((37, 9), np.float64),
+        ((5_000, 1), np.float64),
+        ((9_999, 13), np.float32),
+    ],
+)
+def test_block_gram_near_and_far_from_the_origin(offset, shape, dtype):
+    """The centred Gram of a block (each tile of rows about its own mean, then the scatter
+    between tile means) as the exact scatter of the block, also far from the origin, where
+    raw products would cancel; any width (the compiled Gram's 4 x 4 blocks and the columns
+    after them), a short last tile, float32."""
     from dasklearn.decomposition._kernels import gram_block
 
     rng = np.random.default_rng(0)
-    X = rng.standard_normal((20_000, 6)) + offset
-    X[10_000:] += 1e6 * (offset > 1e3)  # the far case drifts further within the block
-    n, mean, M = gram_block(X)
+    Xin = rng.standard_normal(shape) + offset
+    Xin[len(Xin) // 2 :] += 1e6 * (offset > 1e3)  # the far case drifts further within the block
+    Xin = Xin.astype(dtype)
+    X = Xin.astype(np.float64)
+    n, mean, M = gram_block(Xin)
     Xc = X - X.mean(axis=0)
     expected = np.einsum("ij,ik->jk", Xc, Xc)  # float64 sums, as the reference
     assert n == len(X)

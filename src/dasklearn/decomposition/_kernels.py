@@ -16,7 +16,8 @@ Partials are merged in block order with the exact update of Chan, Golub and LeVe
 (in QR form: the R factor of ``[R_a; R_b; sqrt(n_a n_b / n) deltaᵀ]``). No pass needs the global
 mean first, and no sum of squares of uncentred data is ever formed: the accuracy is that of a
 two-pass algorithm (centre, then multiply) whatever the data's offset from the origin. Inside a
-block the same update runs over cache-sized sub-blocks, so each block is read from memory once.
+block the same update runs over cache-sized sub-blocks (for the Gram, compiled tiles of 64 rows:
+:mod:`dasklearn._gram`), so each block is read from memory once.
 
 The incremental PCA update of :func:`ipca_update` is scikit-learn's ``IncrementalPCA.partial_fit``
 on one batch, in NumPy.
@@ -30,6 +31,7 @@ from typing import Any, NamedTuple
 import numpy as np
 from scipy import linalg
 
+from .._gram import TILE, scatter_by_tiles
 from ..utils import svd_flip
 
 __all__ = [
@@ -50,9 +52,8 @@ __all__ = [
     "transform_block",
 ]
 
-#: Bytes of one float64 sub-block (cache-sized): measured on 200k x 20 rows on one core, the
-#: centred Gram took 14.7 ms with 4096-row sub-blocks, 17.7 ms with 1024 and 15.7 ms with 13107
-#: (the Gram of the raw rows alone: 9.4 ms).
+#: Bytes of one float64 sub-block (cache-sized): measured on 200k x 20 rows on one core, a
+#: centred Gram took 14.7 ms with 4096-row sub-blocks, 17.7 ms with 1024 and 15.7 ms with 13107.
 _SUB_BYTES = 2**19
 
 
@@ -84,31 +85,6 @@ def _centred_sub_blocks(X: np.ndarray, step: int):
         yield rows, mean, np.subtract(S, mean, out=out)
 
 
-#: A sub-block's Gram is taken of its raw rows and centred afterwards when that loses at most
-#: two digits: every column's centred sum of squares at least this share of its raw one (data
-#: near the origin, the usual case: no centring copy; a 166k x 20 block 10.8 -> 8.0 ms on one
-#: core). Otherwise, and for the rest of the block, of the rows minus their mean. (For
-#: :func:`product_block` the check itself costs what the copy saves.)
-_RAW_SHARE = 1e-2
-
-
-def _centred_grams(X: np.ndarray, step: int):
-    """``(rows, mean, M)`` for consecutive sub-blocks of X, ``M`` the sub-block's scatter matrix
-    about its own mean: ``SᵀS - rows · mean meanᵀ`` (see :data:`_RAW_SHARE`), or ``CᵀC`` of the
-    centred rows ``C``."""
-    raw_ok = True
-    for rows, mean, S, out in _sub_blocks(X, step):
-        if raw_ok:
-            M = np.dot(S.T, S)
-            raw = np.diagonal(M).copy()
-            M -= rows * np.outer(mean, mean)
-            raw_ok = bool((np.diagonal(M) >= _RAW_SHARE * raw).all())
-        if not raw_ok:
-            C = np.subtract(S, mean, out=out)
-            M = np.dot(C.T, C)
-        yield rows, mean, M
-
-
 def _between(counts: list[int], means: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """The block mean from its sub-blocks', and the rows ``sqrt(n_s) (mean_s - mean)`` whose
     Gram is the scatter between the sub-blocks."""
@@ -124,18 +100,23 @@ def _between(counts: list[int], means: list[np.ndarray]) -> tuple[np.ndarray, np
 
 
 def gram_block(X: np.ndarray) -> tuple[int, np.ndarray, np.ndarray]:
-    """``(n, mean, M)`` of one block: ``M`` the scatter matrix of the block about its mean."""
+    """``(n, mean, M)`` of one block: ``M`` the scatter matrix of the block about its mean.
+
+    One compiled read (:func:`dasklearn._gram.scatter_by_tiles`): each tile of rows about its
+    own mean, then the scatter between the tile means.
+    """
     n, d = X.shape
     if n == 0:
         return 0, np.zeros(d), np.zeros((d, d))
+    if X.dtype not in (np.float32, np.float64):
+        X = X.astype(np.float64)
+    n_tiles = -(-n // TILE)
+    means = np.empty((n_tiles, d))
     M = np.zeros((d, d))
-    counts, means = [], []
-    # at least d rows a sub-block: the d x d work per sub-block stays small beside its GEMM
-    for rows, mean, G in _centred_grams(X, sub_rows(d, at_least=d)):
-        M += G
-        counts.append(rows)
-        means.append(mean)
+    scatter_by_tiles(np.ascontiguousarray(X), M, means)
+    counts = [TILE] * (n_tiles - 1) + [n - TILE * (n_tiles - 1)]
     mean, D = _between(counts, means)
+    M = np.triu(M) + np.triu(M, 1).T
     M += np.dot(D.T, D)
     return n, mean, M
 
