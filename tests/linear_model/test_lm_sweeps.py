@@ -16,7 +16,7 @@ from dasklearn.linear_model._families import (
     Poisson,
 )
 
-FAMILIES = [Gaussian(1), Binomial(1), Poisson(1), Multinomial(3), OneVsRest(3)]
+FAMILIES = [Gaussian(1), Binomial(1), Poisson(1), Multinomial(3), Multinomial(4), OneVsRest(3)]
 
 
 def _data(family, n, p, weighted, seed=0):
@@ -83,15 +83,16 @@ def _reference_hessian(Z, h, s, family):
 @pytest.mark.parametrize("weighted", [False, True], ids=["unweighted", "weighted"])
 @pytest.mark.parametrize("fit_intercept", [True, False], ids=["intercept", "no-intercept"])
 @pytest.mark.parametrize("stride", [1, 3])
-@pytest.mark.parametrize("p", [9, 11])
-def test_sweep_matches_numpy(family, weighted, fit_intercept, stride, p):
+@pytest.mark.parametrize("p, n_points", [(9, 4), (11, 3)])
+def test_sweep_matches_numpy(family, weighted, fit_intercept, stride, p, n_points):
     # 203 rows: three full tiles of 64 and a remainder; padded columns. With every row, the
     # sweep's own Gram runs in 4 x 4 blocks: 9 or 11 features (+ intercept) leave 1 to 3
-    # columns after them, or none.
+    # columns after them, or none. 3 points (or 4 classes, 3 relative predictors) take a
+    # fourth row of zeros in the predictor loops.
     X, y, sw = _data(family, 203, p, weighted)
     rng = np.random.default_rng(1)
     d = family.n_outputs * (p + fit_intercept)
-    points = rng.normal(scale=0.3, size=(4, d))
+    points = rng.normal(scale=0.3, size=(n_points, d))
     losses, G, H = K.sweep(X, y, sw, points, 2, family, fit_intercept, stride)
     for j, w in enumerate(points):
         loss, g, Z, h, s = _reference(X, y, sw, w, family, fit_intercept)
@@ -105,15 +106,20 @@ def test_sweep_matches_numpy(family, weighted, fit_intercept, stride, p):
     assert G.shape == (2, d)
 
 
-def test_sweep_without_hessian():
+@pytest.mark.parametrize("n_points", [1, 2])
+def test_sweep_without_hessian(n_points):
+    # 4 classes: 3 predictors relative to class 0 per point (one point: a fourth row of
+    # zeros), and class 0's gradient as minus the others'
     family = Multinomial(4)
     X, y, sw = _data(family, 130, 5, True)
-    w = np.random.default_rng(2).normal(scale=0.3, size=(2, 24))
+    w = np.random.default_rng(2).normal(scale=0.3, size=(n_points, 24))
     losses, G, H = K.sweep(X, y, sw, w, 1, family, True)
     assert H is None and G.shape == (1, 24)
-    loss, g, *_ = _reference(X, y, sw, w[0], family, True)
-    assert losses[0] == pytest.approx(loss, rel=1e-13)
-    np.testing.assert_allclose(G[0], g, rtol=1e-12, atol=1e-12)
+    for j in range(n_points):
+        loss, g, *_ = _reference(X, y, sw, w[j], family, True)
+        assert losses[j] == pytest.approx(loss, rel=1e-13)
+        if j == 0:
+            np.testing.assert_allclose(G[0], g, rtol=1e-12, atol=1e-12)
 
 
 def test_extreme_predictors_stay_finite():

@@ -286,7 +286,7 @@ def sweep(
     ``i % stride == 0`` of the block, scaled up to its row count (every row for 1); with 0 it
     is not computed (None). The compiled sweep (:mod:`._sweeps`) reads each row once: it copies
     the sampled rows and their curvature aside for the Hessian's GEMMs, or, when every row is
-    used, runs over cache-sized sub-blocks and each sub-block's Gram follows while it is cached.
+    used, adds each tile's weighted Gram itself (:mod:`dasklearn._gram`).
 
     Returns ``(losses (m,), gradients (n_grad, d), Hessian (d, d) or None)``.
     """
@@ -296,11 +296,15 @@ def sweep(
     pa = p + fit_intercept
     m = len(points)
     width = _sweeps.padded_width(p)
-    W = np.zeros((m * K, width))
-    W[:, :pa] = np.asarray(points, dtype=np.float64).reshape(m * K, pa)
+    rows, sums = m * K, n_grad * K
+    if family.hessian_kind != "multinomial":  # whole 4-row blocks (the multinomial pads its own)
+        rows = _sweeps.in_blocks(rows)
+        sums = min(_sweeps.in_blocks(sums), rows)
+    W = np.zeros((rows, width))
+    W[: m * K, :pa] = np.asarray(points, dtype=np.float64).reshape(m * K, pa)
     one = 1.0 if fit_intercept else 0.0
     losses = np.zeros(m)
-    G = np.zeros((n_grad * K, width))
+    G = np.zeros((sums, width))
     H = None
     no_rows = np.empty((0, p))
     if not stride:
@@ -329,7 +333,7 @@ def sweep(
             _run_sweep(Xs, y[rows], ss, W, one, family, n_grad, 1, losses, G, hc, no_rows)
             hess.add(_as_float(Xs), hc, ss)
         H = hess.result()
-    return losses, np.ascontiguousarray(G[:, :pa]).reshape(n_grad, K * pa), H
+    return losses, np.ascontiguousarray(G[: n_grad * K, :pa]).reshape(n_grad, K * pa), H
 
 
 def loss_grad_hess(
