@@ -211,9 +211,9 @@ def _sweep_block(X: np.ndarray) -> np.ndarray:
 _NO_WEIGHTS = np.empty(0)
 
 
-def _run_sweep(X, y, sw, W, one, family, n_grad, stride, losses, G, Hc, Xh, Hs=None) -> None:
-    """The multinomial sweep, or the diagonal one with ``Hc`` as its sampled Hessian rows and
-    ``Hs`` as its every-row Hessian accumulator.
+def _run_sweep(X, y, sw, W, one, family, n_grad, stride, losses, G, Hc, Xh) -> None:
+    """The multinomial sweep, or the diagonal one with ``Hc`` as its Hessian accumulator
+    (``Xh`` unused).
 
     Arguments are brought to one type each (weights and the diagonal families' targets
     float64, class codes int64), so that each sweep compiles once per dtype of X.
@@ -226,41 +226,20 @@ def _run_sweep(X, y, sw, W, one, family, n_grad, stride, losses, G, Hc, Xh, Hs=N
         )
     else:
         y = np.ascontiguousarray(y, dtype=np.float64)  # one-vs-rest: codes as floats
-        if Hs is None:
-            Hs = np.empty((family.n_outputs, 0, 0))
         _sweeps.diagonal_sweep(
-            X, y, sw, W, one, family.code, family.n_outputs, n_grad, stride, losses, G, Hc, Hs
+            X, y, sw, W, one, family.code, family.n_outputs, n_grad, stride, losses, G, Hc
         )
 
 
-def _syrk(acc: np.ndarray, B: np.ndarray) -> None:
-    """acc += Bᵀ B (its upper triangle is what is read).
-
-    ``np.dot`` rather than SciPy's ``dsyrk``: SciPy's BLAS wrappers keep the GIL, so two
-    dask threads' Hessians ran one after the other (2 at once took 2x one alone).
-    """
-    if len(B):
-        acc += np.dot(B.T, B)
-
-
 def _diagonal_hessian(X, y, sw, W, one, family, n_grad, stride, losses, G, pa) -> np.ndarray:
-    """Run the diagonal sweep with its Hessian and return the Hessian. From every row, the
-    sweep adds each tile's weighted Gram itself; from a sample (the rows ``i % stride == 0``,
-    scaled by the root of their curvature and copied aside), one SYRK per output follows."""
+    """Run the diagonal sweep with its Hessian (from the rows ``i % stride == 0``, each
+    tile's weighted Gram added by the sweep itself) and return the Hessian, scaled up to the
+    block's rows."""
     K, n = family.n_outputs, len(X)
-    if stride > 1:
-        acc = [np.zeros((pa, pa)) for _ in range(K)]
-        n_h = -(-n // stride)
-        Xh = np.empty((K, n_h, pa))
-        _run_sweep(X, y, sw, W, one, family, n_grad, stride, losses, G, Xh, None)
-        for k in range(K):
-            _syrk(acc[k], Xh[k])
-    else:
-        width = W.shape[1]
-        Hs = np.zeros((K, width, width))
-        no_rows = np.empty((K, 0, 0))
-        _run_sweep(X, y, sw, W, one, family, n_grad, 1, losses, G, no_rows, None, Hs)
-        acc = [Hs[k, :pa, :pa] for k in range(K)]
+    width = W.shape[1]
+    Hs = np.zeros((K, width, width))
+    _run_sweep(X, y, sw, W, one, family, n_grad, stride, losses, G, Hs, None)
+    acc = [Hs[k, :pa, :pa] for k in range(K)]
     H = np.zeros((K * pa, K * pa))
     for k in range(K):
         H[k * pa : (k + 1) * pa, k * pa : (k + 1) * pa] = _symmetric(acc[k])

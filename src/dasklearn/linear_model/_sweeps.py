@@ -356,21 +356,6 @@ def _keep_sample(Xt, start, nt, stride, curv, Hc, Xh):  # pragma: no cover - com
 
 
 @_inline
-def _keep_scaled(Xt, start, nt, stride, curv, Xh):  # pragma: no cover - compiled
-    """Write the tile's rows ``i % stride == 0``, times the square root of their curvature of
-    each output k, to ``Xh[k, i // stride]`` (its first ``Xh.shape[2]`` values: the features
-    and the intercept's 1): the Hessian of output k is then ``Xh[k]ᵀ Xh[k]``, one SYRK."""
-    K, width = Xh.shape[0], Xh.shape[2]
-    first = start + (-start) % stride
-    for i in range(first, start + nt, stride):
-        row = i // stride
-        for k in range(K):
-            r = np.sqrt(curv[k, i - start])
-            for f in range(width):
-                Xh[k, row, f] = r * Xt[i - start, f]
-
-
-@_inline
 def _new_tile(p, P, one):  # pragma: no cover - compiled
     Xt = np.zeros((TILE, P))
     for t in range(TILE):
@@ -531,21 +516,33 @@ def _softmax_link(
     return total
 
 
+@_inline
+def _add_grams(XT, c, width, unit, ST, Hs):  # pragma: no cover - compiled
+    """``Hs[k] += Σ_t c[k, t] XT[:, t] XT[:, t]ᵀ`` for each output k (``unit``: every weight
+    is 1)."""
+    for k in range(Hs.shape[0]):
+        if unit:
+            add_tile_gram(XT, XT, width, Hs[k])
+        else:
+            scale_tile(XT, c[k], width, ST)
+            add_tile_gram(ST, XT, width, Hs[k])
+
+
 @_jit
 def diagonal_sweep(
-    X, y, sw, W, one, code, K, n_grad, stride, losses, G, Xh, Hs
+    X, y, sw, W, one, code, K, n_grad, stride, losses, G, Hs
 ):  # pragma: no cover - compiled
-    """Losses, gradients and Hessian rows of a family whose curvature is diagonal in the
-    outputs (gaussian, binomial, poisson, one-vs-rest with ``K`` outputs).
+    """Losses, gradients and Hessian of a family whose curvature is diagonal in the outputs
+    (gaussian, binomial, poisson, one-vs-rest with ``K`` outputs).
 
     ``W`` (at least m·K rows, the rest zeros: :func:`in_blocks`) holds the coefficients of
     the m points of ``losses``, K rows each, padded to ``P = padded_width(p)`` columns, the
     intercepts in column p (``one``: 1.0 with an intercept, else 0.0). Adds each point's
     weighted loss sum to ``losses[j]`` and the gradients of the first ``n_grad`` points to the
     first n_grad·K rows of ``G`` (rows past them take sums to discard; intercepts in column p).
-    Unless ``Xh`` is empty, writes the rows ``i % stride == 0`` scaled for the Hessian at
-    point 0 to ``Xh`` (K, rows, p + 1) (see :func:`_keep_scaled`). Unless ``Hs`` is empty,
-    adds every row's Hessian at point 0 to ``Hs`` (K, P, P; its upper triangle), tile by tile.
+    Unless ``Hs`` is empty, adds the Hessian at point 0 of the rows ``i % stride == 0`` to
+    ``Hs`` (K, P, P; its upper triangle): every tile's rows, or the sampled rows gathered
+    (transposed) into a tile of their own, whose weighted Gram is added when it is full.
     """
     n, p = X.shape
     C, P = W.shape
@@ -553,10 +550,12 @@ def diagonal_sweep(
     Xt = _new_tile(p, P, one)
     E = np.empty((C, TILE))
     curv = np.zeros((K, TILE))
-    hessian = Xh.shape[1] > 0
     gram = Hs.shape[1] > 0
-    XT = np.empty((P, TILE))
+    width = p + 1
+    XT = np.zeros((P, TILE))  # the tile's rows (stride 1) or the sampled rows, transposed
+    cs = np.zeros((K, TILE))  # the sampled rows' curvature
     ST = np.empty((P, TILE))
+    held = 0  # sampled rows in XT
     unit = code == GAUSSIAN and sw.shape[0] == 0  # every row's curvature is 1
     for start in range(0, n, TILE):
         nt = min(TILE, n - start)
@@ -573,17 +572,25 @@ def diagonal_sweep(
                 else:
                     total += _gaussian_link(E, c, y, sw, start, nt, k, curv)
             losses[j] += total
-            if j == 0 and hessian:
-                _keep_scaled(Xt, start, nt, stride, curv, Xh)
-            if j == 0 and gram:
-                transpose_tile(Xt, nt, p + 1, XT)
-                for k in range(K):
-                    if unit:
-                        add_tile_gram(XT, XT, p + 1, Hs[k])
-                    else:
-                        scale_tile(XT, curv[k], p + 1, ST)
-                        add_tile_gram(ST, XT, p + 1, Hs[k])
+            if j == 0 and gram and stride == 1:
+                transpose_tile(Xt, nt, width, XT)
+                _add_grams(XT, curv, width, unit, ST, Hs)
+            elif j == 0 and gram:
+                for i in range(start + (-start) % stride, start + nt, stride):
+                    for f in range(width):
+                        XT[f, held] = Xt[i - start, f]
+                    for k in range(K):
+                        cs[k, held] = curv[k, i - start]
+                    held += 1
+                    if held == TILE:
+                        _add_grams(XT, cs, width, unit, ST, Hs)
+                        held = 0
         _add_gradients(Xt, nt, E, G.shape[0], G)
+    if held:
+        for f in range(width):
+            for t in range(held, TILE):
+                XT[f, t] = 0.0
+        _add_grams(XT, cs, width, unit, ST, Hs)
 
 
 @_jit
