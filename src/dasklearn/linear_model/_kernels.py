@@ -263,9 +263,11 @@ def sweep(
 
     ``points`` is (m, d). With ``stride ≥ 1`` the Hessian at ``points[0]`` comes from the rows
     ``i % stride == 0`` of the block, scaled up to its row count (every row for 1); with 0 it
-    is not computed (None). The compiled sweep (:mod:`._sweeps`) reads each row once: it copies
-    the sampled rows and their curvature aside for the Hessian's GEMMs, or, when every row is
-    used, adds each tile's weighted Gram itself (:mod:`dasklearn._gram`).
+    is not computed (None). The compiled sweep (:mod:`._sweeps`) reads each row once. The
+    diagonal families' sweep adds the weighted Gram of the Hessian's rows itself
+    (:mod:`dasklearn._gram`); the multinomial one copies the sampled rows and their
+    probabilities aside for one packed GEMM, or, when every row is used, runs over cache-sized
+    sub-blocks, each multiplied while it is cached.
 
     Returns ``(losses (m,), gradients (n_grad, d), Hessian (d, d) or None)``.
     """

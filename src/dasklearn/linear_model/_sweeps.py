@@ -3,9 +3,9 @@
 A sweep walks the rows of a block in tiles of :data:`TILE` rows. For each tile it computes the
 linear predictors of every point asked for (the current coefficients, line-search candidates,
 a second gradient point), the loss and the residuals of each, adds the residuals times the rows
-to the gradients while the tile is in L1, and copies the rows of the Hessian's row sample (with
-their curvature) aside, so that X is read from memory once per pass. No (rows, outputs) array
-is ever written to memory.
+to the gradients while the tile is in L1, and takes the Hessian's rows (all, or a sample) from
+the tile, so that X is read from memory once per pass. No (rows, outputs) array is ever written
+to memory.
 
 * Linear predictors: 4 rows x 4 columns of coefficients at a time, 16 dot products in scalar
   locals that LLVM keeps in registers and vectorises over the features (as the k-means sweep
@@ -16,9 +16,15 @@ is ever written to memory.
   for these, eight rows to an AVX-512 register). ``log`` is within 2 ulp; ``exp`` within
   about ``4 + |x|/3`` ulp (1.6e-15 relative for |x| <= 40, 2.4e-14 at 700): fastmath's
   reassociation lets LLVM merge the two parts of ln 2 in the argument reduction.
-* The Hessian itself is left to BLAS (:mod:`._kernels`): the sampled rows are copied to a
-  small buffer here, or, when every row is used, each cache-sized sub-block gets its curvature
-  from the sweep and its weighted Gram from a GEMM while it is still in cache.
+* The Hessian of the diagonal families: each tile (or the sampled rows, gathered into a tile
+  of their own) adds its weighted Gram in the sweep (:mod:`dasklearn._gram`). The multinomial
+  Hessian's 15 class pairs (5 classes) are left to one BLAS GEMM of the rows' packed products
+  (:mod:`._kernels`): the sampled rows and their probabilities are copied to a small buffer
+  here, or, when every row is used, each cache-sized sub-block is swept and then multiplied
+  while it is still in cache.
+* The multinomial sweep sums K-1 predictors and K-1 gradients per row (relative to class 0;
+  class 0's gradient is minus the others'), in whole 4-row blocks where that helps
+  (:func:`in_blocks`).
 
 Families are numbered (:data:`GAUSSIAN` ... :data:`MULTINOMIAL`); each kernel takes its number
 and branches once per tile, outside the vectorised loops. No sample weights are passed as an
