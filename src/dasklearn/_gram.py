@@ -1,11 +1,13 @@
 """Compiled weighted Gram matrices of row tiles: ``H += Σ_t c_t z_t z_tᵀ`` inside a sweep.
 
-A kernel that walks a block in tiles of rows (the GLM sweeps) adds each tile's Gram while the
-tile is in L1, instead of copying the rows aside for a BLAS call: BLAS runs a tall 20-column
-``ZᵀZ`` far below its GEMM rate, and SciPy's ``dsyrk`` keeps the GIL, so two dask threads'
-Grams ran one after the other. The tile is transposed once (features x rows), and each 4 x 4
-block of the upper triangle is 16 dot products over the tile's rows that LLVM keeps in vector
-registers.
+A kernel that walks a block in tiles of rows adds each tile's Gram while the tile is in L1,
+instead of copying the rows aside for a BLAS call: BLAS runs a tall 20-column ``ZᵀZ`` far below
+its GEMM rate, and SciPy's ``dsyrk`` keeps the GIL, so two dask threads' Grams ran one after
+the other. The tile is transposed once (features x rows), and each 4 x 4 block of the upper
+triangle is 16 dot products over the tile's rows that LLVM keeps in vector registers.
+
+Used by the GLM sweeps (:mod:`dasklearn.linear_model._sweeps`: the Hessians of the diagonal
+families) and by PCA's centred Gram (:func:`scatter_by_tiles`).
 """
 
 from __future__ import annotations
