@@ -13,8 +13,6 @@ or, when every row is used, over cache-sized sub-blocks while each is still in c
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 
 from . import _sweeps
@@ -31,18 +29,6 @@ __all__ = [
     "regression_score_parts",
     "target_moments",
 ]
-
-#: Rows of X and of the Hessian's scaled copies handled together: cache-sized (L2).
-_SUB_BLOCK_BYTES = 2**20
-
-
-def _sub_rows(n_cols: int) -> int:
-    return max(256, _SUB_BLOCK_BYTES // (8 * max(n_cols, 1)))
-
-
-def _chunks(n_rows: int, step: int) -> Iterator[slice]:
-    for start in range(0, n_rows, max(1, step)):
-        yield slice(start, min(start + step, n_rows))
 
 
 def _as_float(X: np.ndarray) -> np.ndarray:
@@ -138,61 +124,6 @@ def class_sample_weight(
 # --------------------------------------------------------------------------------------------
 
 
-class _Hessian:
-    """The multinomial Hessian ``Σ sw (diag(P) - P Pᵀ) ⊗ z zᵀ``, ``z = [x 1]``, from rows
-    and their class probabilities.
-
-    Each of its K(K+1)/2 distinct blocks is a weighted sum of the rows' ``z zᵀ``, so one GEMM
-    of the per-row weights (pairs × rows) with the packed upper triangles of ``z zᵀ``
-    (rows × pa(pa+1)/2) gives them all: half the flops of a SYRK over the (K·pa)-wide rows
-    ``P ⊗ z``, and one BLAS call rather than one per pair of classes. The diagonal blocks'
-    weights ``P_k (1 - P_k)`` are computed directly, so they keep their precision where
-    ``P_k`` is near 1.
-    """
-
-    def __init__(self, K: int, p: int, fit_intercept: bool, rows: int) -> None:
-        self.K, self.p, self.pa = K, p, p + fit_intercept
-        self.pairs = [(k, m) for k in range(K) for m in range(k, K)]
-        T = self.pa * (self.pa + 1) // 2
-        self.acc = np.zeros((len(self.pairs), T))
-        self.rows = np.empty((self.pa, rows))
-        self.rows[p:] = 1.0
-        self.packed = np.empty((T, rows))
-        self.weights = np.empty((len(self.pairs), rows))
-
-    @staticmethod
-    def rows_per_chunk(p: int) -> int:
-        """Rows whose packed products take about a sub-block of cache."""
-        return _sub_rows((p + 1) * (p + 2) // 2)
-
-    def add(self, Xs: np.ndarray, P: np.ndarray, sw: np.ndarray | None) -> None:
-        """Add rows ``Xs`` (at most ``rows``) with their class probabilities ``P``."""
-        n = len(Xs)
-        if not n:
-            return
-        Z = self.rows[:, :n]
-        Z[: self.p] = Xs.T
-        Q, D = self.packed[:, :n], self.weights[:, :n]
-        weights = _NO_WEIGHTS if sw is None else np.ascontiguousarray(sw, dtype=np.float64)
-        _sweeps.softmax_hessian_terms(Z, P.T, weights, Q, D)
-        self.acc += np.dot(D, Q.T)
-
-    def result(self, scale: float = 1.0) -> np.ndarray:
-        """The Hessian (K·pa, K·pa), times ``scale``."""
-        K, pa = self.K, self.pa
-        H = np.empty((K * pa, K * pa))
-        iu = np.triu_indices(pa)
-        block = np.zeros((pa, pa))
-        for j, (k, m) in enumerate(self.pairs):
-            block[iu] = self.acc[j]
-            sym = _symmetric(block)
-            H[k * pa : (k + 1) * pa, m * pa : (m + 1) * pa] = sym
-            H[m * pa : (m + 1) * pa, k * pa : (k + 1) * pa] = sym
-        if scale != 1.0:
-            H *= scale
-        return H
-
-
 def _symmetric(upper: np.ndarray) -> np.ndarray:
     """The symmetric matrix whose upper triangle is that of ``upper``."""
     out = np.triu(upper)
@@ -211,9 +142,9 @@ def _sweep_block(X: np.ndarray) -> np.ndarray:
 _NO_WEIGHTS = np.empty(0)
 
 
-def _run_sweep(X, y, sw, W, one, family, n_grad, stride, losses, G, Hc, Xh) -> None:
-    """The multinomial sweep, or the diagonal one with ``Hc`` as its Hessian accumulator
-    (``Xh`` unused).
+def _run_sweep(X, y, sw, W, one, family, n_grad, stride, losses, G, Hs) -> None:
+    """The multinomial or the diagonal sweep, with ``Hs`` as its Hessian accumulator (empty:
+    no Hessian).
 
     Arguments are brought to one type each (weights and the diagonal families' targets
     float64, class codes int64), so that each sweep compiles once per dtype of X.
@@ -221,28 +152,36 @@ def _run_sweep(X, y, sw, W, one, family, n_grad, stride, losses, G, Hc, Xh) -> N
     sw = _NO_WEIGHTS if sw is None else np.ascontiguousarray(sw, dtype=np.float64)
     if family.hessian_kind == "multinomial":
         y = np.ascontiguousarray(y, dtype=np.int64)
-        _sweeps.multinomial_sweep(
-            X, y, sw, W, one, family.n_outputs, n_grad, stride, losses, G, Hc, Xh
-        )
+        _sweeps.multinomial_sweep(X, y, sw, W, one, family.n_outputs, n_grad, stride, losses, G, Hs)
     else:
         y = np.ascontiguousarray(y, dtype=np.float64)  # one-vs-rest: codes as floats
         _sweeps.diagonal_sweep(
-            X, y, sw, W, one, family.code, family.n_outputs, n_grad, stride, losses, G, Hc
+            X, y, sw, W, one, family.code, family.n_outputs, n_grad, stride, losses, G, Hs
         )
 
 
-def _diagonal_hessian(X, y, sw, W, one, family, n_grad, stride, losses, G, pa) -> np.ndarray:
-    """Run the diagonal sweep with its Hessian (from the rows ``i % stride == 0``, each
-    tile's weighted Gram added by the sweep itself) and return the Hessian, scaled up to the
-    block's rows."""
+def _hessian_blocks(family: Family) -> list[tuple[int, int]]:
+    """The blocks ``(k, m)`` of the Hessian that its sweep adds up, one accumulator each: the
+    outputs' diagonal blocks, or (multinomial) every pair of classes ``k <= m``."""
+    K = family.n_outputs
+    if family.hessian_kind == "multinomial":
+        return [(k, m) for k in range(K) for m in range(k, K)]
+    return [(k, k) for k in range(K)]
+
+
+def _hessian(X, y, sw, W, one, family, n_grad, stride, losses, G, pa) -> np.ndarray:
+    """Run the sweep with its Hessian (from the rows ``i % stride == 0``, each tile's weighted
+    Grams added by the sweep itself) and return the Hessian, scaled up to the block's rows."""
     K, n = family.n_outputs, len(X)
     width = W.shape[1]
-    Hs = np.zeros((K, width, width))
-    _run_sweep(X, y, sw, W, one, family, n_grad, stride, losses, G, Hs, None)
-    acc = [Hs[k, :pa, :pa] for k in range(K)]
+    blocks = _hessian_blocks(family)
+    Hs = np.zeros((len(blocks), width, width))
+    _run_sweep(X, y, sw, W, one, family, n_grad, stride, losses, G, Hs)
     H = np.zeros((K * pa, K * pa))
-    for k in range(K):
-        H[k * pa : (k + 1) * pa, k * pa : (k + 1) * pa] = _symmetric(acc[k])
+    for j, (k, m) in enumerate(blocks):
+        block = _symmetric(Hs[j, :pa, :pa])
+        H[k * pa : (k + 1) * pa, m * pa : (m + 1) * pa] = block
+        H[m * pa : (m + 1) * pa, k * pa : (k + 1) * pa] = block
     if stride > 1 and n:
         H *= n / -(-n // stride)
     return H
@@ -263,11 +202,9 @@ def sweep(
 
     ``points`` is (m, d). With ``stride ≥ 1`` the Hessian at ``points[0]`` comes from the rows
     ``i % stride == 0`` of the block, scaled up to its row count (every row for 1); with 0 it
-    is not computed (None). The compiled sweep (:mod:`._sweeps`) reads each row once. The
-    diagonal families' sweep adds the weighted Gram of the Hessian's rows itself
-    (:mod:`dasklearn._gram`); the multinomial one copies the sampled rows and their
-    probabilities aside for one packed GEMM, or, when every row is used, runs over cache-sized
-    sub-blocks, each multiplied while it is cached.
+    is not computed (None). The compiled sweep (:mod:`._sweeps`) reads each row once and adds
+    the weighted Grams of the Hessian's rows itself (:mod:`dasklearn._gram`): one per output,
+    or one per pair of classes for the multinomial.
 
     Returns ``(losses (m,), gradients (n_grad, d), Hessian (d, d) or None)``.
     """
@@ -287,33 +224,10 @@ def sweep(
     losses = np.zeros(m)
     G = np.zeros((sums, width))
     H = None
-    no_rows = np.empty((0, p))
     if not stride:
-        none = np.empty((0, K)) if family.hessian_kind == "multinomial" else np.empty((K, 0, 0))
-        _run_sweep(X, y, sw, W, one, family, n_grad, 1, losses, G, none, no_rows)
-    elif family.hessian_kind != "multinomial":
-        H = _diagonal_hessian(X, y, sw, W, one, family, n_grad, stride, losses, G, pa)
-    elif stride > 1:
-        n_h = -(-n // stride)
-        Hc = np.empty((n_h, K))
-        Xh = np.empty((n_h, p))
-        _run_sweep(X, y, sw, W, one, family, n_grad, stride, losses, G, Hc, Xh)
-        ss = None if sw is None else sw[::stride]
-        chunk = _Hessian.rows_per_chunk(p)
-        hess = _Hessian(K, p, fit_intercept, min(n_h, chunk))
-        for rows in _chunks(n_h, chunk):
-            hess.add(Xh[rows], Hc[rows], None if ss is None else ss[rows])
-        H = hess.result(n / n_h if n_h else 1.0)
+        _run_sweep(X, y, sw, W, one, family, n_grad, 1, losses, G, np.empty((0, 0, 0)))
     else:
-        step = min(n, _Hessian.rows_per_chunk(p))
-        hess = _Hessian(K, p, fit_intercept, step)
-        Hc = np.empty((step, K))
-        for rows in _chunks(n, step):
-            Xs, ss = X[rows], None if sw is None else sw[rows]
-            hc = Hc[: len(Xs)]
-            _run_sweep(Xs, y[rows], ss, W, one, family, n_grad, 1, losses, G, hc, no_rows)
-            hess.add(_as_float(Xs), hc, ss)
-        H = hess.result()
+        H = _hessian(X, y, sw, W, one, family, n_grad, stride, losses, G, pa)
     return losses, np.ascontiguousarray(G[: n_grad * K, :pa]).reshape(n_grad, K * pa), H
 
 

@@ -55,7 +55,6 @@ __all__ = [
     "diagonal_sweep",
     "in_blocks",
     "multinomial_sweep",
-    "softmax_hessian_terms",
     "padded_width",
     "vexp",
     "vlog",
@@ -348,20 +347,6 @@ def _add_gradients(Xt, nt, R, n_cols, G):  # pragma: no cover - compiled
 
 
 @_inline
-def _keep_sample(Xt, start, nt, stride, curv, Hc, Xh):  # pragma: no cover - compiled
-    """Copy the curvature of the tile's rows ``i`` with ``i % stride == 0`` to ``Hc``, and
-    the rows themselves (their first ``Xh.shape[1]`` values) to ``Xh`` unless it is empty."""
-    first = start + (-start) % stride
-    for i in range(first, start + nt, stride):
-        row = i // stride
-        for k in range(Hc.shape[1]):
-            Hc[row, k] = curv[k, i - start]
-        if Xh.shape[0]:
-            for f in range(Xh.shape[1]):
-                Xh[row, f] = Xt[i - start, f]
-
-
-@_inline
 def _new_tile(p, P, one):  # pragma: no cover - compiled
     Xt = np.zeros((TILE, P))
     for t in range(TILE):
@@ -372,39 +357,6 @@ def _new_tile(p, P, one):  # pragma: no cover - compiled
 # --------------------------------------------------------------------------------------------
 # the sweeps
 # --------------------------------------------------------------------------------------------
-
-
-@_jit
-def softmax_hessian_terms(Z, P, sw, Q, D):  # pragma: no cover - compiled
-    """The terms of the multinomial Hessian of n rows, all arrays with one column per row.
-
-    ``Z`` (pa, n) holds the rows (with a last row of ones for the intercept), ``P`` (K, n)
-    their class probabilities. Writes ``Q[j] = Z[a] * Z[b]`` for the pairs ``a <= b`` in row
-    order of the upper triangle, and ``D[j]`` the rows' weights for each pair of classes
-    ``k <= m`` in order: ``sw P_k (1 - P_k)`` for ``k = m``, ``-sw P_k P_m`` otherwise. The
-    Hessian's blocks are then ``D Qᵀ``: one GEMM for every pair of classes. Every loop runs
-    along the rows (contiguous, vectorised).
-    """
-    pa, n = Z.shape
-    weighted = sw.shape[0] > 0
-    K = P.shape[0]
-    j = 0
-    for a in range(pa):
-        for b in range(a, pa):
-            for i in range(n):
-                Q[j, i] = Z[a, i] * Z[b, i]
-            j += 1
-    j = 0
-    for k in range(K):
-        for i in range(n):
-            w = P[k, i] * (1.0 - P[k, i])
-            D[j, i] = w * sw[i] if weighted else w
-        j += 1
-        for m in range(k + 1, K):
-            for i in range(n):
-                w = -P[k, i] * P[m, i]
-                D[j, i] = w * sw[i] if weighted else w
-            j += 1
 
 
 @_jit
@@ -599,15 +551,37 @@ def diagonal_sweep(
         _add_grams(XT, cs, width, unit, ST, Hs)
 
 
+@_inline
+def _add_pair_grams(XT, prob, sw, weighted, width, wt, ST, Hs):  # pragma: no cover - compiled
+    """Add to ``Hs[j]`` the Gram of the tile's rows weighted by ``sw·P_k (1 - P_k)`` (``k = m``)
+    or ``-sw·P_k P_m``, for the j-th pair of classes ``k <= m`` in order: the blocks of the
+    multinomial Hessian ``Σ sw (diag(P) - P Pᵀ) ⊗ z zᵀ``. The diagonal blocks' weights are
+    computed directly, so they keep their precision where ``P_k`` is near 1."""
+    K = prob.shape[0]
+    j = 0
+    for k in range(K):
+        for m in range(k, K):
+            for t in range(TILE):
+                if k == m:
+                    w = prob[k, t] * (1.0 - prob[k, t])
+                else:
+                    w = -prob[k, t] * prob[m, t]
+                wt[t] = w * sw[t] if weighted else w
+            scale_tile(XT, wt, width, ST)
+            add_tile_gram(ST, XT, width, Hs[j])
+            j += 1
+
+
 @_jit
 def multinomial_sweep(
-    X, y, sw, W, one, K, n_grad, stride, losses, G, Hc, Xh
+    X, y, sw, W, one, K, n_grad, stride, losses, G, Hs
 ):  # pragma: no cover - compiled
-    """Losses, gradients and Hessian sample of softmax regression over ``K`` classes.
+    """Losses, gradients and Hessian of softmax regression over ``K`` classes.
 
-    As :func:`diagonal_sweep`, with ``y`` the class codes 0..K-1 and the probabilities of
-    point 0 (unweighted) as the curvature of the sampled rows: the Hessian of a row is
-    ``sw (diag(P) - P Pᵀ) ⊗ x xᵀ``.
+    As :func:`diagonal_sweep`, with ``y`` the class codes 0..K-1. Unless ``Hs`` is empty, adds
+    the Hessian at point 0 of the rows ``i % stride == 0`` (``sw (diag(P) - P Pᵀ) ⊗ z zᵀ``) to
+    ``Hs`` (one (P, P) block per pair of classes ``k <= m``, upper triangles): every tile's
+    rows, or the sampled rows gathered into a tile of their own.
 
     Only K-1 predictors and K-1 gradients are summed per row: the predictors of classes
     1..K-1 relative to class 0 (``x·(w_k - w_0)``: the softmax is the same), and class 0's
@@ -628,19 +602,49 @@ def multinomial_sweep(
     Gd = np.zeros((n_sums, P))
     Xt = _new_tile(p, P, one)
     E = np.empty((rows, TILE))
-    prob = np.empty((K, TILE))
+    prob = np.zeros((K, TILE))
     top = np.empty(TILE)
     norm = np.empty(TILE)
     picked = np.empty(TILE)
+    gram = Hs.shape[1] > 0
+    weighted = sw.shape[0] > 0
+    width = p + 1
+    XT = np.zeros((P, TILE))  # the tile's rows (stride 1) or the sampled rows, transposed
+    ps = np.zeros((K, TILE))  # the sampled rows' probabilities
+    ws = np.ones(TILE)  # and weights
+    wt = np.empty(TILE)
+    ST = np.empty((P, TILE))
+    held = 0
     for start in range(0, n, TILE):
         nt = min(TILE, n - start)
         _load_tile(X, start, nt, Xt)
         _predictors(Xt, nt, Wd, E)
         for j in range(m):
             losses[j] += _softmax_link(E, j * Kd, K, y, sw, start, nt, prob, top, norm, picked)
-            if j == 0 and Hc.shape[0]:
-                _keep_sample(Xt, start, nt, stride, prob, Hc, Xh)
+            if j == 0 and gram and stride == 1:
+                transpose_tile(Xt, nt, width, XT)
+                if weighted:
+                    for t in range(nt):
+                        ws[t] = sw[start + t]
+                _add_pair_grams(XT, prob, ws, weighted, width, wt, ST, Hs)
+            elif j == 0 and gram:
+                for i in range(start + (-start) % stride, start + nt, stride):
+                    for f in range(width):
+                        XT[f, held] = Xt[i - start, f]
+                    for k in range(K):
+                        ps[k, held] = prob[k, i - start]
+                    if weighted:
+                        ws[held] = sw[i]
+                    held += 1
+                    if held == TILE:
+                        _add_pair_grams(XT, ps, ws, weighted, width, wt, ST, Hs)
+                        held = 0
         _add_gradients(Xt, nt, E, n_sums, Gd)
+    if held:
+        for f in range(width):
+            for t in range(held, TILE):
+                XT[f, t] = 0.0
+        _add_pair_grams(XT, ps, ws, weighted, width, wt, ST, Hs)
     for j in range(n_grad):
         for f in range(P):
             g0 = 0.0
