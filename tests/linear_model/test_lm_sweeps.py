@@ -7,7 +7,7 @@ import pytest
 from scipy.special import expit, logsumexp
 
 from dasklearn.linear_model import _kernels as K
-from dasklearn.linear_model import _sweeps
+from dasklearn.linear_model import _vmath
 from dasklearn.linear_model._families import (
     Binomial,
     Gaussian,
@@ -135,16 +135,16 @@ def test_extreme_predictors_stay_finite():
 def test_exp_and_log_are_accurate():
     x = np.concatenate([np.linspace(-700, 700, 20001), [-1e-300, 0.0, 1e-12, 0.5, -0.5]])
     out = np.empty_like(x)
-    _sweeps.vexp(x, out)
+    _vmath.vexp(x, out)
     rel = np.abs(out / np.exp(x) - 1)
     assert rel.max() < 3e-14
     assert rel[np.abs(x) <= 40].max() < 2e-15
     big = np.array([710.0, 1e308, -709.0, -1e308, np.inf, -np.inf, np.nan])
     out = np.empty_like(big)
-    _sweeps.vexp(big, out)
+    _vmath.vexp(big, out)
     assert out[0] == out[1] == out[4] == np.inf
     assert 0 <= out[2] < 1e-300 and out[3] == out[5] == 0.0 and np.isnan(out[6])
     x = np.concatenate([np.logspace(-300, 300, 20001), 1 + np.linspace(-1e-6, 1e-6, 101)])
     out = np.empty_like(x)
-    _sweeps.vlog(x, out)
+    _vmath.vlog(x, out)
     np.testing.assert_allclose(out, np.log(x), rtol=5e-16, atol=1e-22)
