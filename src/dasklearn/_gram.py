@@ -16,12 +16,21 @@ import numpy as np
 
 from ._compiled import FASTMATH, compiled
 
-__all__ = ["TILE", "add_tile_gram", "scale_tile", "scatter_by_tiles", "transpose_tile"]
+__all__ = [
+    "TILE",
+    "add_tile_gram",
+    "hold_row",
+    "scale_tile",
+    "scatter_by_tiles",
+    "transpose_tile",
+    "zero_columns",
+]
 
 #: Rows per tile (a compile-time trip count lets LLVM unroll the vectorised loops).
 TILE = 64
 
 _jit = compiled(fastmath=FASTMATH, error_model="numpy")
+_inline = compiled(fastmath=FASTMATH, error_model="numpy", inline="always")
 
 
 @_jit
@@ -31,8 +40,25 @@ def transpose_tile(Xt, nt, width, XT):  # pragma: no cover - compiled
     for t in range(nt):
         for f in range(width):
             XT[f, t] = Xt[t, f]
+    zero_columns(XT, width, nt)
+
+
+@_inline
+def hold_row(Xt, r, width, values, XT, kept, held):  # pragma: no cover - compiled
+    """Column ``held`` of a tile being filled row by row (sampled rows): row ``r`` of the tile
+    ``Xt`` (its first ``width`` values) into ``XT``, column ``r`` of ``values`` into ``kept``."""
     for f in range(width):
-        for t in range(nt, TILE):
+        XT[f, held] = Xt[r, f]
+    for k in range(values.shape[0]):
+        kept[k, held] = values[k, r]
+
+
+@_jit
+def zero_columns(XT, width, start):  # pragma: no cover - compiled
+    """Zero the columns of ``XT`` from ``start`` on (its first ``width`` rows): a short tile's
+    missing rows add nothing to its Gram."""
+    for f in range(width):
+        for t in range(start, TILE):
             XT[f, t] = 0.0
 
 

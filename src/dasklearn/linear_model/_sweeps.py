@@ -32,7 +32,7 @@ import numpy as np
 from .._compiled import FASTMATH
 from .._compiled import compiled as _compiled
 from .._gram import TILE as GRAM_TILE
-from .._gram import add_tile_gram, scale_tile, transpose_tile
+from .._gram import add_tile_gram, hold_row, scale_tile, transpose_tile, zero_columns
 from ._vmath import exp as _exp
 from ._vmath import log as _log
 from ._vmath import prefetch as _prefetch
@@ -402,19 +402,14 @@ def diagonal_sweep(
                 _add_grams(XT, curv, width, unit, ST, Hs)
             elif j == 0 and gram:
                 for i in range(start + (-start) % stride, start + nt, stride):
-                    for f in range(width):
-                        XT[f, held] = Xt[i - start, f]
-                    for k in range(K):
-                        cs[k, held] = curv[k, i - start]
+                    hold_row(Xt, i - start, width, curv, XT, cs, held)
                     held += 1
                     if held == TILE:
                         _add_grams(XT, cs, width, unit, ST, Hs)
                         held = 0
         _add_gradients(Xt, nt, E, G.shape[0], G)
     if held:
-        for f in range(width):
-            for t in range(held, TILE):
-                XT[f, t] = 0.0
+        zero_columns(XT, width, held)
         _add_grams(XT, cs, width, unit, ST, Hs)
 
 
@@ -496,10 +491,7 @@ def multinomial_sweep(
                 _add_pair_grams(XT, prob, ws, weighted, width, wt, ST, Hs)
             elif j == 0 and gram:
                 for i in range(start + (-start) % stride, start + nt, stride):
-                    for f in range(width):
-                        XT[f, held] = Xt[i - start, f]
-                    for k in range(K):
-                        ps[k, held] = prob[k, i - start]
+                    hold_row(Xt, i - start, width, prob, XT, ps, held)
                     if weighted:
                         ws[held] = sw[i]
                     held += 1
@@ -508,9 +500,7 @@ def multinomial_sweep(
                         held = 0
         _add_gradients(Xt, nt, E, n_sums, Gd)
     if held:
-        for f in range(width):
-            for t in range(held, TILE):
-                XT[f, t] = 0.0
+        zero_columns(XT, width, held)
         _add_pair_grams(XT, ps, ws, weighted, width, wt, ST, Hs)
     for j in range(n_grad):
         for f in range(P):
