@@ -5,6 +5,7 @@
 * ``client``: that client, made the current client and dask's scheduler for one test.
 * ``scheduler``: runs a test twice, under dask's threaded scheduler and on the LocalCluster.
 * ``input_kind`` / ``as_kind``: the four input kinds (numpy, pandas, dask array, dask dataframe).
+* Every module must leave no default client and dask's scheduler unset (``_no_scheduler_left``).
 
 Tests that must break a cluster (kill a worker, tiny memory limits) start their own small one
 with the plain helpers of ``support.py`` (``small_cluster``, ``kill_at_pass``, ...).
@@ -25,7 +26,7 @@ import pytest
 from distributed import Client
 from distributed.diagnostics.plugin import SchedulerPlugin
 
-from dasklearn._client import local_cluster
+from dasklearn._client import current_client, local_cluster
 
 INPUT_KINDS = ("numpy", "pandas", "dask_array", "dask_dataframe")
 
@@ -125,6 +126,20 @@ def as_kind(kind: str, X, y=None, chunks: int = 50):
     else:
         raise ValueError(kind)
     return out if y is not None else out[0]
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _no_scheduler_left(request):
+    """A module that leaves a default client (or dask's scheduler set) decides where every later
+    module's compute() runs: a half-made client left so made a CI run wait forever. (Within a
+    module, a module-scoped fixture may make its own cluster the default on purpose.)"""
+    yield
+    client, scheduler = current_client(), dask.config.get("scheduler", None)
+    if client is not None or scheduler is not None:
+        if client is not None:
+            client.close()  # so that the modules after it still run where they expect
+        dask.config.config.pop("scheduler", None)
+        pytest.fail(f"{request.node.nodeid} left client {client} and scheduler {scheduler!r}")
 
 
 @pytest.fixture(params=INPUT_KINDS)

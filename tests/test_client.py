@@ -1,12 +1,17 @@
-"""The clusters dasklearn starts: their workers' allocator settings (``_client.WORKER_MALLOC``)."""
+"""The clusters dasklearn starts (their workers' allocator settings, ``_client.WORKER_MALLOC``)
+and the clients it opens."""
 
 from __future__ import annotations
 
 import os
 
+import dask
+import dask.array as da
+import pytest
 from distributed import Client
 
-from dasklearn._client import WORKER_MALLOC, local_cluster
+from dasklearn._client import WORKER_MALLOC, connect, current_client, local_cluster
+from dasklearn.parallel import on_cluster
 
 
 def _malloc_env():
@@ -25,3 +30,14 @@ def test_a_setting_of_the_user_is_kept(monkeypatch):
         (env,) = client.run(_malloc_env).values()
     assert env == {"MALLOC_TRIM_THRESHOLD_": "1000000", "MALLOC_MMAP_THRESHOLD_": None}
     assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "1000000"
+
+
+@pytest.mark.parametrize("open_it", [connect, lambda a: on_cluster(a).__enter__()])
+def test_a_failed_connection_leaves_dask_scheduler_as_it_was(open_it):
+    # distributed's Client makes itself dask's default before it connects; left there after an
+    # unknown scheme, it made every later compute() wait forever (a CI run hung on it)
+    with pytest.raises(ValueError, match="nope"):
+        open_it("nope://x")
+    assert current_client() is None
+    assert dask.config.get("scheduler", None) is None
+    assert da.ones(4, chunks=2).sum().compute(timeout=30) == 4

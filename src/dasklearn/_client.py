@@ -24,6 +24,7 @@ __all__ = [
     "current_client",
     "local_cluster",
     "memory_budget",
+    "open_client",
     "resolve_client",
     "WORKER_MALLOC",
 ]
@@ -129,10 +130,28 @@ def connect(
     """
     if scheduler is not None:
         _check_tls(scheduler, kwargs.get("security"))
-        return Client(scheduler, **kwargs)
+        return open_client(scheduler, **kwargs)
     params = _local_kwargs(n_workers, threads_per_worker, memory_limit, processes, dashboard)
     with _worker_malloc():
         return Client(**params, **kwargs)
+
+
+def open_client(address: str, **kwargs: Any) -> Client:
+    """``distributed.Client(address, **kwargs)``, leaving no half-made client behind on failure.
+
+    A ``Client`` registers itself as dask's default scheduler before it connects. When the
+    connection fails on an address distributed cannot use (an unknown scheme), it stays
+    registered until the garbage collector finds it, and every ``compute()`` without an explicit
+    scheduler waits on it forever. Such a client is closed here before the error propagates.
+    """
+    before = current_client()
+    try:
+        return Client(address, **kwargs)
+    except BaseException:
+        after = current_client()
+        if after is not None and after is not before:
+            after.close()
+        raise
 
 
 def _check_tls(address: Any, security: Any) -> None:

@@ -28,7 +28,7 @@ from typing import Any
 import joblib
 from distributed import Client
 
-from ._client import resolve_client
+from ._client import open_client, resolve_client
 
 __all__ = ["on_cluster"]
 
@@ -74,7 +74,7 @@ def on_cluster(
     owned = None
     if isinstance(client, str):  # a scheduler's address: connect for the block's duration
         try:
-            client = owned = Client(client)
+            client = owned = open_client(client)
         except (ValueError, OSError) as err:  # a bad scheme, no scheduler listening there
             kind = OSError if isinstance(err, OSError) else ValueError
             raise kind(f"on_cluster cannot connect to {client!r}: {err}") from None
