@@ -95,9 +95,9 @@ def _splitmix_uniform(key, n):
     return (z >> np.uint64(11)).astype(np.float64) / 2.0**53
 
 
-def _round(X, j, first, updates, ell, seed, round_, previous=None, weigh=0):
+def _round(X, j, first, updates, ell, seed, round_, previous=None, weigh=0, rate=0.0):
     return K.parallel_pass_block(
-        X, None, j, previous, first, updates, ell, seed, round_, round_ == 0, weigh, True
+        X, None, j, previous, first, updates, ell, seed, round_, round_ == 0, weigh, rate, True
     )
 
 
@@ -154,6 +154,44 @@ def test_round_state_carried_equals_recomputed_and_weighs_the_cells():
     sums = np.zeros((9, 5))
     np.add.at(sums, labels, X)
     np.testing.assert_allclose(kept["sums"], sums, rtol=1e-12)
+
+
+def test_the_weighing_pass_samples_rows_with_their_cells():
+    rng = np.random.default_rng(9)
+    X = rng.standard_normal((5000, 3))
+    C = X[:7].copy()
+    ups = [K.update_terms(C[1:], X.dtype, 1, C[0])]
+    out, _ = _round(X, 4, C[0], ups, 0.0, 5, 1, weigh=7, rate=0.1)
+    rows, labels, w = out["sample"]
+    assert 400 < len(rows) < 600 and np.all(w == 1.0)
+    np.testing.assert_array_equal(labels, _naive_labels(rows, C))
+    assert {tuple(r) for r in rows} <= {tuple(r) for r in X}
+    same = _round(X, 4, C[0], ups, 0.0, 5, 1, weigh=7, rate=0.1)[0]["sample"][0]
+    other = _round(X, 3, C[0], ups, 0.0, 5, 1, weigh=7, rate=0.1)[0]["sample"][0]
+    np.testing.assert_array_equal(same, rows)  # a stream per (seed, block)
+    assert not np.array_equal(other, rows)
+    every = _round(X, 4, C[0], ups, 0.0, 5, 1, weigh=7, rate=1.0)[0]["sample"]
+    np.testing.assert_array_equal(every[0], X)
+    merged = K.combine_round(out, _round(X[:10], 5, C[0], ups, 0.0, 5, 1, weigh=7, rate=1.0)[0])
+    np.testing.assert_array_equal(merged["sample"][0], np.vstack([rows, X[:10]]))
+
+
+def test_stratified_points_split_each_cell_among_its_sampled_rows():
+    means = np.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0], [5.0, 5.0]])
+    weights = np.array([100.0, 50.0, 3.0, 0.0])  # cell 2 has no sampled row, cell 3 no row
+    rows = np.array([[0.1, 0.0], [-0.1, 0.0], [0.0, 0.2], [10.0, 0.1], [9.0, 9.0]])
+    labels = np.array([0, 0, 0, 1, 1])
+    row_weights = np.array([1.0, 1.0, 2.0, 4.0, 0.0])  # a zero-weight row stands for nothing
+    P, w = K.stratified_points(means, weights, rows, labels, row_weights)
+    np.testing.assert_array_equal(P, np.vstack([rows[:4], means[2:3]]))
+    np.testing.assert_allclose(w, [25.0, 25.0, 50.0, 50.0, 3.0])
+    assert w.sum() == weights.sum()
+    X = np.random.default_rng(1).standard_normal((20, 2))
+    labels = _naive_labels(X, means[:2])
+    counts = np.bincount(labels, minlength=4).astype(float)
+    P, w = K.stratified_points(means, counts, X, labels, np.ones(20))  # every row sampled
+    np.testing.assert_array_equal(P, X)
+    np.testing.assert_array_equal(w, np.ones(20))
 
 
 def test_recluster_matches_sklearn_on_weighted_points():

@@ -10,7 +10,8 @@ Cost, in passes over X (every block read once each):
 * ``init="k-means||"``: ``rounds`` passes (default 3) that each bring every row's distance to
   its nearest candidate up to date with the candidates sampled by the pass before (only those:
   the distances are kept between passes, beside the blocks) and sample new ones, plus one pass
-  that applies the last candidates and weighs every candidate's cell (its weight and mean).
+  that applies the last candidates, weighs every candidate's cell (its weight and mean) and
+  draws a uniform sample of rows for the re-clustering in memory.
   The first pass also takes the column moments (the tolerance is relative to the data's
   variance) and is where NaN or infinity in X is found: no separate validation pass.
 * ``init="k-means++"`` / ``"random"``: one pass drawing a sample (and the moments).
@@ -20,10 +21,11 @@ Cost, in passes over X (every block read once each):
   or none when the last Lloyd pass left the centers where they were (its result is the final
   one).
 
-Compute, in units of one Lloyd pass (2e6 x 20 rows, 8 clusters, CPU time on one thread): the
-first k-means|| pass 0.8 (squared norms and moments), each later one 1.6 (16 new candidates; a
-Lloyd pass has 8 centers), the weighing pass 1.7, the final pass 1.0; with the re-clustering,
-about 7.6 in all. The rounds are compute-bound by their ``1 + 3 * 2k`` candidates.
+Compute, in units of one Lloyd pass (2e6 x 20 rows, 8 clusters): the first k-means|| pass
+about 1.0 (squared norms and moments), each later one 1.5-2 (16 new candidates; a Lloyd pass
+has 8 centers), the weighing pass about 2; with the first row, the re-clustering of the
+20,000 sampled rows and the final pass, 8-9 in all (``benchmarks/kmeans.py --init-cost``).
+The rounds are compute-bound by their ``1 + 3 * 2k`` candidates.
 """
 
 from __future__ import annotations
@@ -54,9 +56,12 @@ __all__ = [
 
 #: Rows sampled for ``init="k-means++"``.
 _PP_SAMPLE_MIN, _PP_SAMPLE_PER_CLUSTER = 10_000, 100
-#: Runs of weighted k-means on the k-means|| candidates' cells, the best kept (compiled, on a
-#: few hundred points: about a millisecond each).
-_RECLUSTER_N_INIT = 10
+#: Runs of weighted k-means on the k-means|| candidates' cells, the best kept (compiled).
+_RECLUSTER_N_INIT = 20
+#: Rows of the uniform sample that the weighing pass takes for the re-clustering: ``_MIN``, or
+#: ``_PER_CLUSTER`` a cluster when that is more, and at most ``_VALUES`` values (16 MiB).
+_RECLUSTER_SAMPLE_MIN, _RECLUSTER_SAMPLE_PER_CLUSTER = 20_000, 250
+_RECLUSTER_SAMPLE_VALUES = 2**21
 
 
 def check_moments(result: Any) -> bool:
@@ -156,9 +161,14 @@ def kmeans_parallel(
     candidates sampled in pass ``r - 1`` (only those: the distances to the older ones are the
     blocks' state, :class:`_BlockStates`), then samples about ``oversampling_factor *
     n_clusters`` new candidates; the last pass, instead of sampling, weighs every candidate
-    by the rows nearest to it and takes the mean of those rows. The weighted cell means are
-    then clustered in memory (:func:`._kmeans_kernels.recluster`). The first pass also takes
-    the column moments (returned when ``want_moments``) and finds NaN or infinity in X.
+    by the rows nearest to it, takes the mean of those rows, and draws a uniform sample of
+    rows with their nearest candidates. The re-clustering in memory
+    (:func:`._kmeans_kernels.recluster`) runs on the sampled rows, each standing for its share
+    of its candidate's cell (:func:`._kmeans_kernels.stratified_points`): the cells bring the
+    exact masses (a small far cell is kept), the rows the shape within each cell. With the
+    candidates' cell means alone (a few dozen points) one run in three to ten on real data
+    ended in a local optimum 1-4% worse than scikit-learn's best of ten. The first pass also
+    takes the column moments (returned when ``want_moments``) and finds NaN or infinity in X.
     """
     dtype = runner.data.X.dtype
     first = first_row(runner, seed)
@@ -168,6 +178,7 @@ def kmeans_parallel(
     applied = 1  # groups every block's state includes
     moments = None
     sampling = True
+    sample_rate = 0.0  # set by the first pass, which counts the rows
     try:
         for round_ in range(rounds + 1):
             last = round_ == rounds or not sampling
@@ -189,11 +200,17 @@ def kmeans_parallel(
                 round_,
                 round_ == 0,
                 n_candidates if last else 0,
+                sample_rate if last else 0.0,
                 combine=K.combine_round,
             )
             applied = len(groups)
             if round_ == 0:
                 moments = result["moments"]
+                size = min(
+                    max(_RECLUSTER_SAMPLE_MIN, _RECLUSTER_SAMPLE_PER_CLUSTER * n_clusters),
+                    _RECLUSTER_SAMPLE_VALUES // first.shape[1],
+                )
+                sample_rate = min(1.0, size / max(moments[2], 1))
                 tolerance(moments, 0.0)  # NaN/inf check before more passes
                 _stash(runner, "total", (first[0].copy(), float(result["phi"])))
             if last:
@@ -214,6 +231,8 @@ def kmeans_parallel(
         weights = np.concatenate([weights, np.ones(len(extra["rows"]))])
     if len(means) == n_clusters:
         return means, (moments if want_moments else None)
+    if "sample" in result:
+        means, weights = K.stratified_points(means, weights, *result["sample"])
     centers = K.recluster(means, weights, n_clusters, seed, _RECLUSTER_N_INIT)
     return centers, (moments if want_moments else None)
 

@@ -20,6 +20,7 @@ returns every distance, still uses a GEMM, over cache-sized sub-blocks.
 from __future__ import annotations
 
 import numpy as np
+from dask.system import CPU_COUNT
 
 from .._blockwise import aligned
 from . import _nearest
@@ -38,8 +39,10 @@ __all__ = [
     "recluster",
     "round_key",
     "sample_block",
+    "stratified_points",
     "sub_rows",
     "transform_block",
+    "uniform_sample",
     "update_terms",
 ]
 
@@ -239,6 +242,7 @@ def parallel_pass_block(
     round_: int,
     moments: bool,
     weigh: int,
+    sample_rate: float,
     keep: bool,
 ) -> tuple[dict, tuple | None]:
     """One k-means|| pass on a block (Bahmani et al. 2012), reading the block once.
@@ -258,9 +262,11 @@ def parallel_pass_block(
     sampled under its own ``phi_block`` with each row's key ``u_i / (ell * w_i * d2_i)``;
     :func:`combine_round` keeps keys below ``1 / phi``, which bounds what travels to about
     ``ell`` rows per block. With ``weigh``: the weight and weighted row sum of the rows nearest
-    to each of the ``weigh`` candidates (step 7, and the cells' means).
+    to each of the ``weigh`` candidates (step 7, and the cells' means), and with
+    ``sample_rate`` a uniform sample of the rows (:func:`uniform_sample`).
 
-    Returns ``({"phi", "rows", "keys", ["moments"], ["weights", "sums"]}, state or None)``.
+    Returns ``({"phi", "rows", "keys", ["moments"], ["weights", "sums"], ["sample"]}, state or
+    None)``.
     """
     X = aligned(X)
     n, d = X.shape
@@ -289,9 +295,52 @@ def parallel_pass_block(
         _nearest.update_nearest(X, wf, Ap, bp, norms, 0, d2, labels, sums, weights)
     if weigh:
         out["weights"], out["sums"] = weights, sums
+        if sample_rate > 0:
+            out["sample"] = uniform_sample(X, wf, labels, sample_rate, seed, block)
     out["phi"] = float(d2.sum() if wf is None else d2 @ wf)
     out["rows"], out["keys"] = _picked(X, wf, d2, ell, out["phi"], round_key(seed, round_, block))
     return out, ((d2, labels, norms) if keep else None)
+
+
+def uniform_sample(
+    X: np.ndarray, w: np.ndarray | None, labels: np.ndarray, rate: float, seed: int, block: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row kept with probability ``rate`` (every row when it is 1), from a stream of
+    ``(seed, block)``: the rows (float64), their nearest candidates and their weights."""
+    n = len(X)
+    if rate >= 1.0:
+        take = np.arange(n)
+    else:
+        rng = np.random.default_rng(np.random.SeedSequence([seed, block, _SAMPLE_STREAM]))
+        take = np.sort(rng.choice(n, rng.binomial(n, rate), replace=False, shuffle=False))
+    weights = np.ones(len(take)) if w is None else w[take]
+    return X[take].astype(np.float64), labels[take].astype(np.int64), weights
+
+
+#: Tells the uniform sample's random stream from the rounds' (``round_key``).
+_SAMPLE_STREAM = 0x5A4D
+
+
+def stratified_points(
+    means: np.ndarray,
+    weights: np.ndarray,
+    rows: np.ndarray,
+    labels: np.ndarray,
+    row_weights: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The data as weighted points for the re-clustering: the sampled rows, each standing for
+    its share of its candidate's cell (the cell's weight split in proportion to the rows'
+    weights), and the mean of every non-empty cell that no sampled row fell in.
+
+    The cells' weights are exact, so a small cell far away keeps its mass; within a cell the
+    rows give the shape the cell's mean alone does not. A sample of every row gives each row
+    its own weight."""
+    keep = row_weights > 0
+    rows, labels, row_weights = rows[keep], labels[keep], row_weights[keep]
+    sampled = np.bincount(labels, weights=row_weights, minlength=len(means))
+    share = weights[labels] * row_weights / sampled[labels]
+    unsampled = (sampled == 0) & (weights > 0)
+    return np.vstack([rows, means[unsampled]]), np.concatenate([share, weights[unsampled]])
 
 
 def _picked(
@@ -325,22 +374,33 @@ def combine_round(a: dict, b: dict) -> dict:
         out["moments"] = tuple(x + y for x, y in zip(a["moments"], b["moments"], strict=True))
     if "weights" in a:
         out["weights"], out["sums"] = a["weights"] + b["weights"], a["sums"] + b["sums"]
+    if "sample" in a:
+        out["sample"] = tuple(
+            np.concatenate([x, y]) for x, y in zip(a["sample"], b["sample"], strict=True)
+        )
     return out
 
 
 def recluster(
     points: np.ndarray, weights: np.ndarray, n_clusters: int, seed: int, n_init: int
 ) -> np.ndarray:
-    """Step 8 of k-means||: weighted k-means of the candidates' cells, best of ``n_init`` runs
-    (greedy k-means++ seeding, Lloyd to convergence), compiled: a few milliseconds."""
+    """Step 8 of k-means||: weighted k-means of the weighted points (:func:`stratified_points`
+    or the candidates' cells), best of ``n_init`` runs (greedy k-means++ seeding, Lloyd to
+    convergence), compiled; the runs in parallel on this machine's cores when they are long."""
     keep = weights > 0
     if keep.sum() >= n_clusters:
         points, weights = points[keep], weights[keep]
     else:  # fewer non-empty cells than clusters: every point, the empty ones weighing little
         weights = np.where(keep, weights, min(1.0, weights.max(initial=1.0)) * 1e-6)
     rng = np.random.default_rng(seed)
-    centers, _ = _nearest.coreset_kmeans(points, weights, n_clusters, rng, n_init, 300)
+    threads = CPU_COUNT if points.size * n_clusters > _PARALLEL_RECLUSTER else 1
+    centers, _ = _nearest.coreset_kmeans(points, weights, n_clusters, rng, n_init, 300, threads)
     return centers
+
+
+#: Points x features x clusters above which the re-clustering's runs go to threads (below, a
+#: run takes well under a millisecond).
+_PARALLEL_RECLUSTER = 2**18
 
 
 def sample_block(

@@ -23,6 +23,8 @@ padding relies on infinity, and NaN rows must not corrupt their neighbours' resu
 
 from __future__ import annotations
 
+import concurrent.futures as cf
+
 import numpy as np
 
 from .._compiled import FASTMATH
@@ -267,9 +269,15 @@ def pick_rows(d2, w, ell, phi, key, picked, keys):  # pragma: no cover - compile
 def _coreset_seeds(P, w, k, u0, U, centers):  # pragma: no cover - compiled
     """Greedy weighted k-means++ on the points ``P`` (scikit-learn's rule: of
     ``U.shape[1]`` candidates drawn with probability proportional to ``w * D^2``, keep the one
-    that lowers the potential most). ``u0`` and ``U`` are the uniform draws."""
+    that lowers the potential most). ``u0`` and ``U`` are the uniform draws. One sweep a step
+    measures every candidate (their distance sums are independent chains, which the core
+    overlaps) and keeps their distances for the update."""
     m, d = P.shape
+    trials = U.shape[1]
     closest = np.empty(m)
+    dist = np.empty((trials, m))
+    picks = np.empty(trials, dtype=np.int64)
+    new_pot = np.empty(trials)
     total = 0.0
     for i in range(m):
         total += w[i]
@@ -281,21 +289,22 @@ def _coreset_seeds(P, w, k, u0, U, centers):  # pragma: no cover - compiled
         pot = 0.0
         for i in range(m):
             pot += w[i] * closest[i]
-        best_pot = np.inf
-        best = 0
-        for t in range(U.shape[1]):
-            idx = _weighted_index(w, closest, U[c - 1, t] * pot)
-            new_pot = 0.0
-            for i in range(m):
-                s = _sq_distance(P, i, P, idx)
-                new_pot += w[i] * (s if s < closest[i] else closest[i])
-            if new_pot < best_pot:
-                best_pot, best = new_pot, idx
-        centers[c] = P[best]
+        for t in range(trials):
+            picks[t] = _weighted_index(w, closest, U[c - 1, t] * pot)
+            new_pot[t] = 0.0
         for i in range(m):
-            s = _sq_distance(P, i, P, best)
-            if s < closest[i]:
-                closest[i] = s
+            for t in range(trials):
+                s = _sq_distance(P, i, P, picks[t])
+                dist[t, i] = s
+                new_pot[t] += w[i] * (s if s < closest[i] else closest[i])
+        best = 0
+        for t in range(1, trials):
+            if new_pot[t] < new_pot[best]:
+                best = t
+        centers[c] = P[picks[best]]
+        for i in range(m):
+            if dist[best, i] < closest[i]:
+                closest[i] = dist[best, i]
 
 
 @_inline
@@ -324,21 +333,43 @@ def _sq_distance(P, i, C, j):  # pragma: no cover - compiled
 
 
 @_jit
-def _coreset_lloyd(P, w, centers, max_iter):  # pragma: no cover - compiled
+def _coreset_lloyd(P, w, centers, max_iter, tol):  # pragma: no cover - compiled
     """Weighted Lloyd on the points ``P`` from ``centers`` (updated in place) until no label
-    changes; an empty cluster moves to the point of largest ``w * D^2``. Returns the cost."""
+    changes or the centers move less than ``tol`` in all (squared; scikit-learn's rule); an
+    empty cluster moves to the point of largest ``w * D^2``. Returns the cost of the
+    centers."""
     m, d = P.shape
     k = centers.shape[0]
     labels = np.full(m, -1, dtype=np.int64)
     dist = np.empty(m)
     sums = np.empty((k, d))
     weights = np.empty(k)
+    settled = False
     for it in range(max_iter + 1):
         changed = 0
         for i in range(m):
             best = np.inf
             bj = 0
-            for j in range(k):
+            body = k - k % 4
+            for j in range(0, body, 4):  # four independent sums: the core overlaps them
+                s0 = s1 = s2 = s3 = 0.0
+                for f in range(d):
+                    x = P[i, f]
+                    t0, t1 = x - centers[j, f], x - centers[j + 1, f]
+                    t2, t3 = x - centers[j + 2, f], x - centers[j + 3, f]
+                    s0 += t0 * t0
+                    s1 += t1 * t1
+                    s2 += t2 * t2
+                    s3 += t3 * t3
+                if s0 < best:
+                    best, bj = s0, j
+                if s1 < best:
+                    best, bj = s1, j + 1
+                if s2 < best:
+                    best, bj = s2, j + 2
+                if s3 < best:
+                    best, bj = s3, j + 3
+            for j in range(body, k):
                 s = _sq_distance(P, i, centers, j)
                 if s < best:
                     best, bj = s, j
@@ -346,42 +377,72 @@ def _coreset_lloyd(P, w, centers, max_iter):  # pragma: no cover - compiled
             if bj != labels[i]:
                 labels[i] = bj
                 changed += 1
-        if changed == 0 or it == max_iter:
+        if changed == 0 or settled or it == max_iter:
             break
         sums[:] = 0.0
         weights[:] = 0.0
         for i in range(m):
             _add_row(P, i, w, labels[i], sums, weights)
+        shift = 0.0
         for j in range(k):
             if weights[j] > 0.0:
                 for f in range(d):
-                    centers[j, f] = sums[j, f] / weights[j]
+                    c = sums[j, f] / weights[j]
+                    shift += (c - centers[j, f]) ** 2
+                    centers[j, f] = c
             else:
+                shift = np.inf
                 far = 0
                 for i in range(m):
                     if w[i] * dist[i] > w[far] * dist[far]:
                         far = i
                 centers[j] = P[far]
                 dist[far] = 0.0
+        settled = shift <= tol  # one more assignment gives the cost of the moved centers
     cost = 0.0
     for i in range(m):
         cost += w[i] * dist[i]
     return cost
 
 
+#: The re-clustering's Lloyd stops when its centers move less than this times the points'
+#: mean variance per feature (scikit-learn's default ``tol``); the fit's own Lloyd iterations
+#: on X follow.
+_LLOYD_TOL = 1e-4
+
+
 def coreset_kmeans(
-    P: np.ndarray, w: np.ndarray, k: int, rng: np.random.Generator, n_init: int, max_iter: int
+    P: np.ndarray,
+    w: np.ndarray,
+    k: int,
+    rng: np.random.Generator,
+    n_init: int,
+    max_iter: int,
+    threads: int = 1,
 ) -> tuple[np.ndarray, float]:
-    """The best of ``n_init`` weighted k-means runs (greedy k-means++, then Lloyd) on a few
-    hundred points: the centers and their weighted cost. The draws come from ``rng``."""
+    """The best of ``n_init`` weighted k-means runs (greedy k-means++, then Lloyd) on weighted
+    points: the centers and their weighted cost. The draws come from ``rng``, in the runs'
+    order, and the first run of the lowest cost wins: the result does not depend on
+    ``threads``, the runs' parallelism (the kernels release the GIL)."""
     P = np.ascontiguousarray(P, dtype=np.float64)
     w = np.ascontiguousarray(w, dtype=np.float64)
     trials = 2 + int(np.log(k))
-    best, best_cost = None, np.inf
-    for _ in range(n_init):
+    mean = w @ P / w.sum()
+    tol = _LLOYD_TOL * float((w @ (P - mean) ** 2).sum()) / (w.sum() * P.shape[1])
+    draws = [(rng.random(), rng.random((max(k - 1, 1), trials))) for _ in range(n_init)]
+
+    def run(draw: tuple) -> tuple[np.ndarray, float]:
         centers = np.empty((k, P.shape[1]))
-        _coreset_seeds(P, w, k, rng.random(), rng.random((max(k - 1, 1), trials)), centers)
-        cost = _coreset_lloyd(P, w, centers, max_iter)
+        _coreset_seeds(P, w, k, draw[0], draw[1], centers)
+        return centers, _coreset_lloyd(P, w, centers, max_iter, tol)
+
+    if threads > 1 and n_init > 1:
+        with cf.ThreadPoolExecutor(min(threads, n_init)) as pool:
+            runs = list(pool.map(run, draws))
+    else:
+        runs = [run(draw) for draw in draws]
+    best, best_cost = None, np.inf
+    for centers, cost in runs:
         if cost < best_cost:
             best, best_cost = centers, cost
     return best, best_cost
