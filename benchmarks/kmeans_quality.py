@@ -205,10 +205,15 @@ def main() -> None:
                 f"(scikit-learn worst {row['sk_worst']:.4f})",
                 flush=True,
             )
+    for row in rows:
+        row["meets"] = row["median"] <= 1.0 + 1e-9 and row["worst"] <= 1.01
     columns = ["dataset", "shape", "k", "median", "worst", "best", "sk_worst", "sk_best"]
-    print_table(rows, columns + ["passes", "fit_s", "sk_fit_s"])
-    met = all(r["median"] <= 1.0 + 1e-9 and r["worst"] <= 1.01 for r in rows)
-    print(f"\ntarget (median <= 1, worst <= 1.01 of scikit-learn n_init=10): {met}")
+    print_table(rows, columns + ["meets", "passes", "fit_s", "sk_fit_s"])
+    met = sum(row["meets"] for row in rows)
+    print(
+        f"\ntarget (median <= 1, worst <= 1.01 of scikit-learn n_init=10): met by {met} of "
+        f"{len(rows)} (dataset, k)"
+    )
 
 
 if __name__ == "__main__":

@@ -75,7 +75,7 @@ def test_parquet_larger_than_cluster_memory_is_streamed(tmp_path, monkeypatch):
     for peak, spilled in peaks.values():
         assert peak < 0.9 * limit  # a few 0.8 MB blocks at a time, never the dataset
         assert spilled == 0
-    # only small per-pass summaries reach the client, and the weighing pass's uniform sample
+    # only small per-pass summaries reach the client, and the weighing pass's sample of rows
     # for the re-clustering, whose size does not grow with the data (here 1/30 of it)
     sample = A._RECLUSTER_SAMPLE_MIN * (10 + 2) * 8
     assert sample < dataset_bytes / 10

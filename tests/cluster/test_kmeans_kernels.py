@@ -95,9 +95,9 @@ def _splitmix_uniform(key, n):
     return (z >> np.uint64(11)).astype(np.float64) / 2.0**53
 
 
-def _round(X, j, first, updates, ell, seed, round_, previous=None, weigh=0, rate=0.0):
+def _round(X, j, first, updates, ell, seed, round_, previous=None, weigh=0, sample=None):
     return K.parallel_pass_block(
-        X, None, j, previous, first, updates, ell, seed, round_, round_ == 0, weigh, rate, True
+        X, None, j, previous, first, updates, ell, seed, round_, round_ == 0, weigh, sample, True
     )
 
 
@@ -140,6 +140,7 @@ def test_round_state_carried_equals_recomputed_and_weighs_the_cells():
     out0, state = _round(X, 0, C[0], [], 4.0, 3, 0)
     np.testing.assert_allclose(out0["moments"][0], (X - C[0]).sum(0))
     np.testing.assert_allclose(out0["moments"][1], ((X - C[0]) ** 2).sum(0))
+    assert out0["weight"] == len(X)
     _, state = _round(X, 0, C[0], ups[:1], 4.0, 3, 1, previous=(None, state))
     kept, state = _round(X, 0, C[0], ups[1:], 0.0, 3, 2, previous=(None, state), weigh=9)
     fresh, fresh_state = _round(X, 0, C[0], ups, 0.0, 3, 2, weigh=9)
@@ -157,22 +158,35 @@ def test_round_state_carried_equals_recomputed_and_weighs_the_cells():
 
 
 def test_the_weighing_pass_samples_rows_with_their_cells():
+    """Row i is kept with probability p_i = min(1, size (1/(2n) + d2_i/(2 phi))) and weighs
+    1/p_i; a sample of every row weighs 1 a row."""
     rng = np.random.default_rng(9)
     X = rng.standard_normal((5000, 3))
-    C = X[:7].copy()
+    X[:20] *= 30  # far rows: kept with probability 1
+    C = X[20:27].copy()
     ups = [K.update_terms(C[1:], X.dtype, 1, C[0])]
-    out, _ = _round(X, 4, C[0], ups, 0.0, 5, 1, weigh=7, rate=0.1)
+    d2 = _naive_d2(X, C)
+    phi = 2 * d2.sum()  # the round before's cost: larger
+    plan = (500.0, 5000.0, phi)
+    out, state = _round(X, 4, C[0], ups, 0.0, 5, 1, weigh=7, sample=plan)
     rows, labels, w = out["sample"]
-    assert 400 < len(rows) < 600 and np.all(w == 1.0)
+    taken = np.flatnonzero((X[:, None, :] == rows[None]).all(-1).any(1))
+    np.testing.assert_array_equal(rows, X[taken])
     np.testing.assert_array_equal(labels, _naive_labels(rows, C))
-    assert {tuple(r) for r in rows} <= {tuple(r) for r in X}
-    same = _round(X, 4, C[0], ups, 0.0, 5, 1, weigh=7, rate=0.1)[0]["sample"][0]
-    other = _round(X, 3, C[0], ups, 0.0, 5, 1, weigh=7, rate=0.1)[0]["sample"][0]
+    p = np.minimum(1.0, 500 * (0.5 / 5000 + 0.5 * d2[taken] / phi))
+    np.testing.assert_allclose(w, 1 / p, rtol=1e-9)
+    p_all = np.minimum(1.0, 500 * (0.5 / 5000 + 0.5 * d2 / phi))
+    assert 10 < (p_all == 1.0).sum() and set(np.flatnonzero(p_all == 1.0)) <= set(taken)
+    assert abs(len(rows) - p_all.sum()) < 4 * np.sqrt(p_all.sum())
+    same = _round(X, 4, C[0], ups, 0.0, 5, 1, weigh=7, sample=plan)[0]["sample"][0]
+    other = _round(X, 3, C[0], ups, 0.0, 5, 1, weigh=7, sample=plan)[0]["sample"][0]
     np.testing.assert_array_equal(same, rows)  # a stream per (seed, block)
     assert not np.array_equal(other, rows)
-    every = _round(X, 4, C[0], ups, 0.0, 5, 1, weigh=7, rate=1.0)[0]["sample"]
-    np.testing.assert_array_equal(every[0], X)
-    merged = K.combine_round(out, _round(X[:10], 5, C[0], ups, 0.0, 5, 1, weigh=7, rate=1.0)[0])
+    every = _round(X, 4, C[0], ups, 0.0, 5, 1, weigh=7, sample=(np.inf, 5000.0, phi))[0]
+    np.testing.assert_array_equal(every["sample"][0], X)
+    np.testing.assert_array_equal(every["sample"][2], np.ones(len(X)))
+    part = _round(X[:10], 5, C[0], ups, 0.0, 5, 1, weigh=7, sample=(np.inf, 10.0, phi))[0]
+    merged = K.combine_round(out, part)
     np.testing.assert_array_equal(merged["sample"][0], np.vstack([rows, X[:10]]))
 
 

@@ -11,7 +11,7 @@ Cost, in passes over X (every block read once each):
   its nearest candidate up to date with the candidates sampled by the pass before (only those:
   the distances are kept between passes, beside the blocks) and sample new ones, plus one pass
   that applies the last candidates, weighs every candidate's cell (its weight and mean) and
-  draws a uniform sample of rows for the re-clustering in memory.
+  samples rows for the re-clustering in memory.
   The first pass also takes the column moments (the tolerance is relative to the data's
   variance) and is where NaN or infinity in X is found: no separate validation pass.
 * ``init="k-means++"`` / ``"random"``: one pass drawing a sample (and the moments).
@@ -58,7 +58,7 @@ __all__ = [
 _PP_SAMPLE_MIN, _PP_SAMPLE_PER_CLUSTER = 10_000, 100
 #: Runs of weighted k-means on the k-means|| candidates' cells, the best kept (compiled).
 _RECLUSTER_N_INIT = 20
-#: Rows of the uniform sample that the weighing pass takes for the re-clustering: ``_MIN``, or
+#: Rows (expected) that the weighing pass samples for the re-clustering: ``_MIN``, or
 #: ``_PER_CLUSTER`` a cluster when that is more, and at most ``_VALUES`` values (16 MiB).
 _RECLUSTER_SAMPLE_MIN, _RECLUSTER_SAMPLE_PER_CLUSTER = 20_000, 250
 _RECLUSTER_SAMPLE_VALUES = 2**21
@@ -161,14 +161,16 @@ def kmeans_parallel(
     candidates sampled in pass ``r - 1`` (only those: the distances to the older ones are the
     blocks' state, :class:`_BlockStates`), then samples about ``oversampling_factor *
     n_clusters`` new candidates; the last pass, instead of sampling, weighs every candidate
-    by the rows nearest to it, takes the mean of those rows, and draws a uniform sample of
-    rows with their nearest candidates. The re-clustering in memory
-    (:func:`._kmeans_kernels.recluster`) runs on the sampled rows, each standing for its share
-    of its candidate's cell (:func:`._kmeans_kernels.stratified_points`): the cells bring the
-    exact masses (a small far cell is kept), the rows the shape within each cell. With the
-    candidates' cell means alone (a few dozen points) one run in three to ten on real data
-    ended in a local optimum 1-4% worse than scikit-learn's best of ten. The first pass also
-    takes the column moments (returned when ``want_moments``) and finds NaN or infinity in X.
+    by the rows nearest to it, takes the mean of those rows, and samples rows with their
+    nearest candidates, half uniformly and half by their squared distance to the candidates
+    (:func:`._kmeans_kernels.coreset_sample`: far rows are kept, each weighing little). The
+    re-clustering in memory (:func:`._kmeans_kernels.recluster`) runs on the sampled rows,
+    each standing for its share of its candidate's cell
+    (:func:`._kmeans_kernels.stratified_points`): the cells bring the exact masses, the rows
+    the shape within each cell. With the candidates' cell means alone (a few dozen points) one
+    run in three to ten on real data ended in a local optimum 1-4% worse than scikit-learn's
+    best of ten. The first pass also takes the column moments (returned when
+    ``want_moments``) and the total weight, and finds NaN or infinity in X.
     """
     dtype = runner.data.X.dtype
     first = first_row(runner, seed)
@@ -178,7 +180,7 @@ def kmeans_parallel(
     applied = 1  # groups every block's state includes
     moments = None
     sampling = True
-    sample_rate = 0.0  # set by the first pass, which counts the rows
+    size = total = phi = 0.0  # the re-clustering's sample: set by the first passes
     try:
         for round_ in range(rounds + 1):
             last = round_ == rounds or not sampling
@@ -200,7 +202,7 @@ def kmeans_parallel(
                 round_,
                 round_ == 0,
                 n_candidates if last else 0,
-                sample_rate if last else 0.0,
+                (size, total, phi) if last and size else None,
                 combine=K.combine_round,
             )
             applied = len(groups)
@@ -210,11 +212,13 @@ def kmeans_parallel(
                     max(_RECLUSTER_SAMPLE_MIN, _RECLUSTER_SAMPLE_PER_CLUSTER * n_clusters),
                     _RECLUSTER_SAMPLE_VALUES // first.shape[1],
                 )
-                sample_rate = min(1.0, size / max(moments[2], 1))
+                size = float(size) if size < moments[2] else np.inf
+                total = result["weight"]
                 tolerance(moments, 0.0)  # NaN/inf check before more passes
                 _stash(runner, "total", (first[0].copy(), float(result["phi"])))
             if last:
                 break
+            phi = result["phi"]
             order = np.argsort(result["keys"], kind="stable")
             groups.append(result["rows"][order])
             sampling = result["phi"] > 0  # else every row coincides with a candidate

@@ -31,6 +31,7 @@ __all__ = [
     "combine_farthest",
     "combine_round",
     "combine_sample",
+    "coreset_sample",
     "farthest_block",
     "labels_block",
     "lloyd_block",
@@ -42,7 +43,6 @@ __all__ = [
     "stratified_points",
     "sub_rows",
     "transform_block",
-    "uniform_sample",
     "update_terms",
 ]
 
@@ -242,7 +242,7 @@ def parallel_pass_block(
     round_: int,
     moments: bool,
     weigh: int,
-    sample_rate: float,
+    sample: tuple | None,
     keep: bool,
 ) -> tuple[dict, tuple | None]:
     """One k-means|| pass on a block (Bahmani et al. 2012), reading the block once.
@@ -263,7 +263,7 @@ def parallel_pass_block(
     :func:`combine_round` keeps keys below ``1 / phi``, which bounds what travels to about
     ``ell`` rows per block. With ``weigh``: the weight and weighted row sum of the rows nearest
     to each of the ``weigh`` candidates (step 7, and the cells' means), and with
-    ``sample_rate`` a uniform sample of the rows (:func:`uniform_sample`).
+    ``sample`` a sample of the rows for the re-clustering (:func:`coreset_sample`).
 
     Returns ``({"phi", "rows", "keys", ["moments"], ["weights", "sums"], ["sample"]}, state or
     None)``.
@@ -282,6 +282,7 @@ def parallel_pass_block(
         d2 = norms.copy()
         if moments:
             out["moments"] = (s1, s2, n)
+            out["weight"] = float(n if wf is None else wf.sum())
     else:
         d2, labels, norms = previous[1]
     sums = weights = None
@@ -295,29 +296,43 @@ def parallel_pass_block(
         _nearest.update_nearest(X, wf, Ap, bp, norms, 0, d2, labels, sums, weights)
     if weigh:
         out["weights"], out["sums"] = weights, sums
-        if sample_rate > 0:
-            out["sample"] = uniform_sample(X, wf, labels, sample_rate, seed, block)
+        if sample is not None:
+            out["sample"] = coreset_sample(X, wf, d2, labels, sample, seed, block)
     out["phi"] = float(d2.sum() if wf is None else d2 @ wf)
     out["rows"], out["keys"] = _picked(X, wf, d2, ell, out["phi"], round_key(seed, round_, block))
     return out, ((d2, labels, norms) if keep else None)
 
 
-def uniform_sample(
-    X: np.ndarray, w: np.ndarray | None, labels: np.ndarray, rate: float, seed: int, block: int
+def coreset_sample(
+    X: np.ndarray,
+    w: np.ndarray | None,
+    d2: np.ndarray,
+    labels: np.ndarray,
+    plan: tuple,
+    seed: int,
+    block: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Each row kept with probability ``rate`` (every row when it is 1), from a stream of
-    ``(seed, block)``: the rows (float64), their nearest candidates and their weights."""
+    """A sample of about ``size`` rows for the re-clustering, ``plan = (size, total, phi)``:
+    row ``i`` is kept with probability ``p_i = min(1, size * q_i)``, ``q_i = w_i / (2 total)
+    + w_i d2_i / (2 phi)`` (half uniform, half by the squared distance to the nearest
+    candidate: a lightweight coreset's sensitivities, Bachem et al. 2018), drawn from a
+    stream of ``(seed, block)``; every row when ``size`` is infinite. Returns the rows
+    (float64), their nearest candidates and their weights ``w_i / p_i``."""
+    size, total, phi = plan
     n = len(X)
-    if rate >= 1.0:
-        take = np.arange(n)
+    if not np.isfinite(size):
+        take, p = np.arange(n), np.ones(n)
     else:
-        rng = np.random.default_rng(np.random.SeedSequence([seed, block, _SAMPLE_STREAM]))
-        take = np.sort(rng.choice(n, rng.binomial(n, rate), replace=False, shuffle=False))
-    weights = np.ones(len(take)) if w is None else w[take]
+        key = np.random.SeedSequence([seed, block, _SAMPLE_STREAM]).generate_state(1, np.uint64)
+        take, p = np.empty(n, dtype=np.int64), np.empty(n)
+        b = 0.5 * size / phi if phi > 0 else 0.0
+        count = _nearest.pick_coreset_rows(d2, w, 0.5 * size / total, b, key[0], take, p)
+        take, p = take[:count], p[:count]
+    weights = (np.ones(len(take)) if w is None else w[take]) / p
     return X[take].astype(np.float64), labels[take].astype(np.int64), weights
 
 
-#: Tells the uniform sample's random stream from the rounds' (``round_key``).
+#: Tells the re-clustering sample's random stream from the rounds' (``round_key``).
 _SAMPLE_STREAM = 0x5A4D
 
 
@@ -330,7 +345,8 @@ def stratified_points(
 ) -> tuple[np.ndarray, np.ndarray]:
     """The data as weighted points for the re-clustering: the sampled rows, each standing for
     its share of its candidate's cell (the cell's weight split in proportion to the rows'
-    weights), and the mean of every non-empty cell that no sampled row fell in.
+    sample weights, :func:`coreset_sample`), and the mean of every non-empty cell that no
+    sampled row fell in.
 
     The cells' weights are exact, so a small cell far away keeps its mass; within a cell the
     rows give the shape the cell's mean alone does not. A sample of every row gives each row
@@ -374,6 +390,8 @@ def combine_round(a: dict, b: dict) -> dict:
         out["moments"] = tuple(x + y for x, y in zip(a["moments"], b["moments"], strict=True))
     if "weights" in a:
         out["weights"], out["sums"] = a["weights"] + b["weights"], a["sums"] + b["sums"]
+    if "weight" in a:
+        out["weight"] = a["weight"] + b["weight"]
     if "sample" in a:
         out["sample"] = tuple(
             np.concatenate([x, y]) for x, y in zip(a["sample"], b["sample"], strict=True)

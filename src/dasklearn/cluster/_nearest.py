@@ -266,6 +266,22 @@ def pick_rows(d2, w, ell, phi, key, picked, keys):  # pragma: no cover - compile
 
 
 @_jit
+def pick_coreset_rows(d2, w, a, b, key, picked, probs):  # pragma: no cover - compiled
+    """Row ``i`` with probability ``p_i = min(1, a w_i + b w_i d2_i)`` (``u_i`` uniform,
+    :func:`_uniform`; ``w_i = 1`` when ``w`` is None). Writes the indices to ``picked`` and
+    their ``p_i`` to ``probs``; returns how many."""
+    count = 0
+    for i in range(d2.shape[0]):
+        wi = 1.0 if w is None else w[i]
+        p = min(1.0, wi * (a + b * d2[i]))
+        if p > 0.0 and _uniform(key, i) < p:
+            picked[count] = i
+            probs[count] = p
+            count += 1
+    return count
+
+
+@_jit
 def _coreset_seeds(P, w, k, u0, U, centers):  # pragma: no cover - compiled
     """Greedy weighted k-means++ on the points ``P`` (scikit-learn's rule: of
     ``U.shape[1]`` candidates drawn with probability proportional to ``w * D^2``, keep the one
