@@ -21,11 +21,12 @@ Cost, in passes over X (every block read once each):
   or none when the last Lloyd pass left the centers where they were (its result is the final
   one).
 
-Compute, in units of one Lloyd pass (2e6 x 20 rows, 8 clusters): the first k-means|| pass
-about 1.0 (squared norms and moments), each later one 1.5-2 (16 new candidates; a Lloyd pass
-has 8 centers), the weighing pass about 2; with the first row, the re-clustering of the
-20,000 sampled rows and the final pass, 8-9 in all (``benchmarks/kmeans.py --init-cost``).
-The rounds are compute-bound by their ``1 + 3 * 2k`` candidates.
+Compute, in units of one Lloyd pass (2e6 x 20 rows, 8 clusters, the default
+``oversampling_factor=1``): the first k-means|| pass about 0.9 (squared norms and moments),
+each later one and the weighing pass about 1.3-1.5 (8 new candidates, as many as a Lloyd pass
+has centers); with the first row, the re-clustering of the 20,000 sampled rows and the final
+pass, about 7.4 in all (``benchmarks/kmeans.py --init-cost``). The rounds are compute-bound by
+their ``1 + 3 * oversampling_factor * k`` candidates.
 """
 
 from __future__ import annotations
