@@ -222,7 +222,7 @@ def kmeans_parallel(
             phi = result["phi"]
             order = np.argsort(result["keys"], kind="stable")
             groups.append(result["rows"][order])
-            sampling = result["phi"] > 0  # else every row coincides with a candidate
+            sampling = phi > 0  # else every row coincides with a candidate
     finally:
         states.release()
     candidates = np.vstack(groups)

@@ -377,14 +377,7 @@ def _coreset_lloyd(P, w, centers, max_iter, tol):  # pragma: no cover - compiled
                     s1 += t1 * t1
                     s2 += t2 * t2
                     s3 += t3 * t3
-                if s0 < best:
-                    best, bj = s0, j
-                if s1 < best:
-                    best, bj = s1, j + 1
-                if s2 < best:
-                    best, bj = s2, j + 2
-                if s3 < best:
-                    best, bj = s3, j + 3
+                bj, best = _min4(bj, best, j, s0, s1, s2, s3)
             for j in range(body, k):
                 s = _sq_distance(P, i, centers, j)
                 if s < best:
