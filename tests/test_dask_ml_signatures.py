@@ -649,13 +649,6 @@ NAMED_KWARGS: dict[str, tuple[str, ...]] = {
 
 #: defaults of ours that differ from dask-ml's on purpose: (ours, why)
 OUR_DEFAULTS: dict[str, dict[str, tuple[object, str]]] = {
-    "cluster.KMeans": {
-        "oversampling_factor": (
-            1,
-            "k candidates a k-means|| round, not 2k: with rows sampled into the re-clustering "
-            "the fits end as well (benchmarks/results/kmeans.md) and the rounds cost less",
-        ),
-    },
     "cluster.SpectralClustering": {
         "n_init": ("auto", "dask-ml ignored n_init (one k-means run); ours passes it to KMeans"),
     },

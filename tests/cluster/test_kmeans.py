@@ -183,6 +183,23 @@ def test_unknown_chunk_sizes_are_resolved(blobs):
     np.testing.assert_array_equal(a.cluster_centers_, b.cluster_centers_)
 
 
+@pytest.mark.parametrize("rounds", [None, 2])
+@pytest.mark.parametrize("kind", ["numpy", "dask_array"])
+def test_data_past_the_first_sample(as_kind, kind, rounds):
+    """More rows than the first pass samples: the first candidates come from the sample's
+    k-means, then ``init_max_iter`` rounds (None: 0) and the weighing pass; as good as
+    scikit-learn's best of ten, and ``rounds + 2`` passes before the Lloyd iterations."""
+    X, _ = make_blobs(14_000, 5, centers=10, cluster_std=1.5, random_state=3)
+    data = as_kind(kind, X, chunks=2_000)
+    model = KMeans(10, random_state=0, init_max_iter=rounds).fit(data)
+    reference = SKKMeans(10, n_init=10, random_state=0).fit(X)
+    assert model.inertia_ <= reference.inertia_ * (1 + 1e-6)
+    init_passes = 2 + (rounds or 0)
+    assert model.n_passes_ - model.n_iter_ in (init_passes, init_passes + 1)  # + final pass
+    again = KMeans(10, random_state=0, init_max_iter=rounds).fit(data)
+    np.testing.assert_array_equal(again.cluster_centers_, model.cluster_centers_)
+
+
 def test_tol_zero_runs_to_strict_convergence(overlapping):
     model = KMeans(4, random_state=0, tol=0.0, max_iter=500).fit(overlapping)
     again = KMeans(4, init=model.cluster_centers_, tol=0.0, max_iter=5).fit(overlapping)
@@ -215,7 +232,7 @@ def no_pass(monkeypatch):
         ({"max_iter": 0}, "max_iter"),
         ({"tol": -1}, "tol"),
         ({"n_init": 0}, "n_init"),
-        ({"init_max_iter": 0}, "init_max_iter"),
+        ({"init_max_iter": -1}, "init_max_iter"),
         ({"oversampling_factor": 0}, "oversampling_factor"),
         ({"algorithm": "elkan"}, "algorithm"),
     ],

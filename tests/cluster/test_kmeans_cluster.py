@@ -75,12 +75,16 @@ def test_parquet_larger_than_cluster_memory_is_streamed(tmp_path, monkeypatch):
     for peak, spilled in peaks.values():
         assert peak < 0.9 * limit  # a few 0.8 MB blocks at a time, never the dataset
         assert spilled == 0
-    # only small per-pass summaries reach the client, and the weighing pass's sample of rows
-    # for the re-clustering, whose size does not grow with the data (here 1/30 of it)
+    # only small per-pass summaries reach the client, and two samples of rows whose size does
+    # not grow with the data: the first pass's uniform one (the first candidates) and the
+    # weighing pass's (the re-clustering), here 1/100 and 1/30 of the data
+    seed_sample = A._SEED_SAMPLE_MIN * (10 + 1) * 8
     sample = A._RECLUSTER_SAMPLE_MIN * (10 + 2) * 8
-    assert sample < dataset_bytes / 10
-    assert max(results) < 100_000 + 1.1 * sample
-    assert sorted(results)[-2] < 100_000
+    assert seed_sample + sample < dataset_bytes / 10
+    largest = sorted(results)
+    assert largest[-1] < 100_000 + 1.1 * sample
+    assert largest[-2] < 100_000 + 1.2 * seed_sample
+    assert largest[-3] < 100_000
 
     lengths = tuple(
         int(n) for n in dd.read_parquet(str(tmp_path / "data")).map_partitions(len).compute()

@@ -95,9 +95,9 @@ def _splitmix_uniform(key, n):
     return (z >> np.uint64(11)).astype(np.float64) / 2.0**53
 
 
-def _round(X, j, first, updates, ell, seed, round_, previous=None, weigh=0, sample=None):
+def _round(X, j, shift, updates, ell, seed, round_, previous=None, weigh=0, sample=None):
     return K.parallel_pass_block(
-        X, None, j, previous, first, updates, ell, seed, round_, round_ == 0, weigh, sample, True
+        X, None, j, previous, shift, updates, ell, seed, round_, weigh, sample, True
     )
 
 
@@ -107,7 +107,7 @@ def test_round_superset_is_exactly_the_global_sample():
     X = rng.standard_normal((3000, 2))
     cands = X[:3].copy()
     ell, seed = 6.0, 11
-    updates = [K.update_terms(cands[1:], X.dtype, 1, cands[0])]
+    updates = [K.update_terms(cands, X.dtype, 0, cands[0])]
     blocks = np.array_split(np.arange(len(X)), 5)
     parts = [_round(X[i], j, cands[0], updates, ell, seed, 1)[0] for j, i in enumerate(blocks)]
     merged = parts[0]
@@ -131,19 +131,17 @@ def _naive_d2(X, C):
 def test_round_state_carried_equals_recomputed_and_weighs_the_cells():
     """A block's kept state (distance to the nearest candidate) gives bit for bit what a block
     without state (streamed) recomputes from every update; the weighing pass's cell sums are
-    those of the rows nearest to each candidate, and the moments are those of X - first."""
+    those of the rows nearest to each candidate."""
     rng = np.random.default_rng(8)
     X = rng.standard_normal((1001, 5)) * [1, 2, 3, 4, 50] + 7
     C = X[rng.choice(len(X), 9, replace=False)]
-    groups = [C[:1], C[1:4], C[4:9]]
-    ups = [K.update_terms(g, X.dtype, o, C[0]) for g, o in ((groups[1], 1), (groups[2], 4))]
-    out0, state = _round(X, 0, C[0], [], 4.0, 3, 0)
-    np.testing.assert_allclose(out0["moments"][0], (X - C[0]).sum(0))
-    np.testing.assert_allclose(out0["moments"][1], ((X - C[0]) ** 2).sum(0))
-    assert out0["weight"] == len(X)
-    _, state = _round(X, 0, C[0], ups[:1], 4.0, 3, 1, previous=(None, state))
-    kept, state = _round(X, 0, C[0], ups[1:], 0.0, 3, 2, previous=(None, state), weigh=9)
-    fresh, fresh_state = _round(X, 0, C[0], ups, 0.0, 3, 2, weigh=9)
+    shift = X.mean(0)
+    groups = ((C[:1], 0), (C[1:4], 1), (C[4:9], 4))
+    ups = [K.update_terms(g, X.dtype, o, shift) for g, o in groups]
+    _, state = _round(X, 0, shift, ups[:1], 4.0, 3, 1)
+    _, state = _round(X, 0, shift, ups[1:2], 4.0, 3, 2, previous=(None, state))
+    kept, state = _round(X, 0, shift, ups[2:], 0.0, 3, 3, previous=(None, state), weigh=9)
+    fresh, fresh_state = _round(X, 0, shift, ups, 0.0, 3, 3, weigh=9)
     np.testing.assert_array_equal(state[0], fresh_state[0])
     np.testing.assert_array_equal(state[1], fresh_state[1])
     assert kept["phi"] == fresh["phi"]
@@ -157,18 +155,70 @@ def test_round_state_carried_equals_recomputed_and_weighs_the_cells():
     np.testing.assert_allclose(kept["sums"], sums, rtol=1e-12)
 
 
-def test_the_weighing_pass_samples_rows_with_their_cells():
+def _seed_pass(X, w, bounds, plan, seed):
+    parts = [
+        K.seed_sample_block(X[a:b], None if w is None else w[a:b], j, plan, seed)
+        for j, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True))
+    ]
+    merged = parts[0]
+    for part in parts[1:]:
+        merged = K.combine_seed_sample(merged, part)
+    return parts, merged
+
+
+def test_the_first_pass_takes_the_moments_and_a_uniform_sample():
+    """Each block's moments around its own first row add up to those around the first block's
+    first row (an empty block included); row i of block j is kept when its draw is below the
+    rate, weighing w_i / rate; without the length, each block keeps per_block / rows."""
+    rng = np.random.default_rng(12)
+    X = rng.standard_normal((3000, 4)) * [1, 10, 100, 0.1] + 1e4
+    w = rng.uniform(0.5, 2.0, len(X))
+    bounds = [0, 700, 700, 1900, 3000]  # the second block is empty
+    parts, merged = _seed_pass(X, w, bounds, (0.1, None), 7)
+    shift, s1, s2, n = merged["moments"]
+    np.testing.assert_array_equal(shift, X[0])
+    assert n == len(X) and merged["weight"] == pytest.approx(w.sum())
+    np.testing.assert_allclose(s1, (X - X[0]).sum(0), rtol=1e-9)
+    np.testing.assert_allclose(s2, ((X - X[0]) ** 2).sum(0), rtol=1e-9)
+    np.testing.assert_allclose(merged["wsums"][:-1], w @ (X - X[0]), rtol=1e-9)
+    np.testing.assert_allclose(merged["wsums"][-1], w @ ((X - X[0]) ** 2).sum(1), rtol=1e-9)
+    taken = []
+    for j, (a, b) in enumerate(zip(bounds[:-1], bounds[1:], strict=True)):
+        key = np.random.SeedSequence([7, j, K._SEED_STREAM]).generate_state(1, np.uint64)[0]
+        taken.append(a + np.flatnonzero(_splitmix_uniform(key, b - a) < 0.1))
+    taken = np.concatenate(taken)
+    np.testing.assert_array_equal(merged["rows"], X[taken])
+    np.testing.assert_allclose(merged["weights"], w[taken] / 0.1)
+    assert abs(len(taken) - 300) < 4 * np.sqrt(300)
+    _, strata = _seed_pass(X, None, bounds, (None, 50.0), 7)
+    sizes = np.diff(bounds)
+    counts = [len(p["rows"]) for p in _seed_pass(X, None, bounds, (None, 50.0), 7)[0]]
+    assert counts[1] == 0 and all(abs(c - 50) < 30 for i, c in enumerate(counts) if i != 1)
+    expected = np.concatenate([np.full(c, s / 50.0) for c, s in zip(counts, sizes, strict=True)])
+    np.testing.assert_allclose(strata["weights"], expected)
+    _, every = _seed_pass(X, None, bounds, (1.0, None), 7)
+    np.testing.assert_array_equal(every["rows"], X)
+    np.testing.assert_array_equal(every["weights"], np.ones(len(X)))
+
+
+def _weigh(X, j, shift, updates, plan, keep):
+    return K.parallel_pass_block(X, None, j, None, shift, updates, 0.0, 5, 1, 7, plan, keep)
+
+
+@pytest.mark.parametrize("keep", [True, False], ids=["after-rounds", "one-sweep"])
+def test_the_weighing_pass_samples_rows_with_their_cells(keep):
     """Row i is kept with probability p_i = min(1, size (1/(2n) + d2_i/(2 phi))) and weighs
-    1/p_i; a sample of every row weighs 1 a row."""
+    1/p_i; a sample of every row weighs 1 a row. The same with the blocks' state kept (the
+    path after k-means|| rounds) and in the one sweep of a weighing pass without rounds."""
     rng = np.random.default_rng(9)
     X = rng.standard_normal((5000, 3))
     X[:20] *= 30  # far rows: kept with probability 1
     C = X[20:27].copy()
-    ups = [K.update_terms(C[1:], X.dtype, 1, C[0])]
+    ups = [K.update_terms(C, X.dtype, 0, C[0])]
     d2 = _naive_d2(X, C)
     phi = 2 * d2.sum()  # the round before's cost: larger
     plan = (500.0, 5000.0, phi)
-    out, state = _round(X, 4, C[0], ups, 0.0, 5, 1, weigh=7, sample=plan)
+    out, state = _weigh(X, 4, C[0], ups, plan, keep)
     rows, labels, w = out["sample"]
     taken = np.flatnonzero((X[:, None, :] == rows[None]).all(-1).any(1))
     np.testing.assert_array_equal(rows, X[taken])
@@ -178,14 +228,14 @@ def test_the_weighing_pass_samples_rows_with_their_cells():
     p_all = np.minimum(1.0, 500 * (0.5 / 5000 + 0.5 * d2 / phi))
     assert 10 < (p_all == 1.0).sum() and set(np.flatnonzero(p_all == 1.0)) <= set(taken)
     assert abs(len(rows) - p_all.sum()) < 4 * np.sqrt(p_all.sum())
-    same = _round(X, 4, C[0], ups, 0.0, 5, 1, weigh=7, sample=plan)[0]["sample"][0]
-    other = _round(X, 3, C[0], ups, 0.0, 5, 1, weigh=7, sample=plan)[0]["sample"][0]
+    same = _weigh(X, 4, C[0], ups, plan, keep)[0]["sample"][0]
+    other = _weigh(X, 3, C[0], ups, plan, keep)[0]["sample"][0]
     np.testing.assert_array_equal(same, rows)  # a stream per (seed, block)
     assert not np.array_equal(other, rows)
-    every = _round(X, 4, C[0], ups, 0.0, 5, 1, weigh=7, sample=(np.inf, 5000.0, phi))[0]
+    every = _weigh(X, 4, C[0], ups, (np.inf, 5000.0, phi), keep)[0]
     np.testing.assert_array_equal(every["sample"][0], X)
     np.testing.assert_array_equal(every["sample"][2], np.ones(len(X)))
-    part = _round(X[:10], 5, C[0], ups, 0.0, 5, 1, weigh=7, sample=(np.inf, 10.0, phi))[0]
+    part = _weigh(X[:10], 5, C[0], ups, (np.inf, 10.0, phi), keep)[0]
     merged = K.combine_round(out, part)
     np.testing.assert_array_equal(merged["sample"][0], np.vstack([rows, X[:10]]))
 
@@ -216,11 +266,11 @@ def test_recluster_matches_sklearn_on_weighted_points():
     P = np.vstack([rng.normal(c, 1.0, (40, 4)) for c in rng.normal(0, 6, (6, 4))])
     w = rng.uniform(0.5, 50.0, len(P))
     w[:3] = 0.0  # empty cells are left out
-    centers = K.recluster(P, w, 6, 0, 10)
-    cost = (w * _naive_d2(P, centers)).sum()
+    centers, cost = K.recluster(P, w, 6, 0, 10)
+    np.testing.assert_allclose(cost, (w * _naive_d2(P, centers)).sum(), rtol=1e-9)
     sk = SKKMeans(6, n_init=10, random_state=0).fit(P, sample_weight=w).inertia_
     assert cost <= sk * 1.001
-    np.testing.assert_array_equal(centers, K.recluster(P, w, 6, 0, 10))
+    np.testing.assert_array_equal(centers, K.recluster(P, w, 6, 0, 10)[0])
 
 
 def test_sample_keeps_the_largest_keys():

@@ -44,12 +44,12 @@ from . import _kmeans_kernels as K
 
 __all__ = ["KMeans"]
 
-#: k-means|| rounds when ``init_max_iter`` is None. Bahmani et al. (2012) use 5 rounds of 2k
-#: samples. On our quality checks (blobs with 8 and 20 centers, overlapping Gaussians, anisotropic
-#: data; 5 seeds each) the worst final inertia over scikit-learn's ``n_init=10`` was 1.003 with 3
-#: rounds and 1.010 with 5, but 1.14 with 2 rounds and 4.0 with 1 (re-clustering the cells'
-#: means alone; with the sampled rows, 2 rounds still gave 1.043 on diamonds, k=8).
-_DEFAULT_INIT_ROUNDS = 3
+#: k-means|| sampling rounds when ``init_max_iter`` is None. Bahmani et al. (2012) start from
+#: one random row and use 5 rounds of 2k samples; we start from the k-means of a uniform sample
+#: (which finds the bulk of the data that the first rounds find), and the weighing pass's
+#: distance-weighted row sample oversamples what it missed: on the quality checks of
+#: ``benchmarks/kmeans_quality.py`` further rounds brought nothing (results/kmeans.md).
+_DEFAULT_INIT_ROUNDS = 0
 _INIT_NAMES = ("k-means||", "k-means++", "random")
 
 
@@ -85,20 +85,22 @@ class KMeans(
     n_clusters : int, default=8
         Number of clusters.
     init : {"k-means||", "k-means++", "random"} or array of shape (n_clusters, n_features)
-        ``"k-means||"`` (Bahmani et al. 2012): ``init_max_iter`` passes that each sample about
-        ``oversampling_factor * n_clusters`` candidate centers with probability proportional to
-        their squared distance to the candidates so far, then one pass weighting every candidate
-        by the rows nearest to it and sampling about ``max(20_000, 250 * n_clusters)`` rows
-        (every row of smaller data; half uniformly, half by squared distance to the
-        candidates), and in memory the best of 20 weighted k-means runs on the sampled rows,
-        each standing for its share of its candidate's cell.
+        ``"k-means||"`` (Bahmani et al. 2012), two passes by default: one taking about
+        ``max(5_000, 50 * n_clusters)`` rows uniformly, whose weighted k-means in memory gives
+        the first candidate centers (where k-means|| starts from one random row), then
+        ``init_max_iter`` passes that each sample about ``oversampling_factor * n_clusters``
+        more candidates with probability proportional to their squared distance to the
+        candidates so far, then one pass weighting every candidate by the rows nearest to it
+        and sampling about ``max(20_000, 250 * n_clusters)`` rows (every row of smaller data;
+        half uniformly, half by squared distance to the candidates: the oversampling of what
+        the first sample missed), and in memory the best of 20 weighted k-means runs on the
+        sampled rows, each standing for its share of its candidate's cell.
         ``"k-means++"``: scikit-learn's k-means++ on a uniform sample of
         ``max(10_000, 100 * n_clusters)`` rows (one pass). ``"random"``: ``n_clusters`` rows drawn
         at random (one pass). An array: those centers.
-    oversampling_factor : float, default=1
-        Candidates sampled per k-means|| round, as a multiple of ``n_clusters`` (dask-ml's
-        default is 2: with the sampled rows in the re-clustering, 1 ends as well, and the
-        rounds cost less).
+    oversampling_factor : float, default=2
+        Candidates sampled per k-means|| round (``init_max_iter``), as a multiple of
+        ``n_clusters``.
     max_iter : int, default=300
         Most Lloyd iterations (passes) per run.
     tol : float, default=1e-4
@@ -116,8 +118,9 @@ class KMeans(
     algorithm : {"lloyd", "full"}, default="full"
         Lloyd's algorithm (``"full"`` is dask-ml's name for it).
     init_max_iter : int or None, default=None
-        Rounds (passes) of k-means||; None means 3 (each samples about
-        ``oversampling_factor * n_clusters`` candidates).
+        k-means|| sampling rounds (passes) between the first sample and the weighing pass;
+        None means 0 (each round samples about ``oversampling_factor * n_clusters``
+        candidates).
     n_init : "auto" or int, default="auto"
         Runs from different initialisations; the run with the lowest inertia is kept. Each run
         makes its own passes. ``"auto"``: 1, or 10 for ``init="random"`` (scikit-learn's rule).
@@ -179,7 +182,7 @@ class KMeans(
         self,
         n_clusters: int = 8,
         init: str | Any = "k-means||",
-        oversampling_factor: float = 1,
+        oversampling_factor: float = 2,
         max_iter: int = 300,
         tol: float = 1e-4,
         precompute_distances: Any = "auto",
@@ -214,7 +217,7 @@ class KMeans(
         "copy_x": ["no_validation"],
         "n_jobs": ["no_validation"],
         "algorithm": [Options({"lloyd", "full"})],
-        "init_max_iter": [None, Interval(Integral, 1, None, closed="left")],
+        "init_max_iter": [None, Interval(Integral, 0, None, closed="left")],
         "n_init": [Options({"auto"}), Interval(Integral, 1, None, closed="left")],
     }
 

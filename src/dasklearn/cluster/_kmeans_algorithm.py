@@ -7,13 +7,14 @@ with the arithmetic in the block kernels of :mod:`._kmeans_kernels`.
 
 Cost, in passes over X (every block read once each):
 
-* ``init="k-means||"``: ``rounds`` passes (default 3) that each bring every row's distance to
-  its nearest candidate up to date with the candidates sampled by the pass before (only those:
-  the distances are kept between passes, beside the blocks) and sample new ones, plus one pass
-  that applies the last candidates, weighs every candidate's cell (its weight and mean) and
-  samples rows for the re-clustering in memory.
-  The first pass also takes the column moments (the tolerance is relative to the data's
-  variance) and is where NaN or infinity in X is found: no separate validation pass.
+* ``init="k-means||"``: one pass that takes the column moments (the tolerance is relative to
+  the data's variance; where NaN or infinity in X is found: no separate validation pass) and a
+  uniform sample of rows, whose k-means in memory gives the first candidates; ``rounds``
+  passes (default 0) that each bring every row's distance to its nearest candidate up to date
+  with the candidates sampled by the pass before (only those: the distances are kept between
+  passes, beside the blocks) and sample new ones; one pass that applies the last candidates,
+  weighs every candidate's cell (its weight and mean) and samples rows for the re-clustering
+  in memory. Data that the first sample holds whole makes one pass.
 * ``init="k-means++"`` / ``"random"``: one pass drawing a sample (and the moments).
 * every Lloyd iteration: one pass computing, per block, the weight and sum of the rows nearest
   to each center; no labels and no distance matrix leave the kernel.
@@ -21,12 +22,10 @@ Cost, in passes over X (every block read once each):
   or none when the last Lloyd pass left the centers where they were (its result is the final
   one).
 
-Compute, in units of one Lloyd pass (2e6 x 20 rows, 8 clusters, the default
-``oversampling_factor=1``): the first k-means|| pass about 0.9 (squared norms and moments),
-each later one and the weighing pass about 1.3-1.5 (8 new candidates, as many as a Lloyd pass
-has centers); with the first row, the re-clustering of the 20,000 sampled rows and the final
-pass, about 7.4 in all (``benchmarks/kmeans.py --init-cost``). The rounds are compute-bound by
-their ``1 + 3 * oversampling_factor * k`` candidates.
+Compute, in units of one Lloyd pass (2e6 x 20 rows, 8 clusters; ``benchmarks/kmeans.py
+--init-cost``): the first pass about 0.7 (moments and the sample: a read of X), the sample's
+k-means about 0.2, the weighing pass about 1.4 (the Lloyd sweep, with each row's distance and
+the row sample), the re-clustering of the 20,000 sampled rows about 1.6.
 """
 
 from __future__ import annotations
@@ -59,6 +58,11 @@ __all__ = [
 _PP_SAMPLE_MIN, _PP_SAMPLE_PER_CLUSTER = 10_000, 100
 #: Runs of weighted k-means on the k-means|| candidates' cells, the best kept (compiled).
 _RECLUSTER_N_INIT = 20
+#: Rows (expected) that the first k-means|| pass samples uniformly: ``_MIN``, or
+#: ``_PER_CLUSTER`` a cluster when that is more; the best of ``_SEED_N_INIT`` weighted k-means
+#: runs on them gives the first candidates.
+_SEED_SAMPLE_MIN, _SEED_SAMPLE_PER_CLUSTER = 5_000, 50
+_SEED_N_INIT = 5
 #: Rows (expected) that the weighing pass samples for the re-clustering: ``_MIN``, or
 #: ``_PER_CLUSTER`` a cluster when that is more, and at most ``_VALUES`` values (16 MiB).
 _RECLUSTER_SAMPLE_MIN, _RECLUSTER_SAMPLE_PER_CLUSTER = 20_000, 250
@@ -156,90 +160,119 @@ def kmeans_parallel(
     rounds: int,
     want_moments: bool,
 ) -> tuple[np.ndarray, tuple | None]:
-    """k-means|| (Bahmani et al. 2012): ``rounds`` sampling passes, then one weighing pass.
+    """k-means|| (Bahmani et al. 2012) from a sample's k-means: one pass that samples rows
+    uniformly, ``rounds`` sampling passes, then one weighing pass.
 
-    Pass ``r`` brings every row's distance to its nearest candidate up to date with the
+    The first pass takes the column moments (returned when ``want_moments``; where NaN or
+    infinity in X is found), the total weight, and about ``max(5_000, 50 * n_clusters)`` rows
+    uniformly (:func:`._kmeans_kernels.seed_sample_block`); the best of 5 weighted k-means runs
+    on those rows, in memory, are the first ``n_clusters`` candidates (k-means|| starts from
+    one random row: its first rounds only find the bulk of the data, which the sample already
+    shows). When the sample holds every row, its k-means (best of 20) is the result.
+
+    Pass ``r`` then brings every row's distance to its nearest candidate up to date with the
     candidates sampled in pass ``r - 1`` (only those: the distances to the older ones are the
-    blocks' state, :class:`_BlockStates`), then samples about ``oversampling_factor *
-    n_clusters`` new candidates; the last pass, instead of sampling, weighs every candidate
-    by the rows nearest to it, takes the mean of those rows, and samples rows with their
-    nearest candidates, half uniformly and half by their squared distance to the candidates
-    (:func:`._kmeans_kernels.coreset_sample`: far rows are kept, each weighing little). The
-    re-clustering in memory (:func:`._kmeans_kernels.recluster`) runs on the sampled rows,
-    each standing for its share of its candidate's cell
-    (:func:`._kmeans_kernels.stratified_points`): the cells bring the exact masses, the rows
-    the shape within each cell. With the candidates' cell means alone (a few dozen points) one
-    run in three to ten on real data ended in a local optimum 1-4% worse than scikit-learn's
-    best of ten. The first pass also takes the column moments (returned when
-    ``want_moments``) and the total weight, and finds NaN or infinity in X.
+    blocks' state, :class:`_BlockStates`), and samples about ``oversampling_factor *
+    n_clusters`` new candidates with probability proportional to that squared distance. The
+    last pass, instead of sampling, weighs every candidate by the rows nearest to it, takes
+    the mean of those rows, and samples rows with their nearest candidates, half uniformly and
+    half by their squared distance to the candidates (:func:`._kmeans_kernels.coreset_sample`:
+    a lightweight coreset; far rows are kept, each weighing little: with ``rounds=0``, this is
+    the oversampling of the rows the sample missed). The re-clustering in memory
+    (:func:`._kmeans_kernels.recluster`, best of 20) runs on the sampled rows, each standing
+    for its share of its candidate's cell (:func:`._kmeans_kernels.stratified_points`): the
+    cells bring the exact masses, the rows the shape within each cell.
     """
-    dtype = runner.data.X.dtype
-    first = first_row(runner, seed)
-    ell = float(oversampling_factor) * n_clusters
-    states = _BlockStates(runner)
-    groups: list[np.ndarray] = [first]  # candidates, by the pass that sampled them
-    applied = 1  # groups every block's state includes
-    moments = None
-    sampling = True
-    size = total = phi = 0.0  # the re-clustering's sample: set by the first passes
-    try:
-        for round_ in range(rounds + 1):
-            last = round_ == rounds or not sampling
-            n_candidates = sum(len(g) for g in groups)
-            todo = groups[applied:] if states.keep else groups[1:]
-            offsets = np.cumsum([0] + [len(g) for g in groups])
-            start = applied if states.keep else 1
-            updates = [
-                K.update_terms(g, dtype, offsets[start + i], first[0])
-                for i, g in enumerate(todo)
-                if len(g)
-            ]
-            result = states.run(
-                K.parallel_pass_block,
-                first[0],
-                updates,
-                0.0 if last else ell,
-                seed,
-                round_,
-                round_ == 0,
-                n_candidates if last else 0,
-                (size, total, phi) if last and size else None,
-                combine=K.combine_round,
-            )
-            applied = len(groups)
-            if round_ == 0:
-                moments = result["moments"]
-                size = min(
-                    max(_RECLUSTER_SAMPLE_MIN, _RECLUSTER_SAMPLE_PER_CLUSTER * n_clusters),
-                    _RECLUSTER_SAMPLE_VALUES // first.shape[1],
-                )
-                size = float(size) if size < moments[2] else np.inf
-                total = result["weight"]
-                tolerance(moments, 0.0)  # NaN/inf check before more passes
-                _stash(runner, "total", (first[0].copy(), float(result["phi"])))
-            if last:
-                break
-            phi = result["phi"]
-            order = np.argsort(result["keys"], kind="stable")
-            groups.append(result["rows"][order])
-            sampling = phi > 0  # else every row coincides with a candidate
-    finally:
-        states.release()
+    data = runner.data
+    n_features = data.X.shape[1]
+    size = min(
+        max(_SEED_SAMPLE_MIN, _SEED_SAMPLE_PER_CLUSTER * n_clusters),
+        _RECLUSTER_SAMPLE_VALUES // n_features,
+    )
+    n = data.n_samples
+    plan = (size / n, None) if n else (None, size / data.n_blocks)
+    first = run_pass(
+        runner, K.seed_sample_block, plan, seed, combine=K.combine_seed_sample, index=True
+    )
+    shift, s1, s2, count = first["moments"]
+    moments = (s1, s2, count)
+    tolerance(moments, 0.0)  # NaN/inf check before more passes
+    wsums = first.get("wsums")
+    _stash(runner, "total", (shift, float(s2.sum() if wsums is None else wsums[-1])))
+    rows, row_weights = first["rows"], first["weights"]
+    if len(rows) == count:  # every row: the whole problem is in memory
+        centers, _ = K.recluster(rows, row_weights, n_clusters, seed, _RECLUSTER_N_INIT)
+        return centers, (moments if want_moments else None)
+    centers, phi = K.recluster(rows, row_weights, n_clusters, seed, _SEED_N_INIT)
+    mean = shift + s1 / count
+    size = min(
+        max(_RECLUSTER_SAMPLE_MIN, _RECLUSTER_SAMPLE_PER_CLUSTER * n_clusters),
+        _RECLUSTER_SAMPLE_VALUES // n_features,
+    )
+    plan = (float(size) if size < count else np.inf, first["weight"], phi)
+    groups = _candidate_passes(runner, [centers], mean, seed, oversampling_factor, rounds, plan)
+    result = groups.pop()
     candidates = np.vstack(groups)
     weights, sums = result["weights"], result["sums"]
     full = weights > 0
     means = candidates.copy()
     means[full] = sums[full] / weights[full, None]
-    if len(candidates) < n_clusters:
-        extra = sample_rows(runner, n_clusters - len(candidates), seed + 1, candidates[0])
-        means = np.vstack([means, extra["rows"]])
-        weights = np.concatenate([weights, np.ones(len(extra["rows"]))])
-    if len(means) == n_clusters:
-        return means, (moments if want_moments else None)
-    if "sample" in result:
-        means, weights = K.stratified_points(means, weights, *result["sample"])
-    centers = K.recluster(means, weights, n_clusters, seed, _RECLUSTER_N_INIT)
+    points, point_weights = K.stratified_points(means, weights, *result["sample"])
+    centers, _ = K.recluster(
+        points, point_weights, n_clusters, seed + 1, _RECLUSTER_N_INIT, start=centers
+    )
     return centers, (moments if want_moments else None)
+
+
+def _candidate_passes(
+    runner: Passes,
+    groups: list[np.ndarray],
+    shift: np.ndarray,
+    seed: int,
+    oversampling_factor: float,
+    rounds: int,
+    plan: tuple,
+) -> list:
+    """The k-means|| passes after the first (see :func:`kmeans_parallel`): the candidates by
+    the pass that sampled them, then the weighing pass's result. ``plan = (size, total weight,
+    cost)`` sizes the weighing pass's row sample (the cost: an estimate, the last round's)."""
+    dtype = runner.data.X.dtype
+    ell = float(oversampling_factor) * len(groups[0])
+    states = _BlockStates(runner)
+    applied = 0  # groups every block's state includes
+    sampling = True
+    try:
+        for round_ in range(1, rounds + 2):
+            last = round_ == rounds + 1 or not sampling
+            start = applied if states.keep else 0
+            offsets = np.cumsum([0] + [len(g) for g in groups])
+            updates = [
+                K.update_terms(g, dtype, offsets[start + i], shift)
+                for i, g in enumerate(groups[start:])
+                if len(g)
+            ]
+            result = states.run(
+                K.parallel_pass_block,
+                shift,
+                updates,
+                0.0 if last else ell,
+                seed,
+                round_,
+                int(offsets[-1]) if last else 0,
+                plan if last else None,
+                combine=K.combine_round,
+                keep=not last,
+            )
+            applied = len(groups)
+            if last:
+                return groups + [result]
+            plan = plan[:2] + (result["phi"],)
+            order = np.argsort(result["keys"], kind="stable")
+            groups.append(result["rows"][order])
+            sampling = result["phi"] > 0  # else every row coincides with a candidate
+    finally:
+        states.release()
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class _BlockStates:
@@ -267,17 +300,20 @@ class _BlockStates:
         self.keep = runner.data.policy != "streamed"
         self.previous: list[tuple] = [(None, None)] * runner.data.n_blocks
 
-    def run(self, kernel: Any, *args: Any, combine: Any) -> dict:
+    def run(self, kernel: Any, *args: Any, combine: Any, keep: bool = True) -> dict:
+        """One pass of ``kernel`` on every block with its state; ``keep=False``: the last pass
+        (the blocks' states are not kept)."""
         runner, data = self.runner, self.runner.data
         w = data.vectors[0] if data.vectors else None
         what = getattr(kernel, "__name__", "pass")
         merge = functools.partial(_merge_parts, combine)
-        remote = self.keep and self.client is not None
+        keep = keep and self.keep
+        remote = keep and self.client is not None
         work = runner.reduction(
             _with_state,
             data.X,
             w,
-            args=(kernel, *args, self.keep),
+            args=(kernel, *args, keep),
             block_args=self.previous,
             combine=None,
             index=True,
@@ -286,7 +322,7 @@ class _BlockStates:
         if not remote:
             result = runner.run(work, what=what)
             states = result.pop("_states")
-            if self.keep:
+            if keep:
                 self.previous = [((None, state), None) for state in states]
             return result
         keys = list(work.reduction.__dask_keys__())

@@ -31,6 +31,7 @@ __all__ = [
     "combine_farthest",
     "combine_round",
     "combine_sample",
+    "combine_seed_sample",
     "coreset_sample",
     "farthest_block",
     "labels_block",
@@ -40,6 +41,7 @@ __all__ = [
     "recluster",
     "round_key",
     "sample_block",
+    "seed_sample_block",
     "stratified_points",
     "sub_rows",
     "transform_block",
@@ -230,30 +232,97 @@ def round_key(seed: int, round_: int, block: int) -> np.uint64:
     return np.random.SeedSequence([seed, round_, block]).generate_state(1, np.uint64)[0]
 
 
+def seed_sample_block(
+    X: np.ndarray, w: np.ndarray | None, block: int, plan: tuple, seed: int
+) -> dict:
+    """The first k-means|| pass on a block: its column moments, its weight and a uniform
+    sample of its rows, reading the block once.
+
+    ``plan = (rate, per_block)``: every row is kept with probability ``p = rate``, or, when X's
+    length is not known (``rate`` None), ``p = per_block / rows`` (a sample stratified by
+    block), drawn from a stream of ``(seed, block)``; a kept row weighs ``w_i / p``. The
+    moments are taken around the block's first row (no pass is needed to find a shift first)
+    and :func:`combine_seed_sample` brings them to one shift; with weights, also the weighted
+    column sums and squared norms around it (the fit's total for its inertia from sums).
+
+    Returns ``{"moments": (shift, s1, s2, rows), "weight", "rows", "weights", ["wsums"]}``.
+    """
+    X = aligned(X)
+    n, d = X.shape
+    wf = _float_weights(w)
+    shift = np.asarray(X[0], dtype=np.float64) if n else np.zeros(d)
+    s1, s2 = np.zeros(d), np.zeros(d)
+    ws = None if wf is None else np.zeros(d + 1)
+    _nearest.centred_sq_norms(X, shift, None, s1, s2, wf, ws)
+    rate, per_block = plan
+    p = min(1.0, rate if rate is not None else per_block / max(n, 1))
+    key = np.random.SeedSequence([seed, block, _SEED_STREAM]).generate_state(1, np.uint64)[0]
+    take, probs = np.empty(n, dtype=np.int64), np.empty(n)
+    count = _nearest.pick_coreset_rows(n, None, None, p, 0.0, key, take, probs)
+    take = take[:count]
+    out = {
+        "moments": (shift, s1, s2, n),
+        "weight": float(n if wf is None else wf.sum()),
+        "rows": np.asarray(X[take], dtype=np.float64),
+        "weights": (np.ones(count) if wf is None else wf[take]) / p,
+    }
+    if ws is not None:
+        out["wsums"] = ws
+    return out
+
+
+def combine_seed_sample(a: dict, b: dict) -> dict:
+    """Merge two :func:`seed_sample_block` results in block order: the sampled rows follow
+    each other, the moments (and weighted sums) are moved to ``a``'s shift and added."""
+    (sa, s1a, s2a, na), (sb, s1b, s2b, nb) = a["moments"], b["moments"]
+    if na == 0:  # an empty block's shift is not a row: take the other's
+        sa, s1a, s2a = sb, np.zeros_like(s1b), np.zeros_like(s2b)
+    delta = sb - sa  # x - sa = (x - sb) + delta
+    s1, s2 = s1a + s1b + nb * delta, s2a + s2b + 2 * delta * s1b + nb * delta**2
+    out = {
+        "moments": (sa, s1, s2, na + nb),
+        "weight": a["weight"] + b["weight"],
+        "rows": np.concatenate([a["rows"], b["rows"]]),
+        "weights": np.concatenate([a["weights"], b["weights"]]),
+    }
+    if "wsums" in a:
+        wa, wb = a["wsums"], b["wsums"]
+        if na == 0:
+            wa = np.zeros_like(wb)
+        moved = wb.copy()
+        moved[:-1] += b["weight"] * delta
+        moved[-1] += 2 * float(delta @ wb[:-1]) + b["weight"] * float(delta @ delta)
+        out["wsums"] = wa + moved
+    return out
+
+
+#: Tells the first pass's uniform sample's random stream from the others.
+_SEED_STREAM = 0x5EED
+
+
 def parallel_pass_block(
     X: np.ndarray,
     w: np.ndarray | None,
     block: int,
     previous: tuple | None,
-    first: np.ndarray,
+    shift: np.ndarray,
     updates: list,
     ell: float,
     seed: int,
     round_: int,
-    moments: bool,
     weigh: int,
     sample: tuple | None,
     keep: bool,
 ) -> tuple[dict, tuple | None]:
-    """One k-means|| pass on a block (Bahmani et al. 2012), reading the block once.
+    """A k-means|| pass after the first (Bahmani et al. 2012) on a block, reading it once.
 
     Every row's squared distance ``d2`` to its nearest candidate so far, that candidate's
-    index and the row's squared distance to ``first`` are the block's state (``previous[1]``,
+    index and the row's squared distance to ``shift`` are the block's state (``previous[1]``,
     updated in place: the update is idempotent).
-    Without a state the pass starts from the first candidate ``first`` (the column moments
-    around it when ``moments``) and applies every update of ``updates`` in order, so that a
-    block whose state was not kept (streamed data) gets bit for bit the distances it would have
-    had. Each update is ``(A, b, offset)`` of :func:`update_terms`, around ``first``.
+    Without a state the pass starts with no candidate and applies every update of
+    ``updates`` in order, so that a block whose state was not kept (streamed data) gets bit
+    for bit the distances it would have had. Each update is ``(A, b, offset)`` of
+    :func:`update_terms`, around ``shift``.
 
     Then, with ``ell > 0``, the round's sample: every row gets a uniform draw ``u`` from the
     stream :func:`round_key` ``(seed, round_, block)``; the round samples row ``i`` when
@@ -265,27 +334,29 @@ def parallel_pass_block(
     to each of the ``weigh`` candidates (step 7, and the cells' means), and with
     ``sample`` a sample of the rows for the re-clustering (:func:`coreset_sample`).
 
-    Returns ``({"phi", "rows", "keys", ["moments"], ["weights", "sums"], ["sample"]}, state or
-    None)``.
+    Returns ``({"phi", "rows", "keys", ["weights", "sums"], ["sample"]}, state or None)``.
     """
     X = aligned(X)
     n, d = X.shape
     wf = _float_weights(w)
     out: dict = {}
-    if previous is None or previous[1] is None:
+    shift = np.asarray(shift, dtype=np.float64)
+    sums = weights = None
+    fresh = previous is None or previous[1] is None
+    if fresh and weigh and len(updates) == 1 and not keep:
+        # the weighing pass right after the first pass (no rounds): one sweep gives the
+        # nearest candidates, their distances and the cells' sums
+        (Ap, bp, _), d2, labels = updates[0], np.empty(n), np.empty(n, dtype=np.int32)
+        sums, weights = np.zeros((len(Ap), d)), np.zeros(len(Ap))
+        _nearest.lloyd_sums(X, wf, Ap, bp, sums, weights, labels, d2, shift)
+        sums, weights, updates = sums[:weigh], weights[:weigh], []
+    elif fresh:
         norms = np.empty(n)
+        _nearest.centred_sq_norms(X, shift, norms, None, None)
+        d2 = np.full(n, np.inf)
         labels = np.zeros(n, dtype=np.int32)
-        # the moments are always taken (and dropped when not asked): one specialisation of
-        # the sweep, so that a block without state gets the same distances bit for bit
-        s1, s2 = np.zeros(d), np.zeros(d)
-        _nearest.centred_sq_norms(X, np.asarray(first, dtype=np.float64), norms, s1, s2)
-        d2 = norms.copy()
-        if moments:
-            out["moments"] = (s1, s2, n)
-            out["weight"] = float(n if wf is None else wf.sum())
     else:
         d2, labels, norms = previous[1]
-    sums = weights = None
     for i, (Ap, bp, offset) in enumerate(updates):
         if weigh and i == len(updates) - 1:
             sums, weights = np.zeros((weigh, d)), np.zeros(weigh)
@@ -301,6 +372,11 @@ def parallel_pass_block(
     out["phi"] = float(d2.sum() if wf is None else d2 @ wf)
     out["rows"], out["keys"] = _picked(X, wf, d2, ell, out["phi"], round_key(seed, round_, block))
     return out, ((d2, labels, norms) if keep else None)
+
+
+def _sample_key(seed: int, block: int) -> np.uint64:
+    """The random stream of a block's row sample in the weighing pass."""
+    return np.random.SeedSequence([seed, block, _SAMPLE_STREAM]).generate_state(1, np.uint64)[0]
 
 
 def coreset_sample(
@@ -323,10 +399,10 @@ def coreset_sample(
     if not np.isfinite(size):
         take, p = np.arange(n), np.ones(n)
     else:
-        key = np.random.SeedSequence([seed, block, _SAMPLE_STREAM]).generate_state(1, np.uint64)
         take, p = np.empty(n, dtype=np.int64), np.empty(n)
         b = 0.5 * size / phi if phi > 0 else 0.0
-        count = _nearest.pick_coreset_rows(d2, w, 0.5 * size / total, b, key[0], take, p)
+        key = _sample_key(seed, block)
+        count = _nearest.pick_coreset_rows(n, d2, w, 0.5 * size / total, b, key, take, p)
         take, p = take[:count], p[:count]
     weights = (np.ones(len(take)) if w is None else w[take]) / p
     return X[take].astype(np.float64), labels[take].astype(np.int64), weights
@@ -377,7 +453,7 @@ def _picked(
 
 
 def combine_round(a: dict, b: dict) -> dict:
-    """Merge two k-means|| pass results in block order: costs, moments and cell sums add up;
+    """Merge two k-means|| pass results in block order: costs and cell sums add up;
     sampled rows whose key the larger cost rules out are dropped."""
     phi = a["phi"] + b["phi"]
     rows = np.concatenate([a["rows"], b["rows"]])
@@ -386,12 +462,8 @@ def combine_round(a: dict, b: dict) -> dict:
         keep = keys * phi < 1.0
         rows, keys = rows[keep], keys[keep]
     out = {"phi": phi, "rows": rows, "keys": keys}
-    if "moments" in a:
-        out["moments"] = tuple(x + y for x, y in zip(a["moments"], b["moments"], strict=True))
     if "weights" in a:
         out["weights"], out["sums"] = a["weights"] + b["weights"], a["sums"] + b["sums"]
-    if "weight" in a:
-        out["weight"] = a["weight"] + b["weight"]
     if "sample" in a:
         out["sample"] = tuple(
             np.concatenate([x, y]) for x, y in zip(a["sample"], b["sample"], strict=True)
@@ -400,11 +472,18 @@ def combine_round(a: dict, b: dict) -> dict:
 
 
 def recluster(
-    points: np.ndarray, weights: np.ndarray, n_clusters: int, seed: int, n_init: int
-) -> np.ndarray:
-    """Step 8 of k-means||: weighted k-means of the weighted points (:func:`stratified_points`
-    or the candidates' cells), best of ``n_init`` runs (greedy k-means++ seeding, Lloyd to
-    convergence), compiled; the runs in parallel on this machine's cores when they are long."""
+    points: np.ndarray,
+    weights: np.ndarray,
+    n_clusters: int,
+    seed: int,
+    n_init: int,
+    start: np.ndarray | None = None,
+) -> tuple[np.ndarray, float]:
+    """Weighted k-means of weighted points in memory (the first pass's sample, and step 8 of
+    k-means|| on :func:`stratified_points`): best of ``n_init`` runs (greedy k-means++ seeding,
+    Lloyd to convergence) and of Lloyd from ``start`` when given, compiled; the runs in
+    parallel on this machine's cores when they are long. Returns the centers and their
+    weighted cost on the points."""
     keep = weights > 0
     if keep.sum() >= n_clusters:
         points, weights = points[keep], weights[keep]
@@ -412,8 +491,7 @@ def recluster(
         weights = np.where(keep, weights, min(1.0, weights.max(initial=1.0)) * 1e-6)
     rng = np.random.default_rng(seed)
     threads = CPU_COUNT if points.size * n_clusters > _PARALLEL_RECLUSTER else 1
-    centers, _ = _nearest.coreset_kmeans(points, weights, n_clusters, rng, n_init, 300, threads)
-    return centers
+    return _nearest.coreset_kmeans(points, weights, n_clusters, rng, n_init, 300, threads, start)
 
 
 #: Points x features x clusters above which the re-clustering's runs go to threads (below, a

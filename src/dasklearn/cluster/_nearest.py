@@ -24,6 +24,7 @@ padding relies on infinity, and NaN rows must not corrupt their neighbours' resu
 from __future__ import annotations
 
 import concurrent.futures as cf
+from typing import Any
 
 import numpy as np
 
@@ -167,24 +168,33 @@ def _add_row(X, i, w, j, sums, weights):  # pragma: no cover - compiled
 
 
 @_jit
-def lloyd_sums(X, w, A, b, sums, weights, labels=None):  # pragma: no cover - compiled
+def lloyd_sums(X, w, A, b, sums, weights, labels=None, d2=None, mu=None):  # pragma: no cover
     """Add each row, times its weight ``w`` (None: 1), to its nearest center's row of ``sums``;
-    write each row's nearest center to ``labels`` unless it is None."""
+    write each row's nearest center to ``labels`` unless it is None, and its squared distance
+    to it, ``||X[i] - mu||^2 + D`` (``A``, ``b`` around ``mu``; clipped at 0), to ``d2`` unless
+    it is None."""
     n = X.shape[0]
     body = n - n % 4
     for i in range(0, body, 4):
-        j0, _, j1, _, j2, _, j3, _ = _nearest4(X, i, A, b)
+        j0, v0, j1, v1, j2, v2, j3, v3 = _nearest4(X, i, A, b)
         _add_row(X, i, w, j0, sums, weights)
         _add_row(X, i + 1, w, j1, sums, weights)
         _add_row(X, i + 2, w, j2, sums, weights)
         _add_row(X, i + 3, w, j3, sums, weights)
         if labels is not None:  # resolved at compile time
             labels[i], labels[i + 1], labels[i + 2], labels[i + 3] = j0, j1, j2, j3
+        if d2 is not None:
+            d2[i] = max(v0 + _sq_dist(X, i, mu), 0.0)
+            d2[i + 1] = max(v1 + _sq_dist(X, i + 1, mu), 0.0)
+            d2[i + 2] = max(v2 + _sq_dist(X, i + 2, mu), 0.0)
+            d2[i + 3] = max(v3 + _sq_dist(X, i + 3, mu), 0.0)
     for i in range(body, n):
-        j, _ = _nearest1(X, i, A, b)
+        j, v = _nearest1(X, i, A, b)
         _add_row(X, i, w, j, sums, weights)
         if labels is not None:
             labels[i] = j
+        if d2 is not None:
+            d2[i] = max(v + _sq_dist(X, i, mu), 0.0)
 
 
 @_inline
@@ -266,14 +276,14 @@ def pick_rows(d2, w, ell, phi, key, picked, keys):  # pragma: no cover - compile
 
 
 @_jit
-def pick_coreset_rows(d2, w, a, b, key, picked, probs):  # pragma: no cover - compiled
-    """Row ``i`` with probability ``p_i = min(1, a w_i + b w_i d2_i)`` (``u_i`` uniform,
-    :func:`_uniform`; ``w_i = 1`` when ``w`` is None). Writes the indices to ``picked`` and
-    their ``p_i`` to ``probs``; returns how many."""
+def pick_coreset_rows(n, d2, w, a, b, key, picked, probs):  # pragma: no cover - compiled
+    """Row ``i < n`` with probability ``p_i = min(1, a w_i + b w_i d2_i)`` (``u_i`` uniform,
+    :func:`_uniform`; ``w_i = 1`` when ``w`` is None, ``p_i = min(1, a)`` when ``d2`` is None).
+    Writes the indices to ``picked`` and their ``p_i`` to ``probs``; returns how many."""
     count = 0
-    for i in range(d2.shape[0]):
+    for i in range(n):
         wi = 1.0 if w is None else w[i]
-        p = min(1.0, wi * (a + b * d2[i]))
+        p = min(1.0, wi * a if d2 is None else wi * (a + b * d2[i]))
         if p > 0.0 and _uniform(key, i) < p:
             picked[count] = i
             probs[count] = p
@@ -428,25 +438,31 @@ def coreset_kmeans(
     n_init: int,
     max_iter: int,
     threads: int = 1,
+    start: np.ndarray | None = None,
 ) -> tuple[np.ndarray, float]:
     """The best of ``n_init`` weighted k-means runs (greedy k-means++, then Lloyd) on weighted
-    points: the centers and their weighted cost. The draws come from ``rng``, in the runs'
-    order, and the first run of the lowest cost wins: the result does not depend on
-    ``threads``, the runs' parallelism (the kernels release the GIL)."""
+    points, and of one more run of Lloyd from ``start`` when given: the centers and their
+    weighted cost. The draws come from ``rng``, in the runs' order, and the first run of the
+    lowest cost wins (``start``'s first): the result does not depend on ``threads``, the
+    runs' parallelism (the kernels release the GIL)."""
     P = np.ascontiguousarray(P, dtype=np.float64)
     w = np.ascontiguousarray(w, dtype=np.float64)
     trials = 2 + int(np.log(k))
     mean = w @ P / w.sum()
     tol = _LLOYD_TOL * float((w @ (P - mean) ** 2).sum()) / (w.sum() * P.shape[1])
-    draws = [(rng.random(), rng.random((max(k - 1, 1), trials))) for _ in range(n_init)]
+    draws: list = [] if start is None else [np.array(start, dtype=np.float64)]
+    draws += [(rng.random(), rng.random((max(k - 1, 1), trials))) for _ in range(n_init)]
 
-    def run(draw: tuple) -> tuple[np.ndarray, float]:
-        centers = np.empty((k, P.shape[1]))
-        _coreset_seeds(P, w, k, draw[0], draw[1], centers)
+    def run(draw: Any) -> tuple[np.ndarray, float]:
+        if isinstance(draw, np.ndarray):
+            centers = draw.copy()
+        else:
+            centers = np.empty((k, P.shape[1]))
+            _coreset_seeds(P, w, k, draw[0], draw[1], centers)
         return centers, _coreset_lloyd(P, w, centers, max_iter, tol)
 
-    if threads > 1 and n_init > 1:
-        with cf.ThreadPoolExecutor(min(threads, n_init)) as pool:
+    if threads > 1 and len(draws) > 1:
+        with cf.ThreadPoolExecutor(min(threads, len(draws))) as pool:
             runs = list(pool.map(run, draws))
     else:
         runs = [run(draw) for draw in draws]
@@ -484,9 +500,11 @@ def nearest_sq_distances(X, A, b, mu, out):  # pragma: no cover - compiled
 
 
 @_jit
-def centred_sq_norms(X, mu, out, s1, s2):  # pragma: no cover - compiled
-    """``out[i] = ||X[i] - mu||^2``; adds the column sums of ``X - mu`` and ``(X - mu)^2`` to
-    ``s1`` and ``s2`` (float64) unless they are None."""
+def centred_sq_norms(X, mu, out, s1, s2, w=None, ws=None):  # pragma: no cover - compiled
+    """``out[i] = ||X[i] - mu||^2`` unless ``out`` is None; adds the column sums of ``X - mu``
+    and ``(X - mu)^2`` to ``s1`` and ``s2`` (float64) unless they are None, and with row
+    weights ``w``, the weighted column sums of ``X - mu`` to ``ws[:d]`` and the weighted sum of
+    the rows' ``||X[i] - mu||^2`` to ``ws[d]``."""
     n, d = X.shape
     for i in range(n):
         s = 0.0
@@ -496,7 +514,12 @@ def centred_sq_norms(X, mu, out, s1, s2):  # pragma: no cover - compiled
             if s1 is not None:  # resolved at compile time
                 s1[f] += t
                 s2[f] += t * t
-        out[i] = s
+            if w is not None:
+                ws[f] += w[i] * t
+        if w is not None:
+            ws[d] += w[i] * s
+        if out is not None:
+            out[i] = s
 
 
 @_jit
