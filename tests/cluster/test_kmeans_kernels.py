@@ -207,7 +207,7 @@ def _weigh(X, j, shift, updates, plan, keep):
 
 @pytest.mark.parametrize("keep", [True, False], ids=["after-rounds", "one-sweep"])
 def test_the_weighing_pass_samples_rows_with_their_cells(keep):
-    """Row i is kept with probability p_i = min(1, size (1/(2n) + d2_i/(2 phi))) and weighs
+    """Row i is kept with probability p_i = min(1, size (u/n + (1 - u) d2_i/phi)) and weighs
     1/p_i; a sample of every row weighs 1 a row. The same with the blocks' state kept (the
     path after k-means|| rounds) and in the one sweep of a weighing pass without rounds."""
     rng = np.random.default_rng(9)
@@ -223,9 +223,10 @@ def test_the_weighing_pass_samples_rows_with_their_cells(keep):
     taken = np.flatnonzero((X[:, None, :] == rows[None]).all(-1).any(1))
     np.testing.assert_array_equal(rows, X[taken])
     np.testing.assert_array_equal(labels, _naive_labels(rows, C))
-    p = np.minimum(1.0, 500 * (0.5 / 5000 + 0.5 * d2[taken] / phi))
+    u = K._UNIFORM_SHARE
+    p = np.minimum(1.0, 500 * (u / 5000 + (1 - u) * d2[taken] / phi))
     np.testing.assert_allclose(w, 1 / p, rtol=1e-9)
-    p_all = np.minimum(1.0, 500 * (0.5 / 5000 + 0.5 * d2 / phi))
+    p_all = np.minimum(1.0, 500 * (u / 5000 + (1 - u) * d2 / phi))
     assert 10 < (p_all == 1.0).sum() and set(np.flatnonzero(p_all == 1.0)) <= set(taken)
     assert abs(len(rows) - p_all.sum()) < 4 * np.sqrt(p_all.sum())
     same = _weigh(X, 4, C[0], ups, plan, keep)[0]["sample"][0]

@@ -92,9 +92,10 @@ class KMeans(
         more candidates with probability proportional to their squared distance to the
         candidates so far, then one pass weighting every candidate by the rows nearest to it
         and sampling about ``max(20_000, 250 * n_clusters)`` rows (every row of smaller data;
-        half uniformly, half by squared distance to the candidates: the oversampling of what
-        the first sample missed), and in memory the best of 20 weighted k-means runs on the
-        sampled rows, each standing for its share of its candidate's cell.
+        three quarters uniformly, a quarter by squared distance to the candidates: the
+        oversampling of what the first sample missed), and in memory the best of 20 weighted
+        k-means runs on the sampled rows, each standing for its share of its candidate's
+        cell.
         ``"k-means++"``: scikit-learn's k-means++ on a uniform sample of
         ``max(10_000, 100 * n_clusters)`` rows (one pass). ``"random"``: ``n_clusters`` rows drawn
         at random (one pass). An array: those centers.

@@ -175,10 +175,11 @@ def kmeans_parallel(
     blocks' state, :class:`_BlockStates`), and samples about ``oversampling_factor *
     n_clusters`` new candidates with probability proportional to that squared distance. The
     last pass, instead of sampling, weighs every candidate by the rows nearest to it, takes
-    the mean of those rows, and samples rows with their nearest candidates, half uniformly and
-    half by their squared distance to the candidates (:func:`._kmeans_kernels.coreset_sample`:
-    a lightweight coreset; far rows are kept, each weighing little: with ``rounds=0``, this is
-    the oversampling of the rows the sample missed). The re-clustering in memory
+    the mean of those rows, and samples rows with their nearest candidates, three quarters
+    uniformly and a quarter by their squared distance to the candidates
+    (:func:`._kmeans_kernels.coreset_sample`: a lightweight coreset; far rows are kept, each
+    weighing little: with ``rounds=0``, this is the oversampling of the rows the sample
+    missed). The re-clustering in memory
     (:func:`._kmeans_kernels.recluster`, best of 20) runs on the sampled rows, each standing
     for its share of its candidate's cell (:func:`._kmeans_kernels.stratified_points`): the
     cells bring the exact masses, the rows the shape within each cell.

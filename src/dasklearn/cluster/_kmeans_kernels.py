@@ -389,24 +389,31 @@ def coreset_sample(
     block: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """A sample of about ``size`` rows for the re-clustering, ``plan = (size, total, phi)``:
-    row ``i`` is kept with probability ``p_i = min(1, size * q_i)``, ``q_i = w_i / (2 total)
-    + w_i d2_i / (2 phi)`` (half uniform, half by the squared distance to the nearest
-    candidate: a lightweight coreset's sensitivities, Bachem et al. 2018), drawn from a
-    stream of ``(seed, block)``; every row when ``size`` is infinite. Returns the rows
-    (float64), their nearest candidates and their weights ``w_i / p_i``."""
+    row ``i`` is kept with probability ``p_i = min(1, size * q_i)``, ``q_i = u w_i / total
+    + (1 - u) w_i d2_i / phi`` with ``u`` = :data:`_UNIFORM_SHARE` (a share uniform, the rest
+    by the squared distance to the nearest candidate: a lightweight coreset's sensitivities,
+    Bachem et al. 2018), drawn from a stream of ``(seed, block)``; every row when ``size`` is
+    infinite. Returns the rows (float64), their nearest candidates and their weights
+    ``w_i / p_i``."""
     size, total, phi = plan
     n = len(X)
     if not np.isfinite(size):
         take, p = np.arange(n), np.ones(n)
     else:
         take, p = np.empty(n, dtype=np.int64), np.empty(n)
-        b = 0.5 * size / phi if phi > 0 else 0.0
-        key = _sample_key(seed, block)
-        count = _nearest.pick_coreset_rows(n, d2, w, 0.5 * size / total, b, key, take, p)
+        a = _UNIFORM_SHARE * size / total
+        b = (1 - _UNIFORM_SHARE) * size / phi if phi > 0 else 0.0
+        count = _nearest.pick_coreset_rows(n, d2, w, a, b, _sample_key(seed, block), take, p)
         take, p = take[:count], p[:count]
     weights = (np.ones(len(take)) if w is None else w[take]) / p
     return X[take].astype(np.float64), labels[take].astype(np.int64), weights
 
+
+#: The share of the re-clustering sample drawn uniformly, the rest by squared distance to the
+#: candidates. Over 30 random states, 3/4 against 1/2 (results/kmeans.md): movies k=5's worst
+#: 1.0007 against 1.0134 of scikit-learn's median, diamonds k=16's median 1.000045 against
+#: 1.000135, randhie k=16's worst 1.0008 against 1.0034; the other rows alike.
+_UNIFORM_SHARE = 0.75
 
 #: Tells the re-clustering sample's random stream from the rounds' (``round_key``).
 _SAMPLE_STREAM = 0x5A4D
