@@ -50,7 +50,8 @@ def run(ctx: DemoContext) -> None:
     with ctx.step(
         "KMeans: 8 clusters in 20 dimensions, k-means|| initialisation",
         f"{n:,} x 20 blobs generated on the workers and kept in their memory (it fits); "
-        "3 k-means|| rounds + 1 weighting pass, then one pass per Lloyd iteration",
+        "k-means|| from a uniform sample (1 pass) + 1 weighting pass, then one pass per Lloyd "
+        "iteration",
     ):
         lloyd: list[tuple[float, int]] = []
         run_lloyd = kmeans_algorithm.lloyd
