@@ -47,8 +47,9 @@ __all__ = ["KMeans"]
 #: k-means|| sampling rounds when ``init_max_iter`` is None. Bahmani et al. (2012) start from
 #: one random row and use 5 rounds of 2k samples; we start from the k-means of a uniform sample
 #: (which finds the bulk of the data that the first rounds find), and the weighing pass's
-#: distance-weighted row sample oversamples what it missed: on the quality checks of
-#: ``benchmarks/kmeans_quality.py`` further rounds brought nothing (results/kmeans.md).
+#: distance-weighted row sample oversamples what it missed. Each round is a pass; a prototype
+#: with one round after the sample's k-means was no better on the quality checks of
+#: ``benchmarks/kmeans_quality.py`` (10 states; results/kmeans.md).
 _DEFAULT_INIT_ROUNDS = 0
 _INIT_NAMES = ("k-means||", "k-means++", "random")
 

@@ -185,19 +185,14 @@ def kmeans_parallel(
     cells bring the exact masses, the rows the shape within each cell.
     """
     data = runner.data
-    n_features = data.X.shape[1]
-    size = min(
-        max(_SEED_SAMPLE_MIN, _SEED_SAMPLE_PER_CLUSTER * n_clusters),
-        _RECLUSTER_SAMPLE_VALUES // n_features,
-    )
+    size = _sample_size(_SEED_SAMPLE_MIN, _SEED_SAMPLE_PER_CLUSTER, n_clusters, data.X.shape[1])
     n = data.n_samples
     plan = (size / n, None) if n else (None, size / data.n_blocks)
     first = run_pass(
         runner, K.seed_sample_block, plan, seed, combine=K.combine_seed_sample, index=True
     )
-    shift, s1, s2, count = first["moments"]
+    shift, s1, s2, count = first["moments"]  # finite: the runner checks the first pass
     moments = (s1, s2, count)
-    tolerance(moments, 0.0)  # NaN/inf check before more passes
     wsums = first.get("wsums")
     _stash(runner, "total", (shift, float(s2.sum() if wsums is None else wsums[-1])))
     rows, row_weights = first["rows"], first["weights"]
@@ -206,9 +201,8 @@ def kmeans_parallel(
         return centers, (moments if want_moments else None)
     centers, phi = K.recluster(rows, row_weights, n_clusters, seed, _SEED_N_INIT)
     mean = shift + s1 / count
-    size = min(
-        max(_RECLUSTER_SAMPLE_MIN, _RECLUSTER_SAMPLE_PER_CLUSTER * n_clusters),
-        _RECLUSTER_SAMPLE_VALUES // n_features,
+    size = _sample_size(
+        _RECLUSTER_SAMPLE_MIN, _RECLUSTER_SAMPLE_PER_CLUSTER, n_clusters, data.X.shape[1]
     )
     plan = (float(size) if size < count else np.inf, first["weight"], phi)
     groups = _candidate_passes(runner, [centers], mean, seed, oversampling_factor, rounds, plan)
@@ -223,6 +217,12 @@ def kmeans_parallel(
         points, point_weights, n_clusters, seed + 1, _RECLUSTER_N_INIT, start=centers
     )
     return centers, (moments if want_moments else None)
+
+
+def _sample_size(least: int, per_cluster: int, n_clusters: int, n_features: int) -> int:
+    """Rows a k-means|| sample takes: ``least``, or ``per_cluster`` a cluster when that is
+    more, and at most :data:`_RECLUSTER_SAMPLE_VALUES` values."""
+    return min(max(least, per_cluster * n_clusters), _RECLUSTER_SAMPLE_VALUES // n_features)
 
 
 def _candidate_passes(

@@ -229,7 +229,12 @@ def update_terms(candidates: np.ndarray, dtype: np.dtype, offset: int, shift: np
 
 def round_key(seed: int, round_: int, block: int) -> np.uint64:
     """The random stream of one block in one k-means|| round (the same on any scheduler)."""
-    return np.random.SeedSequence([seed, round_, block]).generate_state(1, np.uint64)[0]
+    return _stream_key(seed, round_, block)
+
+
+def _stream_key(*words: int) -> np.uint64:
+    """The key of the counter-based uniforms (:func:`_nearest._uniform`) of one stream."""
+    return np.random.SeedSequence(list(words)).generate_state(1, np.uint64)[0]
 
 
 def seed_sample_block(
@@ -256,7 +261,7 @@ def seed_sample_block(
     _nearest.centred_sq_norms(X, shift, None, s1, s2, wf, ws)
     rate, per_block = plan
     p = min(1.0, rate if rate is not None else per_block / max(n, 1))
-    key = np.random.SeedSequence([seed, block, _SEED_STREAM]).generate_state(1, np.uint64)[0]
+    key = _stream_key(seed, block, _SEED_STREAM)
     take, probs = np.empty(n, dtype=np.int64), np.empty(n)
     count = _nearest.pick_coreset_rows(n, None, None, p, 0.0, key, take, probs)
     take = take[:count]
@@ -275,8 +280,8 @@ def combine_seed_sample(a: dict, b: dict) -> dict:
     """Merge two :func:`seed_sample_block` results in block order: the sampled rows follow
     each other, the moments (and weighted sums) are moved to ``a``'s shift and added."""
     (sa, s1a, s2a, na), (sb, s1b, s2b, nb) = a["moments"], b["moments"]
-    if na == 0:  # an empty block's shift is not a row: take the other's
-        sa, s1a, s2a = sb, np.zeros_like(s1b), np.zeros_like(s2b)
+    if na == 0:  # no row yet, so no shift (the sums are zeros): take the other's
+        sa = sb
     delta = sb - sa  # x - sa = (x - sb) + delta
     s1, s2 = s1a + s1b + nb * delta, s2a + s2b + 2 * delta * s1b + nb * delta**2
     out = {
@@ -286,13 +291,11 @@ def combine_seed_sample(a: dict, b: dict) -> dict:
         "weights": np.concatenate([a["weights"], b["weights"]]),
     }
     if "wsums" in a:
-        wa, wb = a["wsums"], b["wsums"]
-        if na == 0:
-            wa = np.zeros_like(wb)
+        wb = b["wsums"]
         moved = wb.copy()
         moved[:-1] += b["weight"] * delta
         moved[-1] += 2 * float(delta @ wb[:-1]) + b["weight"] * float(delta @ delta)
-        out["wsums"] = wa + moved
+        out["wsums"] = a["wsums"] + moved
     return out
 
 
@@ -374,11 +377,6 @@ def parallel_pass_block(
     return out, ((d2, labels, norms) if keep else None)
 
 
-def _sample_key(seed: int, block: int) -> np.uint64:
-    """The random stream of a block's row sample in the weighing pass."""
-    return np.random.SeedSequence([seed, block, _SAMPLE_STREAM]).generate_state(1, np.uint64)[0]
-
-
 def coreset_sample(
     X: np.ndarray,
     w: np.ndarray | None,
@@ -403,7 +401,8 @@ def coreset_sample(
         take, p = np.empty(n, dtype=np.int64), np.empty(n)
         a = _UNIFORM_SHARE * size / total
         b = (1 - _UNIFORM_SHARE) * size / phi if phi > 0 else 0.0
-        count = _nearest.pick_coreset_rows(n, d2, w, a, b, _sample_key(seed, block), take, p)
+        key = _stream_key(seed, block, _SAMPLE_STREAM)
+        count = _nearest.pick_coreset_rows(n, d2, w, a, b, key, take, p)
         take, p = take[:count], p[:count]
     weights = (np.ones(len(take)) if w is None else w[take]) / p
     return X[take].astype(np.float64), labels[take].astype(np.int64), weights
