@@ -116,8 +116,26 @@ def make_data(n: int) -> np.ndarray:
     return X
 
 
-def init_rows(X: np.ndarray) -> np.ndarray:
-    return X[np.sort(np.random.default_rng(42).choice(len(X), K, replace=False))].copy()
+def init_rows(X: np.ndarray, k: int = K) -> np.ndarray:
+    return X[np.sort(np.random.default_rng(42).choice(len(X), k, replace=False))].copy()
+
+
+#: ``--init-cost --hard``: clusters of the anisotropic, overlapping data.
+HARD_K = 20
+
+
+def make_hard_data(n: int) -> np.ndarray:
+    """Anisotropic, overlapping Gaussian blobs (as ``kmeans_quality.py``'s ``aniso``, scaled to
+    ``n`` rows): 12 groups of unequal sizes and spread, skewed by a random linear map, 10
+    columns; with ``HARD_K`` clusters its k-means runs end in many local optima."""
+    rng = np.random.default_rng(5)
+    centers = rng.normal(scale=3.0, size=(12, 10))
+    sizes = rng.multinomial(n, rng.dirichlet(np.full(12, 2.0)))
+    spreads = rng.uniform(0.5, 2.5, size=12)
+    groups = zip(centers, sizes, spreads, strict=True)
+    X = np.vstack([c + s * rng.standard_normal((m, 10)) for c, m, s in groups])
+    X = X @ rng.normal(size=(10, 10))
+    return X[rng.permutation(n)]
 
 
 def per_iteration(
@@ -465,6 +483,11 @@ def parse() -> argparse.Namespace:
         action="store_true",
         help="only the default fit's cost outside its Lloyd iterations, in Lloyd passes",
     )
+    parser.add_argument(
+        "--hard",
+        action="store_true",
+        help=f"--init-cost on anisotropic overlapping blobs, k={HARD_K} (many local optima)",
+    )
     parser.add_argument("--rival", choices=["memory", "parquet"], help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.quick:
@@ -541,8 +564,9 @@ def init_cost_case(args: argparse.Namespace) -> None:
     from dasklearn.cluster import _kmeans_algorithm as algorithm
     from dasklearn.cluster import _kmeans_kernels as kernels
 
-    X = make_data(args.rows)
-    A, b, _ = kernels.center_terms(init_rows(X), X.dtype)
+    k = HARD_K if args.hard else K
+    X = make_hard_data(args.rows) if args.hard else make_data(args.rows)
+    A, b, _ = kernels.center_terms(init_rows(X, k), X.dtype)
     log: list[tuple[str, float]] = []
     original_run = passes.Passes.run
     clock = time.perf_counter
@@ -565,12 +589,12 @@ def init_cost_case(args: argparse.Namespace) -> None:
             with dask.config.set(scheduler=scheduler):
                 runner = algorithm.make_passes(passes.place(X))
                 lloyd_pass(runner)
-                KMeans(K, random_state=0).fit(X)  # warm-up: compilation, first touch
+                KMeans(k, random_state=0).fit(X)  # warm-up: compilation, first touch
                 for rep in range(args.repeat):
                     unit = float(np.median([lloyd_pass(runner) for _ in range(3)]))
                     log.clear()
                     start = clock()
-                    model = KMeans(K, random_state=rep).fit(X)
+                    model = KMeans(k, random_state=rep).fit(X)
                     fit_s = clock() - start
                     init_s = fit_s - sum(t for what, t in log if what == "lloyd_block")
                     rows.append(
@@ -592,7 +616,8 @@ def init_cost_case(args: argparse.Namespace) -> None:
                     print(rows[-1], flush=True)
     finally:
         passes.Passes.run = original_run
-    print(f"\n(init cost: n={args.rows:,}, d={D}, k={K}, NumPy input)")
+    data = "anisotropic overlapping blobs" if args.hard else "blobs"
+    print(f"\n(init cost: {data}, n={args.rows:,}, d={X.shape[1]}, k={k}, NumPy input)")
     print_table(rows, list(rows[0]))
     for kind in ("wall, threads", "cpu, sync"):
         ratios = [r["init/lloyd"] for r in rows if r["clock"] == kind]

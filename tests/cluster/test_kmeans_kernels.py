@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from dasklearn.cluster import _kmeans_kernels as K
+from dasklearn.cluster import _weighted_kmeans as W
 
 
 def _naive_labels(X, C):
@@ -272,6 +273,90 @@ def test_recluster_matches_sklearn_on_weighted_points():
     sk = SKKMeans(6, n_init=10, random_state=0).fit(P, sample_weight=w).inertia_
     assert cost <= sk * 1.001
     np.testing.assert_array_equal(centers, K.recluster(P, w, 6, 0, 10)[0])
+
+
+def _plain_lloyd(P, w, C, max_iter, tol):
+    """Weighted Lloyd measuring every distance, with the re-clustering's rules (stop when no
+    label changes or the centers moved at most ``tol`` in all, then one more assignment; an
+    empty cluster takes the point of largest ``w * D^2``)."""
+    C = C.copy()
+    labels = np.full(len(P), -1)
+    settled = False
+    for it in range(max_iter + 1):
+        d2 = _naive_d2_all(P, C)
+        new = d2.argmin(1)
+        dist = d2[np.arange(len(P)), new]
+        changed = (new != labels).sum()
+        labels = new
+        if changed == 0 or settled or it == max_iter:
+            break
+        old = C.copy()
+        mass = np.bincount(labels, weights=w, minlength=len(C))
+        for j in range(len(C)):
+            if mass[j] > 0:
+                C[j] = (w[labels == j, None] * P[labels == j]).sum(0) / mass[j]
+        shift = ((C - old) ** 2).sum() if mass.min() > 0 else np.inf
+        for j in np.flatnonzero(mass <= 0):
+            far = np.argmax(w * dist)
+            C[j] = P[far]
+            dist[far] = 0.0
+        settled = shift <= tol
+    return C, float((w * dist).sum())
+
+
+def _naive_d2_all(P, C):
+    return ((P[:, None, :] - C[None]) ** 2).sum(-1)
+
+
+@pytest.mark.parametrize("case", range(12))
+def test_the_bounded_lloyd_gives_plain_lloyds_centers(case):
+    """Hamerly's bounds skip distances, not label changes: the same centers and cost as
+    measuring every distance, from centers far off (empty clusters) or among the points."""
+
+    rng = np.random.default_rng(case)
+    m, d, k = int(rng.integers(30, 600)), int(rng.integers(1, 9)), int(rng.integers(1, 13))
+    P = rng.standard_normal((m, d)) * rng.uniform(0.2, 3.0, d)
+    w = rng.uniform(0.1, 3.0, m) if case % 2 else np.ones(m)
+    C = P[rng.choice(m, k, replace=False)] + (5 * rng.standard_normal((k, d)) if case % 3 else 0)
+    tol = 0.0 if case % 4 == 0 else 1e-6
+    expected, expected_cost = _plain_lloyd(P, w, C, 300, tol)
+    cost = W._coreset_lloyd(P, w, C, 300, tol)
+    np.testing.assert_allclose(C, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(cost, expected_cost, rtol=1e-10)
+
+
+def _counting_runs(monkeypatch):
+
+    runs = []
+    lloyd = W._coreset_lloyd
+    monkeypatch.setattr(W, "_coreset_lloyd", lambda *a: runs.append(1) or lloyd(*a))
+    return runs
+
+
+def test_recluster_runs_more_only_while_the_runs_disagree(monkeypatch):
+    """Where most runs end at the same optimum (well separated groups) one batch of
+    ``n_init`` runs is enough; where each run ends in its own local optimum (points spread
+    without groups), batches follow up to ``max_init``. The result is the first run of the
+    lowest cost, whatever the threads."""
+
+    rng = np.random.default_rng(3)
+    runs = _counting_runs(monkeypatch)
+    groups = np.vstack([rng.normal(c, 0.1, (50, 3)) for c in 10 * np.eye(3)])
+    K.recluster(groups, np.ones(len(groups)), 3, 0, 4, max_init=20)
+    assert len(runs) == 4
+    spread = rng.uniform(size=(400, 6))
+    runs.clear()
+    one = W.coreset_kmeans(
+        spread, np.ones(400), 12, np.random.default_rng(1), 4, 300, 1, max_init=20
+    )
+    assert len(runs) == 20
+    two = W.coreset_kmeans(
+        spread, np.ones(400), 12, np.random.default_rng(1), 4, 300, 2, max_init=20
+    )
+    np.testing.assert_array_equal(one[0], two[0])
+    assert one[1] == two[1]
+    first = W.coreset_kmeans(spread, np.ones(400), 12, np.random.default_rng(1), 4, 300)
+    assert one[1] <= first[1]  # the first batch's runs are the same draws
 
 
 def test_sample_keeps_the_largest_keys():

@@ -56,8 +56,9 @@ __all__ = [
 
 #: Rows sampled for ``init="k-means++"``.
 _PP_SAMPLE_MIN, _PP_SAMPLE_PER_CLUSTER = 10_000, 100
-#: Runs of weighted k-means on the k-means|| candidates' cells, the best kept (compiled).
-_RECLUSTER_N_INIT = 20
+#: Runs of weighted k-means on the k-means|| sample, the best kept (compiled): batches of
+#: ``_N_INIT`` until half the runs agree on the best, at most ``_MAX_INIT``.
+_RECLUSTER_N_INIT, _RECLUSTER_MAX_INIT = 8, 64
 #: Rows (expected) that the first k-means|| pass samples uniformly: ``_MIN``, or
 #: ``_PER_CLUSTER`` a cluster when that is more; the best of ``_SEED_N_INIT`` weighted k-means
 #: runs on them gives the first candidates.
@@ -168,7 +169,7 @@ def kmeans_parallel(
     uniformly (:func:`._kmeans_kernels.seed_sample_block`); the best of 5 weighted k-means runs
     on those rows, in memory, are the first ``n_clusters`` candidates (k-means|| starts from
     one random row: its first rounds only find the bulk of the data, which the sample already
-    shows). When the sample holds every row, its k-means (best of 20) is the result.
+    shows). When the sample holds every row, its k-means (the re-clustering's) is the result.
 
     Pass ``r`` then brings every row's distance to its nearest candidate up to date with the
     candidates sampled in pass ``r - 1`` (only those: the distances to the older ones are the
@@ -179,10 +180,10 @@ def kmeans_parallel(
     uniformly and a quarter by their squared distance to the candidates
     (:func:`._kmeans_kernels.coreset_sample`: a lightweight coreset; far rows are kept, each
     weighing little: with ``rounds=0``, this is the oversampling of the rows the sample
-    missed). The re-clustering in memory
-    (:func:`._kmeans_kernels.recluster`, best of 20) runs on the sampled rows, each standing
-    for its share of its candidate's cell (:func:`._kmeans_kernels.stratified_points`): the
-    cells bring the exact masses, the rows the shape within each cell.
+    missed). The re-clustering in memory (:func:`._kmeans_kernels.recluster`: 8 to 64 runs,
+    more while they disagree) runs on the sampled rows, each standing for its share of its
+    candidate's cell (:func:`._kmeans_kernels.stratified_points`): the cells bring the exact
+    masses, the rows the shape within each cell.
     """
     data = runner.data
     size = _sample_size(_SEED_SAMPLE_MIN, _SEED_SAMPLE_PER_CLUSTER, n_clusters, data.X.shape[1])
@@ -197,7 +198,9 @@ def kmeans_parallel(
     _stash(runner, "total", (shift, float(s2.sum() if wsums is None else wsums[-1])))
     rows, row_weights = first["rows"], first["weights"]
     if len(rows) == count:  # every row: the whole problem is in memory
-        centers, _ = K.recluster(rows, row_weights, n_clusters, seed, _RECLUSTER_N_INIT)
+        centers, _ = K.recluster(
+            rows, row_weights, n_clusters, seed, _RECLUSTER_N_INIT, max_init=_RECLUSTER_MAX_INIT
+        )
         return centers, (moments if want_moments else None)
     centers, phi = K.recluster(rows, row_weights, n_clusters, seed, _SEED_N_INIT)
     mean = shift + s1 / count
@@ -214,7 +217,13 @@ def kmeans_parallel(
     means[full] = sums[full] / weights[full, None]
     points, point_weights = K.stratified_points(means, weights, *result["sample"])
     centers, _ = K.recluster(
-        points, point_weights, n_clusters, seed + 1, _RECLUSTER_N_INIT, start=centers
+        points,
+        point_weights,
+        n_clusters,
+        seed + 1,
+        _RECLUSTER_N_INIT,
+        start=centers,
+        max_init=_RECLUSTER_MAX_INIT,
     )
     return centers, (moments if want_moments else None)
 

@@ -24,6 +24,7 @@ from dask.system import CPU_COUNT
 
 from .._blockwise import aligned
 from . import _nearest
+from ._weighted_kmeans import coreset_kmeans
 
 __all__ = [
     "assign_block",
@@ -484,12 +485,14 @@ def recluster(
     seed: int,
     n_init: int,
     start: np.ndarray | None = None,
+    max_init: int | None = None,
 ) -> tuple[np.ndarray, float]:
     """Weighted k-means of weighted points in memory (the first pass's sample, and step 8 of
     k-means|| on :func:`stratified_points`): best of ``n_init`` runs (greedy k-means++ seeding,
-    Lloyd to convergence) and of Lloyd from ``start`` when given, compiled; the runs in
-    parallel on this machine's cores when they are long. Returns the centers and their
-    weighted cost on the points."""
+    Lloyd to convergence), more up to ``max_init`` while the runs disagree
+    (:func:`._weighted_kmeans.coreset_kmeans`), and of Lloyd from ``start`` when given,
+    compiled; the runs in parallel on this machine's cores when they are long. Returns the
+    centers and their weighted cost on the points."""
     keep = weights > 0
     if keep.sum() >= n_clusters:
         points, weights = points[keep], weights[keep]
@@ -497,7 +500,7 @@ def recluster(
         weights = np.where(keep, weights, min(1.0, weights.max(initial=1.0)) * 1e-6)
     rng = np.random.default_rng(seed)
     threads = CPU_COUNT if points.size * n_clusters > _PARALLEL_RECLUSTER else 1
-    return _nearest.coreset_kmeans(points, weights, n_clusters, rng, n_init, 300, threads, start)
+    return coreset_kmeans(points, weights, n_clusters, rng, n_init, 300, threads, start, max_init)
 
 
 #: Points x features x clusters above which the re-clustering's runs go to threads (below, a

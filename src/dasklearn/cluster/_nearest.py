@@ -23,9 +23,6 @@ padding relies on infinity, and NaN rows must not corrupt their neighbours' resu
 
 from __future__ import annotations
 
-import concurrent.futures as cf
-from typing import Any
-
 import numpy as np
 
 from .._compiled import FASTMATH
@@ -35,7 +32,6 @@ __all__ = [
     "TILE",
     "centred_sq_norms",
     "compiled",
-    "coreset_kmeans",
     "exact_sq_distances",
     "nearest_exact",
     "lloyd_sums",
@@ -291,63 +287,6 @@ def pick_coreset_rows(n, d2, w, a, b, key, picked, probs):  # pragma: no cover -
     return count
 
 
-@_jit
-def _coreset_seeds(P, w, k, u0, U, centers):  # pragma: no cover - compiled
-    """Greedy weighted k-means++ on the points ``P`` (scikit-learn's rule: of
-    ``U.shape[1]`` candidates drawn with probability proportional to ``w * D^2``, keep the one
-    that lowers the potential most). ``u0`` and ``U`` are the uniform draws. One sweep a step
-    measures every candidate (their distance sums are independent chains, which the core
-    overlaps) and keeps their distances for the update."""
-    m, d = P.shape
-    trials = U.shape[1]
-    closest = np.empty(m)
-    dist = np.empty((trials, m))
-    picks = np.empty(trials, dtype=np.int64)
-    new_pot = np.empty(trials)
-    total = 0.0
-    for i in range(m):
-        total += w[i]
-    first = _weighted_index(w, None, u0 * total)
-    for i in range(m):
-        closest[i] = _sq_distance(P, i, P, first)
-    centers[0] = P[first]
-    for c in range(1, k):
-        pot = 0.0
-        for i in range(m):
-            pot += w[i] * closest[i]
-        for t in range(trials):
-            picks[t] = _weighted_index(w, closest, U[c - 1, t] * pot)
-            new_pot[t] = 0.0
-        for i in range(m):
-            for t in range(trials):
-                s = _sq_distance(P, i, P, picks[t])
-                dist[t, i] = s
-                new_pot[t] += w[i] * (s if s < closest[i] else closest[i])
-        best = 0
-        for t in range(1, trials):
-            if new_pot[t] < new_pot[best]:
-                best = t
-        centers[c] = P[picks[best]]
-        for i in range(m):
-            if dist[best, i] < closest[i]:
-                closest[i] = dist[best, i]
-
-
-@_inline
-def _weighted_index(w, d2, r):  # pragma: no cover - compiled
-    """The first index whose running sum of ``w`` (times ``d2`` unless None) exceeds ``r``."""
-    acc = 0.0
-    last = 0
-    for i in range(w.shape[0]):
-        p = w[i] if d2 is None else w[i] * d2[i]
-        if p > 0.0:
-            last = i
-            acc += p
-            if acc > r:
-                return i
-    return last
-
-
 @_inline
 def _sq_distance(P, i, C, j):  # pragma: no cover - compiled
     """``||P[i] - C[j]||^2``, summed directly (no cancellation)."""
@@ -356,121 +295,6 @@ def _sq_distance(P, i, C, j):  # pragma: no cover - compiled
         t = P[i, f] - C[j, f]
         s += t * t
     return s
-
-
-@_jit
-def _coreset_lloyd(P, w, centers, max_iter, tol):  # pragma: no cover - compiled
-    """Weighted Lloyd on the points ``P`` from ``centers`` (updated in place) until no label
-    changes or the centers move less than ``tol`` in all (squared; scikit-learn's rule); an
-    empty cluster moves to the point of largest ``w * D^2``. Returns the cost of the
-    centers."""
-    m, d = P.shape
-    k = centers.shape[0]
-    labels = np.full(m, -1, dtype=np.int64)
-    dist = np.empty(m)
-    sums = np.empty((k, d))
-    weights = np.empty(k)
-    settled = False
-    for it in range(max_iter + 1):
-        changed = 0
-        for i in range(m):
-            best = np.inf
-            bj = 0
-            body = k - k % 4
-            for j in range(0, body, 4):  # four independent sums: the core overlaps them
-                s0 = s1 = s2 = s3 = 0.0
-                for f in range(d):
-                    x = P[i, f]
-                    t0, t1 = x - centers[j, f], x - centers[j + 1, f]
-                    t2, t3 = x - centers[j + 2, f], x - centers[j + 3, f]
-                    s0 += t0 * t0
-                    s1 += t1 * t1
-                    s2 += t2 * t2
-                    s3 += t3 * t3
-                bj, best = _min4(bj, best, j, s0, s1, s2, s3)
-            for j in range(body, k):
-                s = _sq_distance(P, i, centers, j)
-                if s < best:
-                    best, bj = s, j
-            dist[i] = best
-            if bj != labels[i]:
-                labels[i] = bj
-                changed += 1
-        if changed == 0 or settled or it == max_iter:
-            break
-        sums[:] = 0.0
-        weights[:] = 0.0
-        for i in range(m):
-            _add_row(P, i, w, labels[i], sums, weights)
-        shift = 0.0
-        for j in range(k):
-            if weights[j] > 0.0:
-                for f in range(d):
-                    c = sums[j, f] / weights[j]
-                    shift += (c - centers[j, f]) ** 2
-                    centers[j, f] = c
-            else:
-                shift = np.inf
-                far = 0
-                for i in range(m):
-                    if w[i] * dist[i] > w[far] * dist[far]:
-                        far = i
-                centers[j] = P[far]
-                dist[far] = 0.0
-        settled = shift <= tol  # one more assignment gives the cost of the moved centers
-    cost = 0.0
-    for i in range(m):
-        cost += w[i] * dist[i]
-    return cost
-
-
-#: The re-clustering's Lloyd stops when its centers move less than this times the points'
-#: mean variance per feature (scikit-learn's default ``tol``); the fit's own Lloyd iterations
-#: on X follow.
-_LLOYD_TOL = 1e-4
-
-
-def coreset_kmeans(
-    P: np.ndarray,
-    w: np.ndarray,
-    k: int,
-    rng: np.random.Generator,
-    n_init: int,
-    max_iter: int,
-    threads: int = 1,
-    start: np.ndarray | None = None,
-) -> tuple[np.ndarray, float]:
-    """The best of ``n_init`` weighted k-means runs (greedy k-means++, then Lloyd) on weighted
-    points, and of one more run of Lloyd from ``start`` when given: the centers and their
-    weighted cost. The draws come from ``rng``, in the runs' order, and the first run of the
-    lowest cost wins (``start``'s first): the result does not depend on ``threads``, the
-    runs' parallelism (the kernels release the GIL)."""
-    P = np.ascontiguousarray(P, dtype=np.float64)
-    w = np.ascontiguousarray(w, dtype=np.float64)
-    trials = 2 + int(np.log(k))
-    mean = w @ P / w.sum()
-    tol = _LLOYD_TOL * float((w @ (P - mean) ** 2).sum()) / (w.sum() * P.shape[1])
-    draws: list = [] if start is None else [np.array(start, dtype=np.float64)]
-    draws += [(rng.random(), rng.random((max(k - 1, 1), trials))) for _ in range(n_init)]
-
-    def run(draw: Any) -> tuple[np.ndarray, float]:
-        if isinstance(draw, np.ndarray):
-            centers = draw.copy()
-        else:
-            centers = np.empty((k, P.shape[1]))
-            _coreset_seeds(P, w, k, draw[0], draw[1], centers)
-        return centers, _coreset_lloyd(P, w, centers, max_iter, tol)
-
-    if threads > 1 and len(draws) > 1:
-        with cf.ThreadPoolExecutor(min(threads, len(draws))) as pool:
-            runs = list(pool.map(run, draws))
-    else:
-        runs = [run(draw) for draw in draws]
-    best, best_cost = None, np.inf
-    for centers, cost in runs:
-        if cost < best_cost:
-            best, best_cost = centers, cost
-    return best, best_cost
 
 
 @_inline
