@@ -359,6 +359,12 @@ def test_recluster_runs_more_only_while_the_runs_disagree(monkeypatch):
     assert one[1] <= first[1]  # the first batch's runs are the same draws
 
 
+def test_the_re_clustering_runs_more_where_the_sample_stands_for_the_data():
+    from dasklearn.cluster._kmeans_algorithm import _most_runs
+
+    assert [_most_runs(s) for s in (1.0, 0.25, 0.125, 0.01)] == [64, 64, 32, 8]
+
+
 def test_sample_keeps_the_largest_keys():
     rng = np.random.default_rng(4)
     X = rng.standard_normal((1000, 3))

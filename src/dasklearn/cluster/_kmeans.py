@@ -96,8 +96,9 @@ class KMeans(
         three quarters uniformly, a quarter by squared distance to the candidates: the
         oversampling of what the first sample missed), and in memory the best of weighted
         k-means runs on the sampled rows, each standing for its share of its candidate's
-        cell: 8 runs, and batches of 8 more, up to 64, until half of them end at the same
-        lowest cost.
+        cell: 8 runs, and batches of 8 more until half of them end at the same lowest cost, up
+        to 64 when the sample holds a quarter of the rows or more (fewer in proportion
+        below).
         ``"k-means++"``: scikit-learn's k-means++ on a uniform sample of
         ``max(10_000, 100 * n_clusters)`` rows (one pass). ``"random"``: ``n_clusters`` rows drawn
         at random (one pass). An array: those centers.

@@ -57,8 +57,9 @@ __all__ = [
 #: Rows sampled for ``init="k-means++"``.
 _PP_SAMPLE_MIN, _PP_SAMPLE_PER_CLUSTER = 10_000, 100
 #: Runs of weighted k-means on the k-means|| sample, the best kept (compiled): batches of
-#: ``_N_INIT`` until half the runs agree on the best, at most ``_MAX_INIT``.
-_RECLUSTER_N_INIT, _RECLUSTER_MAX_INIT = 8, 64
+#: ``_N_INIT`` until half the runs agree on the best, at most ``_MAX_INIT`` when the sample
+#: holds at least ``_FULL_SHARE`` of the rows, fewer in proportion below.
+_RECLUSTER_N_INIT, _RECLUSTER_MAX_INIT, _RECLUSTER_FULL_SHARE = 8, 64, 0.25
 #: Rows (expected) that the first k-means|| pass samples uniformly: ``_MIN``, or
 #: ``_PER_CLUSTER`` a cluster when that is more; the best of ``_SEED_N_INIT`` weighted k-means
 #: runs on them gives the first candidates.
@@ -199,7 +200,7 @@ def kmeans_parallel(
     rows, row_weights = first["rows"], first["weights"]
     if len(rows) == count:  # every row: the whole problem is in memory
         centers, _ = K.recluster(
-            rows, row_weights, n_clusters, seed, _RECLUSTER_N_INIT, max_init=_RECLUSTER_MAX_INIT
+            rows, row_weights, n_clusters, seed, _RECLUSTER_N_INIT, max_init=_most_runs(1.0)
         )
         return centers, (moments if want_moments else None)
     centers, phi = K.recluster(rows, row_weights, n_clusters, seed, _SEED_N_INIT)
@@ -223,9 +224,18 @@ def kmeans_parallel(
         seed + 1,
         _RECLUSTER_N_INIT,
         start=centers,
-        max_init=_RECLUSTER_MAX_INIT,
+        max_init=_most_runs(len(points) / count),
     )
     return centers, (moments if want_moments else None)
+
+
+def _most_runs(share: float) -> int:
+    """The re-clustering's most runs for a sample of ``share`` of the rows. Where each run
+    ends in its own local optimum, more runs find a better one on the sample; that is a
+    better one on the data only where the sample stands for the data closely (on 2e6 rows
+    of overlapping blobs, 20,000 sampled, 64 runs ended no lower than 8)."""
+    scale = min(1.0, share / _RECLUSTER_FULL_SHARE)
+    return max(_RECLUSTER_N_INIT, int(_RECLUSTER_MAX_INIT * scale))
 
 
 def _sample_size(least: int, per_cluster: int, n_clusters: int, n_features: int) -> int:
