@@ -1,5 +1,5 @@
-"""The clusters dasklearn starts (their workers' allocator settings, ``_client.WORKER_MALLOC``)
-and the clients it opens."""
+"""The clusters dasklearn starts (their workers' allocator settings, ``_client.WORKER_MALLOC``,
+and profiler interval, ``_client.WORKER_PROFILE_INTERVAL``) and the clients it opens."""
 
 from __future__ import annotations
 
@@ -10,7 +10,13 @@ import dask.array as da
 import pytest
 from distributed import Client
 
-from dasklearn._client import WORKER_MALLOC, connect, current_client, local_cluster
+from dasklearn._client import (
+    WORKER_MALLOC,
+    WORKER_PROFILE_INTERVAL,
+    connect,
+    current_client,
+    local_cluster,
+)
 from dasklearn.parallel import on_cluster
 
 
@@ -30,6 +36,20 @@ def test_a_setting_of_the_user_is_kept(monkeypatch):
         (env,) = client.run(_malloc_env).values()
     assert env == {"MALLOC_TRIM_THRESHOLD_": "1000000", "MALLOC_MMAP_THRESHOLD_": None}
     assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "1000000"
+
+
+def _profile_ms(dask_worker):
+    return dask_worker.periodic_callbacks["profile"].callback_time
+
+
+def test_workers_sample_their_stacks_every_100_ms_unless_told():
+    assert WORKER_PROFILE_INTERVAL == "100ms"
+    with local_cluster(1, dashboard=False) as cluster, Client(cluster) as client:
+        assert set(client.run(_profile_ms).values()) == {100}
+    with dask.config.set({"distributed.worker.profile.interval": "20ms"}):
+        with local_cluster(1, dashboard=False) as cluster, Client(cluster) as client:
+            assert set(client.run(_profile_ms).values()) == {20}
+    assert dask.config.get("distributed.worker.profile.interval") == "10ms"  # put back
 
 
 @pytest.mark.parametrize("open_it", [connect, lambda a: on_cluster(a).__enter__()])
