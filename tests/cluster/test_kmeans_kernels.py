@@ -310,8 +310,9 @@ def _naive_d2_all(P, C):
 
 @pytest.mark.parametrize("case", range(12))
 def test_the_bounded_lloyd_gives_plain_lloyds_centers(case):
-    """Hamerly's bounds skip distances, not label changes: the same centers and cost as
-    measuring every distance, from centers far off (empty clusters) or among the points."""
+    """Hamerly's bounds skip distances, not label changes, and sums kept up to date as points
+    change cluster equal sums added up again: the same centers and cost as measuring every
+    distance, from centers far off (empty clusters) or among the points."""
 
     rng = np.random.default_rng(case)
     m, d, k = int(rng.integers(30, 600)), int(rng.integers(1, 9)), int(rng.integers(1, 13))

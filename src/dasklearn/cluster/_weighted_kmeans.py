@@ -116,7 +116,8 @@ def _coreset_lloyd(P, w, centers, max_iter, tol):  # pragma: no cover - compiled
     distance to its center and a lower bound on its distance to any other; a point whose
     upper bound is below the lower one, or below half its center's distance to the nearest
     other center, keeps its label unmeasured. Moving the centers loosens the bounds by how far
-    they moved."""
+    they moved. The clusters' sums follow the points that change cluster instead of being
+    added up again every iteration (the same centers to about 1e-15)."""
     m, d = P.shape
     k = centers.shape[0]
     labels = np.full(m, -1, dtype=np.int64)
@@ -126,8 +127,9 @@ def _coreset_lloyd(P, w, centers, max_iter, tol):  # pragma: no cover - compiled
     half = np.empty(k)
     moved = np.empty(k)
     old = np.empty((k, d))
-    sums = np.empty((k, d))
-    weights = np.empty(k)
+    sums = np.zeros((k, d))
+    weights = np.zeros(k)
+    counts = np.zeros(k, dtype=np.int64)
     settled = False
     for it in range(max_iter + 1):
         for j in range(k):
@@ -151,23 +153,29 @@ def _coreset_lloyd(P, w, centers, max_iter, tol):  # pragma: no cover - compiled
             if bj != a:
                 labels[i] = bj
                 changed += 1
+                if a >= 0:
+                    _move_row(P, i, w[i], a, bj, sums, weights)
+                    counts[a] -= 1
+                else:
+                    _add_row(P, i, w, bj, sums, weights)
+                counts[bj] += 1
         if changed == 0 or settled or it == max_iter:
             break
-        sums[:] = 0.0
-        weights[:] = 0.0
-        for i in range(m):
-            _add_row(P, i, w, labels[i], sums, weights)
+        for j in range(k):
+            if counts[j] == 0:  # no rounding residue in an emptied cluster's sums
+                sums[j] = 0.0
+                weights[j] = 0.0
         old[:] = centers
         shift = 0.0
         for j in range(k):
-            if weights[j] > 0.0:
+            if counts[j] > 0:
                 for f in range(d):
                     c = sums[j, f] / weights[j]
                     shift += (c - centers[j, f]) ** 2
                     centers[j, f] = c
-        if weights.min() <= 0.0:
+        if counts.min() == 0:
             shift = np.inf
-            _refill_empty(P, w, old, labels, weights, centers)
+            _refill_empty(P, w, old, labels, counts, centers)
         first = second = 0.0  # the two largest moves
         for j in range(k):
             moved[j] = np.sqrt(_sq_distance(centers, j, old, j))
@@ -187,7 +195,18 @@ def _coreset_lloyd(P, w, centers, max_iter, tol):  # pragma: no cover - compiled
 
 
 @_inline
-def _refill_empty(P, w, old, labels, weights, centers):  # pragma: no cover - compiled
+def _move_row(P, i, wi, a, b, sums, weights):  # pragma: no cover - compiled
+    """Point ``i`` (weight ``wi``) leaves cluster ``a``'s sums for cluster ``b``'s."""
+    weights[a] -= wi
+    weights[b] += wi
+    for f in range(P.shape[1]):
+        x = wi * P[i, f]
+        sums[a, f] -= x
+        sums[b, f] += x
+
+
+@_inline
+def _refill_empty(P, w, old, labels, counts, centers):  # pragma: no cover - compiled
     """Each empty cluster's center moves to the point of largest ``w * D^2`` (D: its
     distance to its center before the move), one point per empty cluster."""
     m = P.shape[0]
@@ -195,7 +214,7 @@ def _refill_empty(P, w, old, labels, weights, centers):  # pragma: no cover - co
     for i in range(m):
         dist[i] = _sq_distance(P, i, old, labels[i])
     for j in range(centers.shape[0]):
-        if weights[j] <= 0.0:
+        if counts[j] == 0:
             far = 0
             for i in range(m):
                 if w[i] * dist[i] > w[far] * dist[far]:
