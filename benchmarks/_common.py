@@ -137,6 +137,20 @@ def gemm_gflops(n: int = 1024) -> float:
     return 2 * n**3 / t / 1e9
 
 
+def anisotropic_blobs(sizes_of: Callable[[np.random.Generator], np.ndarray]) -> np.ndarray:
+    """Anisotropic, overlapping Gaussian blobs, 10 columns: 12 groups of unequal spread, of
+    ``sizes_of(rng)`` rows each, skewed by a random linear map, rows shuffled (seed 5; the
+    draws in the same order whatever the sizes). k-means runs on them end in many optima."""
+    rng = np.random.default_rng(5)
+    centers = rng.normal(scale=3.0, size=(12, 10))
+    sizes = sizes_of(rng)
+    spreads = rng.uniform(0.5, 2.5, size=12)
+    groups = zip(centers, sizes, spreads, strict=True)
+    X = np.vstack([c + s * rng.standard_normal((m, 10)) for c, m, s in groups])
+    X = X @ rng.normal(size=(10, 10))
+    return X[rng.permutation(len(X))]
+
+
 def print_table(rows: list[dict[str, Any]], columns: list[str]) -> None:
     """Print rows as an aligned text table."""
     cells = [[_fmt(r.get(c, "")) for c in columns] for r in rows]

@@ -52,6 +52,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from _common import (  # noqa: E402
     RssSampler,
+    anisotropic_blobs,
     gemm_gflops,
     memory_bandwidth_gbs,
     print_table,
@@ -125,17 +126,10 @@ HARD_K = 20
 
 
 def make_hard_data(n: int) -> np.ndarray:
-    """Anisotropic, overlapping Gaussian blobs (as ``kmeans_quality.py``'s ``aniso``, scaled to
-    ``n`` rows): 12 groups of unequal sizes and spread, skewed by a random linear map, 10
-    columns; with ``HARD_K`` clusters its k-means runs end in many local optima."""
-    rng = np.random.default_rng(5)
-    centers = rng.normal(scale=3.0, size=(12, 10))
-    sizes = rng.multinomial(n, rng.dirichlet(np.full(12, 2.0)))
-    spreads = rng.uniform(0.5, 2.5, size=12)
-    groups = zip(centers, sizes, spreads, strict=True)
-    X = np.vstack([c + s * rng.standard_normal((m, 10)) for c, m, s in groups])
-    X = X @ rng.normal(size=(10, 10))
-    return X[rng.permutation(n)]
+    """``kmeans_quality.py``'s ``aniso`` data scaled to ``n`` rows (group sizes drawn from a
+    Dirichlet share of ``n``); with ``HARD_K`` clusters its k-means runs end in many local
+    optima."""
+    return anisotropic_blobs(lambda rng: rng.multinomial(n, rng.dirichlet(np.full(12, 2.0))))
 
 
 def per_iteration(

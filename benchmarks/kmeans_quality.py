@@ -46,7 +46,7 @@ import numpy as np
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from _common import print_table  # noqa: E402
+from _common import anisotropic_blobs, print_table  # noqa: E402
 
 
 def _standardised(X: np.ndarray) -> np.ndarray:
@@ -125,18 +125,7 @@ def _randhie():
 
 
 def _anisotropic() -> np.ndarray:
-    rng = np.random.default_rng(5)
-    centers = rng.normal(scale=3.0, size=(12, 10))
-    sizes = rng.integers(1_000, 8_000, size=12)
-    spreads = rng.uniform(0.5, 2.5, size=12)
-    X = np.vstack(
-        [
-            c + s * rng.standard_normal((m, 10))
-            for c, m, s in zip(centers, sizes, spreads, strict=True)
-        ]
-    )
-    X = X @ rng.normal(size=(10, 10))
-    return X[rng.permutation(len(X))]
+    return anisotropic_blobs(lambda rng: rng.integers(1_000, 8_000, size=12))
 
 
 #: Numbers of clusters per dataset.

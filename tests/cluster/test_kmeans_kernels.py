@@ -9,8 +9,13 @@ from dasklearn.cluster import _kmeans_kernels as K
 from dasklearn.cluster import _weighted_kmeans as W
 
 
+def _naive_sq_distances(X, C):
+    """Every row's squared distance to every center, (n, k)."""
+    return ((X[:, None, :] - C[None]) ** 2).sum(-1)
+
+
 def _naive_labels(X, C):
-    return ((X[:, None, :] - C[None]) ** 2).sum(-1).argmin(1)
+    return _naive_sq_distances(X, C).argmin(1)
 
 
 @pytest.mark.parametrize("k", [1, 2, 3, 8, 40, 300])
@@ -126,7 +131,7 @@ def test_round_superset_is_exactly_the_global_sample():
 
 
 def _naive_d2(X, C):
-    return ((X[:, None, :] - C[None]) ** 2).sum(-1).min(1)
+    return _naive_sq_distances(X, C).min(1)
 
 
 def test_round_state_carried_equals_recomputed_and_weighs_the_cells():
@@ -283,7 +288,7 @@ def _plain_lloyd(P, w, C, max_iter, tol):
     labels = np.full(len(P), -1)
     settled = False
     for it in range(max_iter + 1):
-        d2 = _naive_d2_all(P, C)
+        d2 = _naive_sq_distances(P, C)
         new = d2.argmin(1)
         dist = d2[np.arange(len(P)), new]
         changed = (new != labels).sum()
@@ -302,10 +307,6 @@ def _plain_lloyd(P, w, C, max_iter, tol):
             dist[far] = 0.0
         settled = shift <= tol
     return C, float((w * dist).sum())
-
-
-def _naive_d2_all(P, C):
-    return ((P[:, None, :] - C[None]) ** 2).sum(-1)
 
 
 @pytest.mark.parametrize("case", range(12))
