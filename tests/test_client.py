@@ -1,5 +1,6 @@
 """The clusters dasklearn starts (their workers' allocator settings, ``_client.WORKER_MALLOC``,
-and profiler interval, ``_client.WORKER_PROFILE_INTERVAL``) and the clients it opens."""
+profiler interval and event loop tick, ``_client.WORKER_PROFILE_INTERVAL`` and
+``_client.EVENT_LOOP_TICK``) and the clients it opens."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 from distributed import Client
 
 from dasklearn._client import (
+    EVENT_LOOP_TICK,
     WORKER_MALLOC,
     WORKER_PROFILE_INTERVAL,
     connect,
@@ -50,6 +52,29 @@ def test_workers_sample_their_stacks_every_100_ms_unless_told():
         with local_cluster(1, dashboard=False) as cluster, Client(cluster) as client:
             assert set(client.run(_profile_ms).values()) == {20}
     assert dask.config.get("distributed.worker.profile.interval") == "10ms"  # put back
+
+
+def _tick_ms(dask_worker=None, dask_scheduler=None):
+    return (dask_worker or dask_scheduler).periodic_callbacks["tick"].callback_time
+
+
+def _ticks(client):
+    return {*client.run(_tick_ms).values(), client.run_on_scheduler(_tick_ms)}
+
+
+def test_event_loops_tick_every_100_ms_unless_told():
+    assert EVENT_LOOP_TICK == "100ms"
+    with local_cluster(2, dashboard=False) as cluster, Client(cluster) as client:
+        assert _ticks(client) == {100}
+        assert {n.periodic_callbacks["tick"].callback_time for n in cluster.workers.values()} == {
+            100
+        }
+    with connect(n_workers=1, dashboard=False) as client:
+        assert _ticks(client) == {100}
+    with dask.config.set({"distributed.admin.tick.interval": "50ms"}):
+        with local_cluster(1, dashboard=False) as cluster, Client(cluster) as client:
+            assert _ticks(client) == {50}
+    assert dask.config.get("distributed.admin.tick.interval") == "20ms"  # put back
 
 
 @pytest.mark.parametrize("open_it", [connect, lambda a: on_cluster(a).__enter__()])

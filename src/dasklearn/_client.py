@@ -100,25 +100,36 @@ def _worker_malloc() -> Iterator[None]:
 #: How often the workers of a cluster started here sample their running tasks' stacks for
 #: the dashboard's profile page (distributed's default: every 10 ms). Each sample takes the GIL
 #: from the task: on 2 cores, a forest's ``predict_proba`` on a 2x1 cluster ran 3-9% faster
-#: sampling every 100 ms (``benchmarks/results/parallel_post_fit.md``). A value the user set
-#: is left as it is.
+#: sampling every 100 ms (``benchmarks/results/parallel_post_fit.md``).
 WORKER_PROFILE_INTERVAL = "100ms"
-_PROFILE = "distributed.worker.profile.interval"
-_DISTRIBUTED_PROFILE_INTERVAL = "10ms"
+
+#: How often the scheduler, nannies and workers of a cluster started here wake up to measure
+#: their event loop's delay (distributed's default: every 20 ms, for a warning when a loop is
+#: blocked for 3 s). Those ticks were two thirds of an idle 2x1 cluster's wake-ups; at 100 ms
+#: the same forest call ran 2.6% faster (``benchmarks/results/parallel_post_fit.md``).
+EVENT_LOOP_TICK = "100ms"
+
+#: The settings changed on clusters started here: key, distributed's default (as its
+#: configuration file writes it), ours. A value the user set is left as it is.
+_CLUSTER_SETTINGS = (
+    ("distributed.worker.profile.interval", "10ms", WORKER_PROFILE_INTERVAL),
+    ("distributed.admin.tick.interval", "20ms", EVENT_LOOP_TICK),
+)
+
+
+def _unchanged(key: str, default: str) -> bool:
+    value = str(dask.config.get(key, default=default))
+    return value.replace(" ", "") == default
 
 
 @contextlib.contextmanager
 def _worker_settings() -> Iterator[None]:
-    """Nannies started inside get :data:`WORKER_MALLOC` and :data:`WORKER_PROFILE_INTERVAL`
-    (a nanny keeps dask's configuration of its start for its worker's restarts), unless the
-    user chose other settings."""
-    profile = {}
-    if str(dask.config.get(_PROFILE, default=_DISTRIBUTED_PROFILE_INTERVAL)) in (
-        _DISTRIBUTED_PROFILE_INTERVAL,
-        "10 ms",
-    ):
-        profile = {_PROFILE: WORKER_PROFILE_INTERVAL}
-    with _worker_malloc(), dask.config.set(profile):
+    """Nannies started inside get :data:`WORKER_MALLOC`, and the scheduler, nannies and
+    workers :data:`WORKER_PROFILE_INTERVAL` and :data:`EVENT_LOOP_TICK` (a nanny keeps dask's
+    configuration of its start for its worker's restarts), unless the user chose other
+    settings."""
+    ours = {key: value for key, default, value in _CLUSTER_SETTINGS if _unchanged(key, default)}
+    with _worker_malloc(), dask.config.set(ours):
         yield
 
 
@@ -131,8 +142,8 @@ def local_cluster(
     **kwargs: Any,
 ) -> LocalCluster:
     """A :class:`distributed.LocalCluster` bound to 127.0.0.1 (scheduler, workers and
-    dashboard), its worker processes started with :data:`WORKER_MALLOC` and
-    :data:`WORKER_PROFILE_INTERVAL`."""
+    dashboard), its worker processes started with :data:`WORKER_MALLOC`, and with
+    :data:`WORKER_PROFILE_INTERVAL` and :data:`EVENT_LOOP_TICK`."""
     params = _local_kwargs(n_workers, threads_per_worker, memory_limit, processes, dashboard)
     with _worker_settings():
         return LocalCluster(**params, **kwargs)
