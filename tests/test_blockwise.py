@@ -10,7 +10,7 @@ import dask.array as da
 import numpy as np
 import pytest
 
-from dasklearn._blockwise import reduction, share, sum_parts
+from dasklearn._blockwise import reduction, share, share_once, sum_parts, value_token
 from dasklearn._output import Output, map_rows
 
 
@@ -110,3 +110,24 @@ def test_reduction_keys_are_unique_and_checks_chunks():
         reduction(_gram, dX, da.ones(10, chunks=4))
     with pytest.raises(ValueError, match="1 block_args for 2 blocks"):
         reduction(_first, dX, block_args=[(1,)])
+
+
+def test_value_token_follows_the_pickle():
+    weights = {"coef": np.arange(300_000.0), "name": "model"}
+    same = {"coef": np.arange(300_000.0), "name": "model"}
+    assert value_token(weights) == value_token(same)
+    same["coef"][-1] += 1e-9
+    assert value_token(weights) != value_token(same)
+    assert value_token({**weights, "name": "other"}) != value_token(weights)
+    shared = share_once(weights)
+    assert shared.key == f"dict-{value_token(weights)}"
+    assert share_once(weights, "abc").key == "dict-abc"
+    np.testing.assert_array_equal(shared.compute(scheduler="sync")["coef"], weights["coef"])
+
+
+def test_value_token_of_what_pickle_cannot_take():
+    def local(x):  # pickle cannot take a local function; dask's tokenize can
+        return x + 1
+
+    assert value_token(local) == value_token(local)
+    assert value_token(local) != value_token(lambda x: x + 2)

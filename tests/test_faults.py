@@ -24,6 +24,7 @@ import dask.array as da
 import numpy as np
 import psutil
 import pytest
+from distributed import wait
 from sklearn.linear_model import SGDClassifier
 from support import (
     fast_restarts,
@@ -140,6 +141,23 @@ def test_parallel_post_fit_predict(cluster):
         predicted = lazy.compute()
     assert killer.killed
     np.testing.assert_array_equal(predicted, reference)
+
+
+def test_parallel_post_fit_model_persisted_with_x(cluster):
+    X, y = _classification()
+    Xm, ym = dask.compute(X[:400], y[:400], scheduler="threads")
+    wrapper = ParallelPostFit(SGDClassifier(random_state=0)).fit(Xm, ym)
+    reference = wrapper.estimator_.predict(np.concatenate([Xm, *dask.compute(X[400:])]))
+    big = cluster.persist(X)
+    wait(big)
+    np.testing.assert_array_equal(wrapper.predict(big).compute(), reference)
+    lazy = wrapper.predict(big)  # refers to the model persisted by the first call
+    time.sleep(2.5)  # copies of the model beyond one dropped (see above)
+    with kill_after_tasks(cluster, 2, holding="SGDClassifier") as killer:
+        predicted = lazy.compute()
+    assert killer.killed
+    np.testing.assert_array_equal(predicted, reference)
+    np.testing.assert_array_equal(wrapper.predict(big).compute(), reference)
 
 
 def test_incremental(cluster):

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from distributed import wait
+from distributed import futures_of, wait
 from distributed.diagnostics.plugin import SchedulerPlugin
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.compose import make_column_transformer
@@ -383,6 +383,30 @@ def test_user_meta_skips_inference(clf_data, monkeypatch):
     np.testing.assert_array_equal(wrapper.predict_log_proba(dX), wrapper.predict_log_proba(X))
 
 
+def test_repeated_calls_infer_the_output_once(clf_data, monkeypatch):
+    from dasklearn import _output
+
+    X, y = clf_data
+    monkeypatch.setattr(_output, "_PROBED", {})
+    samples = []
+    fake_rows = _output._fake_rows
+    monkeypatch.setattr(_output, "_fake_rows", lambda X: samples.append(1) or fake_rows(X))
+    wrapper = ParallelPostFit(LogisticRegression(max_iter=500)).fit(X, y)
+    dX = da.from_array(X, chunks=CHUNK)
+    first = wrapper.predict_proba(dX)
+    assert len(samples) == 1
+    again = wrapper.predict_proba(dX)
+    assert len(samples) == 1 and again.name == first.name
+    assert again.dtype == first.dtype and again.chunks == first.chunks
+    wrapper.predict(dX)  # another method
+    wrapper.predict_proba(dd.from_dask_array(dX))  # other columns
+    assert len(samples) == 3
+    wrapper.estimator_.coef_ = wrapper.estimator_.coef_ * 2  # another model
+    changed = wrapper.predict_proba(dX)
+    assert len(samples) == 4 and changed.name != first.name
+    np.testing.assert_array_equal(changed.compute(), wrapper.estimator_.predict_proba(X))
+
+
 def test_methods_follow_the_estimator(clf_data):
     X, y = clf_data
     assert not hasattr(ParallelPostFit(LinearRegression()), "predict_proba")
@@ -616,6 +640,32 @@ def test_incremental_moves_the_model_not_the_data(client):
     finally:
         scheduler.remove_plugin(name=plugin.name)
     assert len(plugin.local) == 8 and all(plugin.local)
+
+
+def _model_futures(result, name):
+    return [f for f in futures_of(result) if str(f.key).startswith(name)]
+
+
+def test_model_goes_to_the_cluster_once_for_persisted_x(clf_data, client):
+    X, y = clf_data
+    wrapper = ParallelPostFit(LogisticRegression(max_iter=500)).fit(X, y)
+    dX = client.persist(da.from_array(X, chunks=CHUNK))
+    wait(dX)
+    first, again = wrapper.predict_proba(dX), wrapper.predict(dX)
+    (model,) = _model_futures(first, "LogisticRegression")
+    assert _model_futures(again, "LogisticRegression") == [model]
+    np.testing.assert_array_equal(first.compute(), wrapper.estimator_.predict_proba(X))
+    np.testing.assert_array_equal(again.compute(), wrapper.estimator_.predict(X))
+    assert model.status == "finished"  # still there for the next call
+    copied = pickle.loads(pickle.dumps(wrapper))
+    assert "_model_on_cluster" not in vars(copied)
+    np.testing.assert_array_equal(copied.predict(dX).compute(), wrapper.estimator_.predict(X))
+    wrapper.fit(X[:200], y[:200])  # another model: sent again
+    (refit,) = _model_futures(wrapper.predict(dX), "LogisticRegression")
+    assert refit.key != model.key
+    lazy = wrapper.predict(da.from_array(X, chunks=CHUNK))  # not persisted: in the graph
+    assert not futures_of(lazy)
+    np.testing.assert_array_equal(lazy.compute(), wrapper.estimator_.predict(X))
 
 
 def test_incremental_sample_weight_is_split_per_block(reg_data, scheduler):
