@@ -143,7 +143,7 @@ def test_parallel_post_fit_predict(cluster):
     np.testing.assert_array_equal(predicted, reference)
 
 
-def test_parallel_post_fit_model_persisted_with_x(cluster):
+def test_parallel_post_fit_predict_on_persisted_x(cluster):
     X, y = _classification()
     Xm, ym = dask.compute(X[:400], y[:400], scheduler="threads")
     wrapper = ParallelPostFit(SGDClassifier(random_state=0)).fit(Xm, ym)
@@ -151,8 +151,8 @@ def test_parallel_post_fit_model_persisted_with_x(cluster):
     big = cluster.persist(X)
     wait(big)
     np.testing.assert_array_equal(wrapper.predict(big).compute(), reference)
-    lazy = wrapper.predict(big)  # refers to the model persisted by the first call
-    time.sleep(2.5)  # copies of the model beyond one dropped (see above)
+    lazy = wrapper.predict(big)
+    time.sleep(2.5)  # copies of persisted blocks beyond one dropped (see above)
     with kill_after_tasks(cluster, 2, holding="SGDClassifier") as killer:
         predicted = lazy.compute()
     assert killer.killed

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
-from distributed import futures_of, wait
+from distributed import wait
 from distributed.diagnostics.plugin import SchedulerPlugin
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.compose import make_column_transformer
@@ -640,32 +640,6 @@ def test_incremental_moves_the_model_not_the_data(client):
     finally:
         scheduler.remove_plugin(name=plugin.name)
     assert len(plugin.local) == 8 and all(plugin.local)
-
-
-def _model_futures(result, name):
-    return [f for f in futures_of(result) if str(f.key).startswith(name)]
-
-
-def test_model_goes_to_the_cluster_once_for_persisted_x(clf_data, client):
-    X, y = clf_data
-    wrapper = ParallelPostFit(LogisticRegression(max_iter=500)).fit(X, y)
-    dX = client.persist(da.from_array(X, chunks=CHUNK))
-    wait(dX)
-    first, again = wrapper.predict_proba(dX), wrapper.predict(dX)
-    (model,) = _model_futures(first, "LogisticRegression")
-    assert _model_futures(again, "LogisticRegression") == [model]
-    np.testing.assert_array_equal(first.compute(), wrapper.estimator_.predict_proba(X))
-    np.testing.assert_array_equal(again.compute(), wrapper.estimator_.predict(X))
-    assert model.status == "finished"  # still there for the next call
-    copied = pickle.loads(pickle.dumps(wrapper))
-    assert "_model_on_cluster" not in vars(copied)
-    np.testing.assert_array_equal(copied.predict(dX).compute(), wrapper.estimator_.predict(X))
-    wrapper.fit(X[:200], y[:200])  # another model: sent again
-    (refit,) = _model_futures(wrapper.predict(dX), "LogisticRegression")
-    assert refit.key != model.key
-    lazy = wrapper.predict(da.from_array(X, chunks=CHUNK))  # not persisted: in the graph
-    assert not futures_of(lazy)
-    np.testing.assert_array_equal(lazy.compute(), wrapper.estimator_.predict(X))
 
 
 def test_incremental_sample_weight_is_split_per_block(reg_data, scheduler):

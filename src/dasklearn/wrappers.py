@@ -21,7 +21,6 @@ from typing import Any
 
 import dask
 import numpy as np
-from distributed import futures_of
 from sklearn.base import BaseEstimator, ClassifierMixin, MetaEstimatorMixin, RegressorMixin, clone
 from sklearn.metrics import get_scorer as sklearn_get_scorer
 from sklearn.pipeline import Pipeline
@@ -29,7 +28,6 @@ from sklearn.utils import get_tags
 
 from ._blockwise import aligned, share_once, value_token, with_single_blas_thread
 from ._chunks import aligned_row_blocks, row_blocks
-from ._client import active_client
 from ._output import apply_rows, output_of
 from ._output import probe as _probe
 from ._validation import (
@@ -41,10 +39,6 @@ from ._validation import (
 )
 
 __all__ = ["BLOCKWISE_SCORERS", "Incremental", "ParallelPostFit"]
-
-#: States of a persisted model's future that later calls may refer to (a restarted cluster
-#: cancels it).
-_USABLE = ("pending", "finished")
 
 #: Scorer names computed in one pass over dask input (per-block sufficient statistics).
 BLOCKWISE_SCORERS = (
@@ -164,9 +158,9 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
     Fit on data that fits in memory (often a sample), then predict, transform or score arbitrarily
     many rows in parallel on the cluster. ``fit`` delegates to the wrapped estimator (dask input is
     computed into memory first); the post-fit methods run the fitted estimator on each row block
-    where the block lives. Every block task depends on one key holding the fitted model, which
-    travels with each call's graph; for X persisted on a distributed cluster the model is
-    persisted there too, once per fitted model and client, and later calls refer to it.
+    where the block lives. The fitted model travels to the workers once per call: every block
+    task depends on one key holding it, which enters the graph as one value (workers fetch it
+    from each other).
 
     Parameters
     ----------
@@ -203,9 +197,7 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
 
     Per-row outputs go through the shared output layer (:mod:`dasklearn._output`): empty blocks
     give empty output; a wrong number of features or different column names raise before any
-    work is scheduled. A lazy result over X persisted on a cluster refers to the model persisted
-    there (one worker holds it while the wrapper lives; the scheduler recomputes it if that worker
-    dies): compute it there.
+    work is scheduled.
 
     Differences from dask-ml: ``fit`` fits a clone of ``estimator`` into ``estimator_`` (as
     scikit-learn's meta-estimators do; dask-ml fitted ``estimator`` in place), and dask input to
@@ -384,7 +376,7 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
         sample = self._user_meta(method)
         if sample is None:
             sample = _probe(model, method, X, token)
-        shared = self._shared_model(model, token, X)
+        shared = share_once(model, token)
         return apply_rows(
             model,
             method,
@@ -398,30 +390,6 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
             check_fitted=False,
             grouped=True,
         )
-
-    def _shared_model(self, model: Any, token: str, X: Any) -> Any:
-        """The model as the one key the blocks' tasks share.
-
-        X persisted on a cluster binds the graph to that client anyway; the model is then
-        persisted there as well, and later calls with the same model and client refer to it
-        instead of sending it with every graph (a 16 MiB forest took 40-55 ms a hop: client to
-        scheduler to the first worker, then to the second). Otherwise it travels in the graph.
-        """
-        client = active_client()
-        if client is None or not futures_of(X):
-            return share_once(model, token)
-        held = self.__dict__.get("_model_on_cluster")
-        if held is not None and held[0] == (client.id, token) and held[1].status in _USABLE:
-            return held[2]
-        shared = client.persist(share_once(model, token))
-        (future,) = futures_of(shared)
-        self._model_on_cluster = ((client.id, token), future, shared)
-        return shared
-
-    def __getstate__(self) -> dict:
-        state = super().__getstate__()
-        state.pop("_model_on_cluster", None)  # a handle on a cluster, not part of the model
-        return state
 
     @_delegated
     def predict(self, X: Any) -> Any:
