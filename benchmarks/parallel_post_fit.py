@@ -31,7 +31,8 @@ matters for the tail (at most one block of imbalance).
 
 Run: ``.venv/bin/python benchmarks/parallel_post_fit.py [--model svc|forest] [--quick]``
 (``--repeat N`` for more than one timed run; ``--rounds N`` alternates the two plain processes
-and the cluster N times, each started afresh, and prints the ratio of each round).
+and the cluster N times, each started afresh, each round with one scikit-learn call and what two
+processes gain on a pure-Python loop, and prints the ratios of each round).
 
 Results
 -------
@@ -40,6 +41,7 @@ See ``benchmarks/results/parallel_post_fit.md`` (machine, date, medians over run
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import pickle
@@ -236,6 +238,32 @@ def two_processes_seconds(model, X_np: np.ndarray, repeat: int) -> tuple[float, 
             )
 
 
+def _spin(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i % 7
+    return total
+
+
+def pure_python_gain(seconds: float = 1.0, repeat: int = 3) -> float:
+    """What two worker processes gain on pure Python right now (issue 12.5's reference on a
+    busy machine): the same loop of about ``seconds`` in one process alone, then in both at
+    once; ``2 x alone / both``, the median of ``repeat`` pairs."""
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        n = 200_000
+        while (t := timed(functools.partial(pool.apply, _spin, (n,)), 1)[0]) < seconds / 4:
+            n *= 4
+        n = int(n * seconds / t)
+        gains = []
+        for _ in range(repeat):
+            alone = timed(functools.partial(pool.apply, _spin, (n,)), 1)[0]
+            both = timed(functools.partial(pool.map, _spin, [n, n], 1), 1)[0]
+            gains.append(2 * alone / both)
+        return statistics.median(gains)
+
+
 def main() -> None:
     args = parse_args(
         __doc__.splitlines()[0],
@@ -270,18 +298,23 @@ def main() -> None:
     t_thr, p_thr = time_on_threads(model, X_np, args)
     print(f"dasklearn on threads: {t_thr:.1f} s; identical: {np.array_equal(p_thr, p_sk)}")
     # The two processes and the cluster alternate, each started afresh in its round (neither
-    # idles beside the other's clock): the ratio of target 12.5 from the same minutes.
+    # idles beside the other's clock), with one scikit-learn call and the pure-Python gain of
+    # two processes: the ratios of target 12.5 from the same minutes.
     t_two, t_dl, per_round = [], [], []
     for r in range(args.rounds):
         seconds, p_two = two_processes_seconds(model, X_np, args.repeat)
         t_two.append(seconds)
         seconds, p_dl = time_on_cluster(ParallelPostFit, model, args)
         t_dl.append(seconds)
-        per_round.append(t_two[-1] / t_dl[-1])
+        t_one = timed(functools.partial(model.predict_proba, X_np), repeat=1)[0]
+        gain = pure_python_gain()
+        per_round.append((t_two[-1] / t_dl[-1], t_one / t_dl[-1], gain))
         print(
             f"round {r + 1}: 2 plain processes {t_two[-1]:.2f} s (identical: "
             f"{np.array_equal(p_two, p_sk)}), dasklearn 2x1 cluster {t_dl[-1]:.2f} s (identical: "
-            f"{np.array_equal(p_dl, p_sk)}): {per_round[-1]:.3f} of two processes",
+            f"{np.array_equal(p_dl, p_sk)}): {per_round[-1][0]:.3f} of two processes; "
+            f"scikit-learn {t_one:.2f} s: cluster {per_round[-1][1]:.2f}x it; two processes "
+            f"gain {gain:.2f}x on pure Python (0.9 of it: {0.9 * gain:.2f}x)",
             flush=True,
         )
     del X_np
@@ -314,11 +347,12 @@ def main() -> None:
     columns = ["contender", "seconds", "rows/s", "x sklearn", "of 2 processes", "x dask-ml"]
     print_table(rows, columns)
     if args.rounds > 1:
-        ratios = ", ".join(f"{v:.3f}" for v in per_round)
-        print(
-            f"\ncluster / two processes per round: {ratios}; median "
-            f"{statistics.median(per_round):.3f}"
-        )
+        for i, name in enumerate(("of two processes", "x scikit-learn", "pure-Python gain")):
+            values = [v[i] for v in per_round]
+            print(
+                f"{'' if i else chr(10)}cluster per round, {name}: "
+                f"{', '.join(f'{v:.3f}' for v in values)}; median {statistics.median(values):.3f}"
+            )
     print(f"\nload average after: {os.getloadavg()[0]:.2f}; {time.strftime('%Y-%m-%d %H:%M')}")
 
 

@@ -105,8 +105,9 @@ WORKER_PROFILE_INTERVAL = "100ms"
 
 #: How often the scheduler, nannies and workers of a cluster started here wake up to measure
 #: their event loop's delay (distributed's default: every 20 ms, for a warning when a loop is
-#: blocked for 3 s). Those ticks were two thirds of an idle 2x1 cluster's wake-ups; at 100 ms
-#: the same forest call ran 2.6% faster (``benchmarks/results/parallel_post_fit.md``).
+#: blocked for 3 s). Those ticks were two thirds of an idle 2x1 cluster's wake-ups: at 100 ms the
+#: idle cluster took 6.5% of a core instead of 10%, and a forest call on 2 busy cores ran
+#: 0.3-2.6% faster (``benchmarks/results/parallel_post_fit.md``).
 EVENT_LOOP_TICK = "100ms"
 
 #: The settings changed on clusters started here: key, distributed's default (as its
