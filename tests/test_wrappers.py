@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import scipy.sparse as sp
+import sklearn
 from distributed import wait
 from distributed.diagnostics.plugin import SchedulerPlugin
 from sklearn.base import clone, is_classifier, is_regressor
@@ -405,6 +406,12 @@ def test_repeated_calls_infer_the_output_once(clf_data, monkeypatch):
     changed = wrapper.predict_proba(dX)
     assert len(samples) == 4 and changed.name != first.name
     np.testing.assert_array_equal(changed.compute(), wrapper.estimator_.predict_proba(X))
+    scaler = ParallelPostFit(StandardScaler()).fit(X)
+    frame = dd.from_dask_array(dX)
+    assert isinstance(scaler.transform(frame), dd.DataFrame)
+    with sklearn.config_context(transform_output="pandas"):  # scikit-learn's settings count
+        assert isinstance(scaler.transform(frame).compute(), pd.DataFrame)
+    assert len(samples) == 6
 
 
 def test_methods_follow_the_estimator(clf_data):

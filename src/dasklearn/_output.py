@@ -455,7 +455,8 @@ def _first_rows(X: Any) -> Any:
     return None
 
 
-#: Outputs of earlier probes, by (model token, method, X's columns and dtypes): a model's
+#: Outputs of earlier probes, by (model token, method, X's columns and dtypes, scikit-learn's
+#: configuration, whose ``transform_output`` changes what a transform returns): a model's
 #: ``predict`` on a sample costs a call (18 ms for a 100-tree forest), and the first-rows
 #: fallback computes blocks of X; repeated calls with the same model and columns skip both.
 _PROBED: dict[tuple, Any] = {}
@@ -464,7 +465,8 @@ _MOST_PROBED = 256
 
 def _probe_key(token: str, method: str, X: Any) -> tuple:
     meta = getattr(X, "_meta", None)
-    return (token, method, type(X).__name__, tokenize(meta, tuple(X.shape[1:])))
+    settings = sorted(sklearn.get_config().items())
+    return (token, method, type(X).__name__, tokenize(meta, tuple(X.shape[1:]), settings))
 
 
 def probe(model: Any, method: str, X: Any, token: str | None = None) -> Any:
