@@ -30,9 +30,9 @@ keep both workers busy to the end; the model is small next to a block, so the bl
 matters for the tail (at most one block of imbalance).
 
 Run: ``.venv/bin/python benchmarks/parallel_post_fit.py [--model svc|forest] [--quick]``
-(``--repeat N`` for more than one timed run; ``--rounds N`` alternates the two plain processes
-and the cluster N times, each started afresh, each round with one scikit-learn call and what two
-processes gain on a pure-Python loop, and prints the ratios of each round).
+(``--repeat N`` for more than one timed run; ``--rounds N`` alternates the two plain processes,
+the cluster and dask-ml N times, each started afresh, each round with one scikit-learn call and
+what two processes gain on a pure-Python loop, and prints the ratios of each round).
 
 Results
 -------
@@ -264,6 +264,43 @@ def pure_python_gain(seconds: float = 1.0, repeat: int = 3) -> float:
         return statistics.median(gains)
 
 
+def run_rounds(model, X_np: np.ndarray, p_sk: np.ndarray, model_path: str, args) -> tuple:
+    """The two plain processes, the dasklearn cluster and dask-ml's, alternated ``--rounds``
+    times, each started afresh in its round (none idles beside another's clock), each round with
+    one scikit-learn call and the pure-Python gain of two processes: the ratios of target 12.5
+    from the same minutes. Medians of the three, dask-ml's result (or why it was skipped), and
+    each round's (of two processes, x scikit-learn, pure-Python gain, x dask-ml)."""
+    from dasklearn.wrappers import ParallelPostFit
+
+    t_two, t_dl, t_rival, per_round = [], [], [], []
+    rival: dict | str = ""
+    for r in range(args.rounds):
+        seconds, p_two = two_processes_seconds(model, X_np, args.repeat)
+        t_two.append(seconds)
+        seconds, p_dl = time_on_cluster(ParallelPostFit, model, args)
+        t_dl.append(seconds)
+        rival = dask_ml_result(model_path, args)
+        if isinstance(rival, dict):
+            t_rival.append(rival["seconds"])
+            same = np.allclose(rival["checksum"], checksum(p_sk), rtol=1e-12)
+        t_one = timed(functools.partial(model.predict_proba, X_np), repeat=1)[0]
+        gain = pure_python_gain()
+        rival_ratio = t_rival[-1] / t_dl[-1] if isinstance(rival, dict) else float("nan")
+        per_round.append((t_two[-1] / t_dl[-1], t_one / t_dl[-1], gain, rival_ratio))
+        versus = f"dask-ml {t_rival[-1]:.2f} s (same: {same}); " if t_rival else ""
+        print(
+            f"round {r + 1}: 2 plain processes {t_two[-1]:.2f} s (identical: "
+            f"{np.array_equal(p_two, p_sk)}), dasklearn 2x1 cluster {t_dl[-1]:.2f} s (identical: "
+            f"{np.array_equal(p_dl, p_sk)}): {per_round[-1][0]:.3f} of two processes; {versus}"
+            f"scikit-learn {t_one:.2f} s: cluster {per_round[-1][1]:.2f}x it; two processes "
+            f"gain {gain:.2f}x on pure Python (0.9 of it: {0.9 * gain:.2f}x)",
+            flush=True,
+        )
+    if t_rival:
+        rival = dict(rival, seconds=statistics.median(t_rival))
+    return statistics.median(t_two), statistics.median(t_dl), rival, per_round
+
+
 def main() -> None:
     args = parse_args(
         __doc__.splitlines()[0],
@@ -285,9 +322,6 @@ def main() -> None:
         run_dask_ml_child(args)
         return
     args.repeat = max(1, args.repeat if "--repeat" in sys.argv else 1)  # long: one run by default
-
-    from dasklearn.wrappers import ParallelPostFit
-
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"{cpu_model()}; {cpus} CPUs usable; load average {os.getloadavg()[0]:.2f}", flush=True)
     model, t_sk, p_sk = fit_and_time_sklearn(args)
@@ -297,42 +331,18 @@ def main() -> None:
     X_np = np.asarray(make_data(args.n_rows, args.n_features, args.block_rows)[0])
     t_thr, p_thr = time_on_threads(model, X_np, args)
     print(f"dasklearn on threads: {t_thr:.1f} s; identical: {np.array_equal(p_thr, p_sk)}")
-    # The two processes and the cluster alternate, each started afresh in its round (neither
-    # idles beside the other's clock), with one scikit-learn call and the pure-Python gain of
-    # two processes: the ratios of target 12.5 from the same minutes.
-    t_two, t_dl, per_round = [], [], []
-    for r in range(args.rounds):
-        seconds, p_two = two_processes_seconds(model, X_np, args.repeat)
-        t_two.append(seconds)
-        seconds, p_dl = time_on_cluster(ParallelPostFit, model, args)
-        t_dl.append(seconds)
-        t_one = timed(functools.partial(model.predict_proba, X_np), repeat=1)[0]
-        gain = pure_python_gain()
-        per_round.append((t_two[-1] / t_dl[-1], t_one / t_dl[-1], gain))
-        print(
-            f"round {r + 1}: 2 plain processes {t_two[-1]:.2f} s (identical: "
-            f"{np.array_equal(p_two, p_sk)}), dasklearn 2x1 cluster {t_dl[-1]:.2f} s (identical: "
-            f"{np.array_equal(p_dl, p_sk)}): {per_round[-1][0]:.3f} of two processes; "
-            f"scikit-learn {t_one:.2f} s: cluster {per_round[-1][1]:.2f}x it; two processes "
-            f"gain {gain:.2f}x on pure Python (0.9 of it: {0.9 * gain:.2f}x)",
-            flush=True,
-        )
-    del X_np
-    t_two, t_dl = statistics.median(t_two), statistics.median(t_dl)
-    rows.append({"contender": "2 plain processes (each half the rows)", "seconds": t_two})
-    rows.append({"contender": "dasklearn ParallelPostFit, 2 threads", "seconds": t_thr})
-    rows.append({"contender": "dasklearn ParallelPostFit, 2x1 cluster", "seconds": t_dl})
-
     with tempfile.NamedTemporaryFile(suffix=".pkl", delete=False) as f:
         pickle.dump(model, f)
     try:
-        rival = dask_ml_result(f.name, args)
+        t_two, t_dl, rival, per_round = run_rounds(model, X_np, p_sk, f.name, args)
     finally:
         os.unlink(f.name)
+    del X_np
+    rows.append({"contender": "2 plain processes (each half the rows)", "seconds": t_two})
+    rows.append({"contender": "dasklearn ParallelPostFit, 2 threads", "seconds": t_thr})
+    rows.append({"contender": "dasklearn ParallelPostFit, 2x1 cluster", "seconds": t_dl})
     if isinstance(rival, dict):
         rows.append({"contender": f"dask-ml {rival['version']} ParallelPostFit", **rival})
-        same = np.allclose(rival["checksum"], checksum(p_sk), rtol=1e-12)
-        print(f"dask-ml: {rival['seconds']:.1f} s; same probabilities: {same}")
     else:
         print(f"[dask-ml skipped: {rival}]")
 
@@ -347,7 +357,8 @@ def main() -> None:
     columns = ["contender", "seconds", "rows/s", "x sklearn", "of 2 processes", "x dask-ml"]
     print_table(rows, columns)
     if args.rounds > 1:
-        for i, name in enumerate(("of two processes", "x scikit-learn", "pure-Python gain")):
+        names = ("of two processes", "x scikit-learn", "pure-Python gain", "x dask-ml")
+        for i, name in enumerate(names):
             values = [v[i] for v in per_round]
             print(
                 f"{'' if i else chr(10)}cluster per round, {name}: "
