@@ -5,6 +5,7 @@ and cuts the result back into X's row chunks."""
 from __future__ import annotations
 
 import itertools
+import time
 
 import dask
 import dask.array as da
@@ -37,6 +38,15 @@ class CountedModel(ClassifierMixin, BaseEstimator):
         return self.model_.predict_proba(X)
 
 
+class SlowModel(CountedModel):
+    """A fitted logistic model whose predict_proba takes half a second more (tasks that are
+    still there when the test looks at the scheduler)."""
+
+    def predict_proba(self, X):
+        time.sleep(0.5 if len(X) > 2 else 0)  # not for the output's probe (two rows)
+        return self.model_.predict_proba(X)
+
+
 @pytest.fixture
 def data():
     rng = np.random.default_rng(0)
@@ -62,11 +72,12 @@ def test_split_cuts_equal_runs_none_empty(n_calls):
 def test_threads_get_consecutive_runs_a_multiple_of_the_threads(data):
     X = da.from_array(data[0], chunks=100)  # 20 small blocks
     with dask.config.set(scheduler="threads", num_workers=2):
-        groups = call_groups(X)
+        groups, workers = call_groups(X)
+    assert workers is None  # no cluster: whichever thread is free takes a call
     assert len(groups) == 2 and _covers_once(groups, 20)
     assert groups == [list(range(10)), list(range(10, 20))]
     with dask.config.set(scheduler="threads", num_workers=2):  # at most max_bytes a call
-        assert len(call_groups(X, max_bytes=20 * 100 * 5 * 8 // 5)) == 6
+        assert len(call_groups(X, max_bytes=20 * 100 * 5 * 8 // 5).blocks) == 6
 
 
 def test_no_groups_where_they_cannot_help(data):
@@ -85,7 +96,9 @@ def test_blocks_beyond_a_workers_share_move(client, data):
     wait(Xp)
     assert set(_holders(Xp, client)) == {first}
     # one call per worker (one thread each): the first keeps 10 blocks, 10 go to the other
-    assert sorted(call_groups(Xp)) == [list(range(10)), list(range(10, 20))]
+    groups, workers = call_groups(Xp)
+    assert groups == [list(range(10)), list(range(10, 20))]
+    assert sorted(workers) == sorted(client.nthreads())
 
 
 def test_blocks_grouped_by_the_worker_holding_them(client, data):
@@ -97,11 +110,15 @@ def test_blocks_grouped_by_the_worker_holding_them(client, data):
     evens_odds = [list(range(0, 20, 2)), list(range(1, 20, 2))]
     lazy = da.concatenate(parts)[:, :3] * 2.0  # computed from persisted blocks
     assert _holders(lazy, client) == [workers[i % 2] for i in range(20)]
-    assert sorted(call_groups(lazy)) == evens_odds
+    groups, workers = call_groups(lazy)
+    assert sorted(groups) == evens_odds
+    assert [workers[g] for g, group in enumerate(groups) for _ in group] == [
+        _holders(lazy, client)[i] for group in groups for i in group
+    ]
     persisted = client.persist(lazy)  # each block made where its input is
     wait(persisted)
     assert _holders(persisted, client) == [workers[i % 2] for i in range(20)]
-    assert sorted(call_groups(persisted)) == evens_odds
+    assert sorted(call_groups(persisted).blocks) == evens_odds
 
 
 @pytest.mark.parametrize("chunks", [100, ((50, 0, 450, 300, 0, 200, 1000),)])
@@ -134,3 +151,55 @@ def test_grouped_output_on_a_cluster_matches(client, data):
     graph = dict(out.__dask_graph__())
     assert not any(str(k[0]).startswith("mul") for k in graph if isinstance(k, tuple))
     np.testing.assert_array_equal(out.compute(), model.predict(X))
+
+
+def _restrictions(dask_scheduler=None):
+    return {
+        key: (sorted(ts.worker_restrictions or ()), ts.loose_restrictions)
+        for key, ts in dask_scheduler.tasks.items()
+        if "group" in str(key)
+    }
+
+
+@pytest.mark.parametrize("lazy_step", [False, True])
+def test_each_call_runs_on_its_worker(client, data, lazy_step):
+    """The scheduler restricts each call to its worker, loosely (dask's array optimisation drops
+    layer annotations; a scheduler plugin reads the worker from the call's task), also when a
+    lazy step over the persisted blocks is fused into the call."""
+    X, y = data
+    first = sorted(client.nthreads())[0]
+    Xp = client.persist(da.from_array(X, chunks=100), workers=[first])
+    wait(Xp)
+    source = Xp * 1.0 if lazy_step else Xp
+    groups, workers = call_groups(source)
+    assert sorted(workers) == sorted(client.nthreads())
+    model = SlowModel().fit(X, y)
+    future = client.compute(ParallelPostFit(model).predict_proba(source))
+    deadline = time.monotonic() + 30
+    while not (placed := client.run_on_scheduler(_restrictions)) and time.monotonic() < deadline:
+        time.sleep(0.01)  # the graph reaches the scheduler after compute() returns
+    got = future.result()
+    np.testing.assert_allclose(got, model.model_.predict_proba(X), rtol=1e-12)
+    homes = {key[1]: where for key, where in placed.items() if key[0].endswith("-group")}
+    assert homes == {g: ([w], True) for g, w in enumerate(workers)}
+
+
+def test_calls_still_run_where_the_scheduler_cannot_place_them(client, data, monkeypatch):
+    """A scheduler that cannot load the plugin (dasklearn missing there): no worker named, the
+    same result."""
+    import weakref
+
+    from dasklearn import _call_groups
+
+    def refuse(plugin, name=None):
+        raise ModuleNotFoundError("No module named 'dasklearn'")
+
+    monkeypatch.setattr(_call_groups, "_PLACING", weakref.WeakSet())
+    monkeypatch.setattr(client, "register_plugin", refuse)
+    X, y = data
+    Xp = client.persist(da.from_array(X, chunks=100))
+    wait(Xp)
+    assert call_groups(Xp).workers is None
+    model = LogisticRegression().fit(X, y)
+    got = ParallelPostFit(model).predict_proba(Xp).compute()
+    np.testing.assert_allclose(got, model.predict_proba(X), rtol=1e-12)

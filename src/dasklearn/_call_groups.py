@@ -12,7 +12,8 @@ Which blocks go together:
 
 * X persisted on a distributed cluster, or computed from persisted blocks (a column selection):
   the blocks each worker holds, split into calls of about equal size, at least one per thread
-  of that worker (blocks beyond a worker's share of the work move to a worker below its share);
+  of that worker (blocks beyond a worker's share of the work move to a worker below its share),
+  each call run on that worker (:class:`CallHomes`);
 * otherwise (a lazy source, local threads): runs of consecutive blocks, as many calls as a
   multiple of the threads that run them, each reading its own blocks inside its task.
 """
@@ -21,27 +22,89 @@ from __future__ import annotations
 
 import math
 import operator
+import weakref
 from collections import Counter
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import dask
 import dask.array as da
 import numpy as np
 import scipy.sparse as sp
-from dask._task_spec import convert_legacy_graph
+from dask._task_spec import _execute_subgraph, convert_legacy_graph
 from dask.base import tokenize
 from dask.highlevelgraph import HighLevelGraph
 from dask.system import CPU_COUNT
 from dask.task_spec import List, Task, TaskRef
 from distributed import futures_of
+from distributed.diagnostics.plugin import SchedulerPlugin
 
 from ._blockwise import fuse_block_inputs, task_args
 from ._chunks import block_keys
 from ._client import active_client, balanced
 from ._passes import BLOCK_BYTES
 
-__all__ = ["call_groups", "map_groups"]
+__all__ = ["CallGroups", "CallHomes", "call_groups", "map_groups"]
+
+
+class CallGroups(NamedTuple):
+    """The row blocks of each call, and the worker each call should run on (None: wherever the
+    scheduler puts it, for X that no cluster holds)."""
+
+    blocks: list[list[int]]
+    workers: list[str] | None = None
+
+
+class CallHomes(SchedulerPlugin):
+    """On the scheduler: each call of :func:`map_groups` that names a worker runs there (a loose
+    restriction: if that worker has left, anywhere; work stealing may still hand it to an idle
+    worker).
+
+    A ``workers`` annotation would say the same, but dask's array optimisation merges the
+    graph's layers into one dict before it reaches the scheduler, and layer annotations are
+    lost with them (dask 2026.8). Left to choose, the scheduler took the ready calls one at a
+    time for whichever worker could start each first: a forest's 6 calls over 1e6 rows ran 4
+    and 2 on a 2-worker cluster in 2 of 3 fresh clusters, every call 25% longer
+    (``benchmarks/results/parallel_post_fit.md``).
+    """
+
+    name = "dasklearn-call-homes"
+    idempotent = True
+
+    def update_graph(self, scheduler: Any, *, tasks: list, **kwargs: Any) -> None:
+        for key in tasks:
+            ts = scheduler.tasks.get(key)
+            if ts is None or ts.state not in ("released", "waiting") or ts.worker_restrictions:
+                continue
+            home = _home(ts.run_spec)
+            if home in scheduler.workers:
+                ts.worker_restrictions = {home}
+                ts.loose_restrictions = True
+
+
+def _home(spec: Any) -> str | None:
+    """The worker a call's task names, when inputs private to it were fused in or not."""
+    if isinstance(spec, Task) and spec.func is _execute_subgraph and spec.args:
+        inner, out = spec.args[0], spec.args[1]
+        spec = inner.get(out) if isinstance(inner, dict) else None
+    if isinstance(spec, Task) and spec.func is _run_group:
+        return spec.kwargs.get("home")
+    return None
+
+
+_PLACING: weakref.WeakSet = weakref.WeakSet()  # clients whose scheduler runs CallHomes
+
+
+def _placing(client: Any) -> bool:
+    """Whether ``client``'s scheduler runs :class:`CallHomes` (registered once per client); not
+    where the scheduler cannot load it (dasklearn not installed there)."""
+    if client not in _PLACING:
+        try:
+            client.register_plugin(CallHomes())
+        except Exception:  # the calls still run, wherever the scheduler puts them
+            return False
+        _PLACING.add(client)
+    return True
 
 
 def _persisted_inputs(X: da.Array, keys: list[Any], persisted: set[Any]) -> list[list[Any]]:
@@ -103,7 +166,7 @@ def _n_calls(nbytes: float, threads: int, n_blocks: int, max_bytes: int) -> int:
     return min(n_blocks, math.ceil(n / threads) * threads)
 
 
-def call_groups(X: da.Array, max_bytes: int = BLOCK_BYTES) -> list[list[int]] | None:
+def call_groups(X: da.Array, max_bytes: int = BLOCK_BYTES) -> CallGroups | None:
     """The row blocks of X to run as one call each, or None for one call per block.
 
     None when the block lengths are unknown, when the blocks are not NumPy (sparse, GPU) or
@@ -118,13 +181,17 @@ def call_groups(X: da.Array, max_bytes: int = BLOCK_BYTES) -> list[list[int]] | 
     sizes = [n * max(row_bytes, 1) for n in lengths]
     client = active_client()
     holders = _holders(X, client)
+    workers: list[str] | None = None
     if holders is not None:
         threads = client.nthreads()
-        groups = []
+        groups, workers = [], []
         for worker, blocks in sorted(balanced(holders, sizes, threads).items()):
             total = sum(sizes[i] for i in blocks)
             n = _n_calls(total, threads.get(worker, 1), len(blocks), max_bytes)
             groups += _split(blocks, sizes, n)
+            workers += [worker] * (len(groups) - len(workers))
+        if not _placing(client):
+            workers = None
     else:
         if client is not None:
             threads = sum(client.nthreads().values()) or 1
@@ -132,7 +199,7 @@ def call_groups(X: da.Array, max_bytes: int = BLOCK_BYTES) -> list[list[int]] | 
             threads = int(dask.config.get("num_workers", None) or CPU_COUNT)
         n = _n_calls(sum(sizes), threads, len(sizes), max_bytes)
         groups = _split(list(range(len(sizes))), sizes, n)
-    return None if len(groups) == len(sizes) else groups
+    return None if len(groups) == len(sizes) else CallGroups(groups, workers)
 
 
 def _joined(blocks: list[Any]) -> Any:
@@ -141,8 +208,11 @@ def _joined(blocks: list[Any]) -> Any:
     return np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
 
 
-def _run_group(blocks: list[Any], block_func: Callable[..., Any], *args: Any) -> tuple:
-    """``block_func`` on the group's blocks joined, its result cut back into one per block."""
+def _run_group(
+    blocks: list[Any], block_func: Callable[..., Any], *args: Any, home: str | None = None
+) -> tuple:
+    """``block_func`` on the group's blocks joined, its result cut back into one per block
+    (``home``: the worker it should run on, read by :class:`CallHomes` on the scheduler)."""
     out = block_func(_joined(blocks), *args)
     ends = np.cumsum([len(b) for b in blocks])
     starts = np.concatenate([[0], ends[:-1]])
@@ -152,7 +222,7 @@ def _run_group(blocks: list[Any], block_func: Callable[..., Any], *args: Any) ->
 def map_groups(
     block_func: Callable[..., Any],
     X: da.Array,
-    groups: Sequence[Sequence[int]],
+    groups: CallGroups,
     args: Sequence[Any],
     *,
     chunks: tuple,
@@ -163,19 +233,21 @@ def map_groups(
 
     ``block_func`` returns one result row per input row (as ``da.map_blocks`` would call it);
     the result has ``chunks`` (X's row chunks first). Delayed ``args`` enter the graph once.
+    A call with a worker in ``groups.workers`` runs there (:class:`CallHomes`).
     """
     name = name or f"{getattr(block_func, '__name__', 'call')}-{tokenize(X, groups, *args)}"
     group_name = f"{name}-group"
     refs = [TaskRef(k) for k in block_keys(X)]
     shared, delayed = task_args(args)
     layer: dict = {}
-    for g, members in enumerate(groups):
+    for g, members in enumerate(groups.blocks):
         key = (group_name, g)
         blocks = List(*(refs[i] for i in members))
-        layer[key] = Task(key, _run_group, blocks, block_func, *shared)
+        where = {"home": groups.workers[g]} if groups.workers is not None else {}
+        layer[key] = Task(key, _run_group, blocks, block_func, *shared, **where)
         for position, i in enumerate(members):
             out_key = (name, i) + (0,) * (len(chunks) - 1)
             layer[out_key] = Task(out_key, operator.getitem, TaskRef(key), position)
     graph = HighLevelGraph.from_collections(name, layer, dependencies=[X, *delayed])
-    graph = fuse_block_inputs(graph, [(group_name, g) for g in range(len(groups))])
+    graph = fuse_block_inputs(graph, [(group_name, g) for g in range(len(groups.blocks))])
     return da.Array(graph, name, chunks, meta=meta)
