@@ -110,10 +110,10 @@ def test_blocks_grouped_by_the_worker_holding_them(client, data):
     evens_odds = [list(range(0, 20, 2)), list(range(1, 20, 2))]
     lazy = da.concatenate(parts)[:, :3] * 2.0  # computed from persisted blocks
     assert _holders(lazy, client) == [workers[i % 2] for i in range(20)]
-    groups, workers = call_groups(lazy)
+    groups, homes = call_groups(lazy)
     assert sorted(groups) == evens_odds
-    assert [workers[g] for g, group in enumerate(groups) for _ in group] == [
-        _holders(lazy, client)[i] for group in groups for i in group
+    assert [homes[g] for g, group in enumerate(groups) for _ in group] == [
+        workers[i % 2] for group in groups for i in group
     ]
     persisted = client.persist(lazy)  # each block made where its input is
     wait(persisted)
