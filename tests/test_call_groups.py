@@ -15,7 +15,16 @@ from distributed import wait
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
 
-from dasklearn._call_groups import _holders, _split, call_groups
+from dasklearn._blockwise import share_once
+from dasklearn._call_groups import (
+    COPIES_UP_TO,
+    CallGroups,
+    _holders,
+    _placing,
+    _split,
+    call_groups,
+    map_groups,
+)
 from dasklearn.wrappers import ParallelPostFit
 
 CALLS: list[int] = []
@@ -45,6 +54,10 @@ class SlowModel(CountedModel):
     def predict_proba(self, X):
         time.sleep(0.5 if len(X) > 2 else 0)  # not for the output's probe (two rows)
         return self.model_.predict_proba(X)
+
+
+def _predict_proba(block, model):
+    return model.predict_proba(block)
 
 
 @pytest.fixture
@@ -157,15 +170,27 @@ def _restrictions(dask_scheduler=None):
     return {
         key: (sorted(ts.worker_restrictions or ()), ts.loose_restrictions)
         for key, ts in dask_scheduler.tasks.items()
-        if "group" in str(key)
     }
+
+
+def _once_scheduled(client):
+    """Each task's worker restrictions on the scheduler, once the calls are there (the graph
+    reaches the scheduler after ``compute()`` returns)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        placed = client.run_on_scheduler(_restrictions)
+        if any("-group" in str(k) for k in placed):
+            return placed
+        time.sleep(0.01)
+    raise TimeoutError("the calls did not reach the scheduler in 30 s")
 
 
 @pytest.mark.parametrize("lazy_step", [False, True])
 def test_each_call_runs_on_its_worker(client, data, lazy_step):
     """The scheduler restricts each call to its worker, loosely (dask's array optimisation drops
     layer annotations; a scheduler plugin reads the worker from the call's task), also when a
-    lazy step over the persisted blocks is fused into the call."""
+    lazy step over the persisted blocks is fused into the call; each worker's copy of the model
+    is made there."""
     X, y = data
     first = sorted(client.nthreads())[0]
     Xp = client.persist(da.from_array(X, chunks=100), workers=[first])
@@ -175,13 +200,55 @@ def test_each_call_runs_on_its_worker(client, data, lazy_step):
     assert sorted(workers) == sorted(client.nthreads())
     model = SlowModel().fit(X, y)
     future = client.compute(ParallelPostFit(model).predict_proba(source))
-    deadline = time.monotonic() + 30
-    while not (placed := client.run_on_scheduler(_restrictions)) and time.monotonic() < deadline:
-        time.sleep(0.01)  # the graph reaches the scheduler after compute() returns
+    placed = _once_scheduled(client)
     got = future.result()
     np.testing.assert_allclose(got, model.model_.predict_proba(X), rtol=1e-12)
-    homes = {key[1]: where for key, where in placed.items() if key[0].endswith("-group")}
+    homes = {k[1]: where for k, where in placed.items() if str(k[0]).endswith("-group")}
     assert homes == {g: ([w], True) for g, w in enumerate(workers)}
+    # each worker's copy of the model, made there (or run inside that worker's one call)
+    models = {k: where for k, where in placed.items() if "SlowModel-" in str(k)}
+    assert all(isinstance(k, tuple) and k[0].endswith("-on") for k in models)
+    assert models == {k: ([sorted(set(workers))[k[1]]], True) for k in models}
+
+
+def test_each_workers_copy_of_the_model_is_made_there(client, data):
+    """Two calls on each worker: each worker's copy of the model is a task of its own (not run
+    inside a call), restricted to that worker."""
+    X, y = data
+    Xp = client.persist(da.from_array(X, chunks=100))
+    wait(Xp)
+    homes = sorted(client.nthreads())
+    assert _placing(client)
+    groups = CallGroups([list(range(5 * g, 5 * g + 5)) for g in range(4)], homes * 2)
+    model = SlowModel().fit(X, y)
+    chunks = (Xp.chunks[0], (2,))
+    out = map_groups(_predict_proba, Xp, groups, [share_once(model)], chunks=chunks, meta=X[:0])
+    future = client.compute(out)
+    placed = _once_scheduled(client)
+    np.testing.assert_allclose(future.result(), model.model_.predict_proba(X), rtol=1e-12)
+    copies = {k[1]: where for k, where in placed.items() if str(k[0]).endswith("-on")}
+    assert copies == {h: ([w], True) for h, w in enumerate(homes)}
+
+
+@pytest.mark.parametrize("n_workers", [1, 2, COPIES_UP_TO, COPIES_UP_TO + 1])
+def test_a_copy_of_the_model_per_worker_up_to_a_few(data, n_workers):
+    """The calls of each of up to COPIES_UP_TO workers share that worker's copy of the model;
+    one copy serves one worker, or more than COPIES_UP_TO (each copy is one more send by the
+    scheduler). The graph computes the same anywhere (threads here)."""
+    X, y = data
+    model = LogisticRegression().fit(X, y)
+    dX = da.from_array(X, chunks=100)
+    workers = [f"tcp://127.0.0.1:{9000 + g % n_workers}" for g in range(10)]
+    groups = CallGroups([[2 * g, 2 * g + 1] for g in range(10)], workers)
+    shared = share_once(model)
+    out = map_groups(_predict_proba, dX, groups, [shared], chunks=(dX.chunks[0], (2,)), meta=X[:0])
+    graph = dict(out.__dask_graph__())
+    copies = [k for k in graph if isinstance(k, tuple) and str(k[0]).endswith("-on")]
+    one_each = 1 < n_workers <= COPIES_UP_TO
+    assert len(copies) == (n_workers if one_each else 0)
+    assert (shared.key in graph) is not one_each
+    with dask.config.set(scheduler="threads"):
+        np.testing.assert_allclose(out.compute(), model.predict_proba(X), rtol=1e-12)
 
 
 def test_calls_still_run_where_the_scheduler_cannot_place_them(client, data, monkeypatch):
