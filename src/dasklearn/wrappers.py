@@ -160,7 +160,8 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
     computed into memory first); the post-fit methods run the fitted estimator on each row block
     where the block lives. The fitted model travels to the workers once per call: every block
     task depends on one key holding it, which enters the graph as one value (workers fetch it
-    from each other).
+    from each other; for X persisted on up to 4 workers, each of them gets its own copy from the
+    scheduler, :mod:`dasklearn._call_groups`).
 
     Parameters
     ----------
