@@ -18,6 +18,7 @@ from sklearn.linear_model import LogisticRegression
 from dasklearn._blockwise import share_once
 from dasklearn._call_groups import (
     COPIES_UP_TO,
+    KEPT_VALUES,
     CallGroups,
     _holders,
     _placing,
@@ -208,7 +209,7 @@ def test_each_call_runs_on_its_worker(client, data, lazy_step):
     # each worker's copy of the model, made there (or run inside that worker's one call)
     models = {k: where for k, where in placed.items() if "SlowModel-" in str(k)}
     assert all(isinstance(k, tuple) and k[0].endswith("-on") for k in models)
-    assert models == {k: ([sorted(set(workers))[k[1]]], True) for k in models}
+    assert models and models == {k: ([k[1]], True) for k in models}
 
 
 def test_each_workers_copy_of_the_model_is_made_there(client, data):
@@ -227,7 +228,97 @@ def test_each_workers_copy_of_the_model_is_made_there(client, data):
     placed = _once_scheduled(client)
     np.testing.assert_allclose(future.result(), model.model_.predict_proba(X), rtol=1e-12)
     copies = {k[1]: where for k, where in placed.items() if str(k[0]).endswith("-on")}
-    assert copies == {h: ([w], True) for h, w in enumerate(homes)}
+    assert copies == {w: ([w], True) for w in homes}
+
+
+class BigModel(CountedModel):
+    """A fitted logistic model carrying 1 MiB more (a model whose size shows in a graph)."""
+
+    def fit(self, X, y):
+        super().fit(X, y)
+        self.ballast_ = np.ones(2**17)
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(X)
+
+
+def _on_one_worker(client, X):
+    """X persisted on one worker of two: ParallelPostFit's calls go to both workers."""
+    Xp = client.persist(da.from_array(X, chunks=100), workers=[sorted(client.nthreads())[0]])
+    wait(Xp)
+    return Xp
+
+
+def _copy_futures(array):
+    return {k: v for k, v in dict(array.__dask_graph__()).items() if str(k[0]).endswith("-on")}
+
+
+def _on_scheduler(client, keys):
+    def present(dask_scheduler=None, keys=()):
+        return sorted(str(k) for k in keys if k in dask_scheduler.tasks)
+
+    return client.run_on_scheduler(present, keys=list(keys))
+
+
+def _released(client, keys, seconds=30):
+    deadline = time.monotonic() + seconds
+    while _on_scheduler(client, keys):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_a_workers_copy_of_the_model_serves_later_calls(client, data):
+    """The client keeps each worker's copy of the model between calls: a second call's graph
+    refers to the same copies and does not carry the model; the copies go when the model does."""
+    import gc
+    import pickle
+
+    from distributed import Future
+
+    X, y = data
+    Xp = _on_one_worker(client, X)
+    model = BigModel().fit(X, y)
+    first = ParallelPostFit(model).predict_proba(Xp)
+    copies = _copy_futures(first)
+    assert sorted(k[1] for k in copies) == sorted(client.nthreads())
+    assert all(isinstance(f, Future) for f in copies.values())
+    np.testing.assert_allclose(first.compute(), model.model_.predict_proba(X), rtol=1e-12)
+    second = ParallelPostFit(model).predict_proba(Xp)
+    assert _copy_futures(second).keys() == copies.keys()
+    assert len(pickle.dumps(dict(second.__dask_graph__()))) < pickle.dumps(model.ballast_).__len__()
+    np.testing.assert_allclose(second.compute(), model.model_.predict_proba(X), rtol=1e-12)
+    del first, second, copies
+    assert _on_scheduler(client, _copy_futures(ParallelPostFit(model).predict_proba(Xp)))
+    keys = list(_copy_futures(ParallelPostFit(model).predict_proba(Xp)))
+    del model
+    gc.collect()
+    assert _released(client, keys)
+
+
+def test_a_lost_copy_is_made_again(client, data):
+    """A kept copy that is gone from the cluster (cancelled here; a restarted cluster) is sent
+    again, and the call gives the same answer."""
+    X, y = data
+    Xp = _on_one_worker(client, X)
+    model = BigModel().fit(X, y)
+    copies = _copy_futures(ParallelPostFit(model).predict_proba(Xp))
+    client.cancel(list(copies.values()))
+    again = ParallelPostFit(model).predict_proba(Xp)
+    assert all(f.status != "cancelled" for f in _copy_futures(again).values())
+    np.testing.assert_allclose(again.compute(), model.model_.predict_proba(X), rtol=1e-12)
+
+
+def test_only_the_newest_models_stay_on_the_cluster(client, data):
+    """Copies of at most KEPT_VALUES models are kept; the oldest go first."""
+    X, y = data
+    Xp = _on_one_worker(client, X)
+    models = [BigModel().fit(X[i:], y[i:]) for i in range(KEPT_VALUES + 1)]
+    kept = [list(_copy_futures(ParallelPostFit(m).predict_proba(Xp))) for m in models]
+    assert _released(client, kept[0])
+    assert all(_on_scheduler(client, keys) for keys in kept[1:])
 
 
 @pytest.mark.parametrize("n_workers", [1, 2, COPIES_UP_TO, COPIES_UP_TO + 1])

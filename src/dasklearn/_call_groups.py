@@ -13,7 +13,8 @@ Which blocks go together:
 * X persisted on a distributed cluster, or computed from persisted blocks (a column selection):
   the blocks each worker holds, split into calls of about equal size, at least one per thread
   of that worker (blocks beyond a worker's share of the work move to a worker below its share),
-  each call run on that worker (:class:`CallHomes`);
+  each call run on that worker (:class:`CallHomes`), the shared model copied to each of up to
+  :data:`COPIES_UP_TO` workers once and kept there for later calls (:data:`KEPT_VALUES`);
 * otherwise (a lazy source, local threads): runs of consecutive blocks, as many calls as a
   multiple of the threads that run them, each reading its own blocks inside its task.
 """
@@ -44,7 +45,7 @@ from ._chunks import block_keys
 from ._client import active_client, balanced
 from ._passes import BLOCK_BYTES
 
-__all__ = ["COPIES_UP_TO", "CallGroups", "CallHomes", "call_groups", "map_groups"]
+__all__ = ["COPIES_UP_TO", "KEPT_VALUES", "CallGroups", "CallHomes", "call_groups", "map_groups"]
 
 #: With calls on up to this many workers, each of them gets its own copy of a shared value (the
 #: fitted model) straight from the scheduler, instead of one copy that the workers pass on: the
@@ -53,6 +54,10 @@ __all__ = ["COPIES_UP_TO", "CallGroups", "CallHomes", "call_groups", "map_groups
 #: later calls 1-2%). On more workers the scheduler would send the value once per worker, which
 #: the workers passing it on spread among themselves.
 COPIES_UP_TO = 4
+#: Shared values (fitted models) whose per-worker copies a client keeps on its cluster between
+#: calls, the newest first: a second ``predict`` of the same model sends nothing but its small
+#: graph, and its calls start at once.
+KEPT_VALUES = 2
 
 
 class CallGroups(NamedTuple):
@@ -61,6 +66,14 @@ class CallGroups(NamedTuple):
 
     blocks: list[list[int]]
     workers: list[str] | None = None
+
+
+class _Kept(NamedTuple):
+    value: weakref.ref
+    copies: dict[str, Any]  # worker -> future of its copy
+
+
+_KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # client -> {key: _Kept}
 
 
 class CallHomes(SchedulerPlugin):
@@ -215,29 +228,72 @@ def _on_home(value: Any, home: str | None = None) -> Any:
     return value
 
 
+def _kept_copies(client: Any, key: Any, value: Any, homes: list[str]) -> dict[str, Any] | None:
+    """Each home's copy of ``value`` (the graph key ``key``) as a future that ``client`` keeps
+    until ``value`` is garbage-collected or :data:`KEPT_VALUES` newer values are kept; None for
+    a value that cannot be weakly referenced. Copies that are kept and still live are reused,
+    the missing ones computed now (their tasks hold the value: a worker that dies loses nothing
+    the scheduler cannot recompute)."""
+    kept = _KEPT.setdefault(client, {})
+    entry = kept.pop(key, None)
+
+    def forget(ref: weakref.ref) -> None:
+        if (current := kept.get(key)) is not None and current.value is ref:
+            del kept[key]
+
+    try:
+        ref = weakref.ref(value, forget)
+    except TypeError:
+        return None
+    live = ("pending", "finished")
+    copies = {h: f for h, f in entry.copies.items() if f.status in live} if entry else {}
+    missing = [h for h in homes if h not in copies]
+    if missing:
+        node = DataNode(None, value)
+        graph = {(f"{key}-on", h): Task((f"{key}-on", h), _on_home, node, home=h) for h in missing}
+        # The value is sent once on purpose; dask's advice for a large graph is this very future.
+        with dask.config.set({"distributed.admin.large-graph-warning-threshold": "1 PiB"}):
+            futures = client.get(graph, list(graph), sync=False)
+        copies.update(zip(missing, futures, strict=True))
+    kept[key] = _Kept(ref, {h: copies[h] for h in homes})
+    for old in list(kept)[:-KEPT_VALUES]:
+        del kept[old]
+    return kept[key].copies
+
+
 def _copies_per_home(
     shared: list[Any], delayed: list[Any], workers: list[str] | None, layer: dict
 ) -> dict[str, list[Any]] | None:
     """For each worker of the calls, the arguments with every shared value replaced by that
-    worker's copy (added to ``layer``); None where one shared copy serves (no workers named, one
-    worker, more than :data:`COPIES_UP_TO`, or a shared argument that is not a plain value)."""
+    worker's copy (added to ``layer``: a future the client keeps between calls
+    (:func:`_kept_copies`) on a distributed client, else a task); None where one shared copy
+    serves (no workers named, one worker, more than :data:`COPIES_UP_TO`, or a shared argument
+    that is not a plain value)."""
     homes = sorted(set(workers or ()))
     if not delayed or not 1 < len(homes) <= COPIES_UP_TO:
         return None
     nodes = {d.key: convert_legacy_graph(dict(d.__dask_graph__())).get(d.key) for d in delayed}
     if not all(isinstance(node, DataNode) for node in nodes.values()):
         return None
-    per_home = {}
-    for h, home in enumerate(homes):
-        copies = {}
-        for key, node in nodes.items():
-            copies[key] = copy = (f"{key}-on", h)
+    client = active_client()
+    copies: dict[Any, dict[str, Any]] = {}
+    for key, node in nodes.items():
+        kept = _kept_copies(client, key, node.value, homes) if client is not None else None
+        if kept is not None:
+            layer.update({future.key: future for future in kept.values()})
+            copies[key] = {h: future.key for h, future in kept.items()}
+            continue
+        copies[key] = {}
+        for h, home in enumerate(homes):
+            copies[key][home] = copy = (f"{key}-on", h)
             layer[copy] = Task(copy, _on_home, DataNode(None, node.value), home=home)
-        per_home[home] = [
-            TaskRef(copies[a.key]) if isinstance(a, TaskRef) and a.key in copies else a
+    return {
+        home: [
+            TaskRef(copies[a.key][home]) if isinstance(a, TaskRef) and a.key in copies else a
             for a in shared
         ]
-    return per_home
+        for home in homes
+    }
 
 
 def _joined(blocks: list[Any]) -> Any:

@@ -160,8 +160,9 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
     computed into memory first); the post-fit methods run the fitted estimator on each row block
     where the block lives. The fitted model travels to the workers once per call: every block
     task depends on one key holding it, which enters the graph as one value (workers fetch it
-    from each other; for X persisted on up to 4 workers, each of them gets its own copy from the
-    scheduler, :mod:`dasklearn._call_groups`).
+    from each other). For X persisted on up to 4 workers, each of them gets its own copy from the
+    scheduler, which the client keeps there for later calls while the model lives (the copies
+    of the last 2 models; :mod:`dasklearn._call_groups`): a second ``predict`` sends no model.
 
     Parameters
     ----------
