@@ -17,6 +17,8 @@ from sklearn.linear_model import LogisticRegression
 
 from dasklearn._blockwise import share_once
 from dasklearn._call_groups import (
+    CALL_BYTES,
+    CALL_MEMORY_SHARE,
     COPIES_UP_TO,
     KEPT_VALUES,
     CallGroups,
@@ -71,6 +73,19 @@ def data():
 
 def _covers_once(groups, n_blocks):
     return sorted(itertools.chain(*groups)) == list(range(n_blocks))
+
+
+def test_a_call_takes_a_sixteenth_of_a_threads_memory_at_most(monkeypatch):
+    """Calls of CALL_BYTES of input (one per thread here), fewer bytes where a thread's share of
+    the memory is small."""
+    from dasklearn import _call_groups
+
+    X = da.zeros((CALL_BYTES // 80, 20), chunks=(CALL_BYTES // 800, 20))  # 2 calls' worth
+    with dask.config.set(scheduler="threads", num_workers=2):
+        assert len(call_groups(X).blocks) == 2
+        budget = 2 * CALL_MEMORY_SHARE * CALL_BYTES // 4  # two threads, a quarter of the bound
+        monkeypatch.setattr(_call_groups, "memory_budget", lambda client=None: budget)
+        assert len(call_groups(X).blocks) == 8
 
 
 @pytest.mark.parametrize("n_calls", [1, 2, 3, 7, 10])

@@ -3,8 +3,8 @@
 A model's cost per call can exceed its cost per row: a 100-tree forest walks every tree once per
 call, so in one process ``predict_proba`` over 1e6 rows took 7.46 s in one call and 8.87 s in
 blocks of 20,000 rows (``benchmarks/results/parallel_post_fit.md``). Streaming data comes in
-small blocks, so :func:`call_groups` gathers a worker's blocks into calls of about
-:data:`~dasklearn._passes.BLOCK_BYTES` of input, and :func:`map_groups` runs one task per group
+small blocks, so :func:`call_groups` gathers a worker's blocks into calls of at most
+:data:`CALL_BYTES` of input, and :func:`map_groups` runs one task per group
 that returns the results of its blocks; each output block is then one item of its group's
 result, so the output keeps X's row chunks.
 
@@ -42,10 +42,18 @@ from distributed.diagnostics.plugin import SchedulerPlugin
 
 from ._blockwise import fuse_block_inputs, task_args
 from ._chunks import block_keys
-from ._client import active_client, balanced
+from ._client import active_client, balanced, memory_budget
 from ._passes import BLOCK_BYTES
 
-__all__ = ["COPIES_UP_TO", "KEPT_VALUES", "CallGroups", "CallHomes", "call_groups", "map_groups"]
+__all__ = [
+    "CALL_BYTES",
+    "COPIES_UP_TO",
+    "KEPT_VALUES",
+    "CallGroups",
+    "CallHomes",
+    "call_groups",
+    "map_groups",
+]
 
 #: With calls on up to this many workers, each of them gets its own copy of a shared value (the
 #: fitted model) straight from the scheduler, instead of one copy that the workers pass on: the
@@ -54,6 +62,16 @@ __all__ = ["COPIES_UP_TO", "KEPT_VALUES", "CallGroups", "CallHomes", "call_group
 #: later calls 1-2%). On more workers the scheduler would send the value once per worker, which
 #: the workers passing it on spread among themselves.
 COPIES_UP_TO = 4
+#: The input of one call at most (a call joins its blocks: one copy of that size per thread).
+#: A forest's cost per row keeps falling with the rows of a call: ``tree_.apply`` 5.06 us a row
+#: over 50,000 rows, 4.89 over 167,000, 4.56 over 500,000; ``predict_proba`` over 500,000 rows
+#: in one process took 2.37 s in 1 call, 2.44 in 3, 2.62 in 10. Over 1e6 x 20 rows on dask's
+#: threads (one call per thread) it ran 0.935 of two plain processes' speed against 0.847 in
+#: calls of 32 MiB, faster in 5 of 6 alternated rounds; on a 2x1 cluster 0.865 against 0.869
+#: (``benchmarks/results/parallel_post_fit.md``).
+CALL_BYTES = 4 * BLOCK_BYTES
+#: A call's input is at most 1/16 of a thread's share of the memory (:func:`_call_bytes`).
+CALL_MEMORY_SHARE = 16
 #: Shared values (fitted models) whose per-worker copies a client keeps on its cluster between
 #: calls, the newest first: a second ``predict`` of the same model sends nothing but its small
 #: graph, and its calls start at once.
@@ -187,11 +205,18 @@ def _n_calls(nbytes: float, threads: int, n_blocks: int, max_bytes: int) -> int:
     return min(n_blocks, math.ceil(n / threads) * threads)
 
 
-def call_groups(X: da.Array, max_bytes: int = BLOCK_BYTES) -> CallGroups | None:
+def _call_bytes(client: Any, threads: int) -> int:
+    """:data:`CALL_BYTES`, or less where a thread's share of the memory (the workers' limits,
+    else this machine's available memory) is under :data:`CALL_MEMORY_SHARE` times that."""
+    return int(min(CALL_BYTES, memory_budget(client) / max(threads, 1) / CALL_MEMORY_SHARE))
+
+
+def call_groups(X: da.Array, max_bytes: int | None = None) -> CallGroups | None:
     """The row blocks of X to run as one call each, or None for one call per block.
 
-    None when the block lengths are unknown, when the blocks are not NumPy (sparse, GPU) or
-    when no two blocks would share a call.
+    Calls of at most ``max_bytes`` of input (default: :func:`_call_bytes`). None when the block
+    lengths are unknown, when the blocks are not NumPy (sparse, GPU) or when no two blocks
+    would share a call.
     """
     lengths = X.chunks[0]
     if len(lengths) < 2 or any(math.isnan(n) for n in lengths):
@@ -202,9 +227,14 @@ def call_groups(X: da.Array, max_bytes: int = BLOCK_BYTES) -> CallGroups | None:
     sizes = [n * max(row_bytes, 1) for n in lengths]
     client = active_client()
     holders = _holders(X, client)
+    if client is not None:
+        threads = client.nthreads()
+        n_threads = sum(threads.values()) or 1
+    else:
+        n_threads = int(dask.config.get("num_workers", None) or CPU_COUNT)
+    max_bytes = max_bytes or _call_bytes(client, n_threads)
     workers: list[str] | None = None
     if holders is not None:
-        threads = client.nthreads()
         groups, workers = [], []
         for worker, blocks in sorted(balanced(holders, sizes, threads).items()):
             total = sum(sizes[i] for i in blocks)
@@ -214,11 +244,7 @@ def call_groups(X: da.Array, max_bytes: int = BLOCK_BYTES) -> CallGroups | None:
         if not _placing(client):
             workers = None
     else:
-        if client is not None:
-            threads = sum(client.nthreads().values()) or 1
-        else:
-            threads = int(dask.config.get("num_workers", None) or CPU_COUNT)
-        n = _n_calls(sum(sizes), threads, len(sizes), max_bytes)
+        n = _n_calls(sum(sizes), n_threads, len(sizes), max_bytes)
         groups = _split(list(range(len(sizes))), sizes, n)
     return None if len(groups) == len(sizes) else CallGroups(groups, workers)
 

@@ -218,9 +218,10 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
     True
 
     Small blocks do not cost extra calls: for dask array input a worker's blocks are run in
-    calls of about 32 MiB of input each (at least one per worker thread), and each call's result
-    is cut back into X's row chunks. A large forest pays per call and tree, and ran 1.2x as
-    long in 20,000-row calls as in one (:mod:`dasklearn._call_groups`).
+    calls of up to 128 MiB of input each (at least one per worker thread; less where a thread's
+    share of the memory is under 2 GiB), and each call's result is cut back into X's row chunks.
+    A large forest pays per call and tree, and ran 1.2x as long in 20,000-row calls as in one
+    (:mod:`dasklearn._call_groups`).
     """
 
     def __init__(
