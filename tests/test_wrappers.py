@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 import sklearn
-from distributed import Future, wait
+from distributed import wait
 from distributed.diagnostics.plugin import SchedulerPlugin
 from sklearn.base import clone, is_classifier, is_regressor
 from sklearn.compose import make_column_transformer
@@ -325,15 +325,9 @@ def test_model_enters_the_graph_once(scheduler):
     out = ParallelPostFit(model).decision_function(dX)
     graph = dict(out.__dask_graph__())
     sizes = [len(pickle.dumps(task)) for task in graph.values()]
-    # one key of the graph holds the model, once; on a cluster the model went ahead as a task
-    # whose future the client keeps between calls, and the graph refers to it (not scattered: a
-    # worker that dies must not take the only copy with it, see test_faults.py)
-    holding = sum(s >= model_bytes for s in sizes)
-    if scheduler == "threads":
-        assert holding == 1
-    else:
-        assert holding == 0
-        assert sum(isinstance(task, Future) for task in graph.values()) == 1
+    # on every scheduler one key of the graph holds the model, once (not scattered: a worker
+    # that dies must not take the only copy with it, see test_faults.py)
+    assert sum(s >= model_bytes for s in sizes) == 1
     assert sum(sizes) < model_bytes + X.nbytes * 1.2 + 20 * 2000
     np.testing.assert_array_equal(out.compute(), model.decision_function(X))
 

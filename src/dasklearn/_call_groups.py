@@ -14,12 +14,9 @@ Which blocks go together:
   the blocks each worker holds, split into calls of about equal size, at least one per thread
   of that worker (blocks beyond a worker's share of the work move to a worker below its share),
   each call run on that worker (:class:`CallHomes`), the shared model copied to each of up to
-  :data:`COPIES_UP_TO` workers;
+  :data:`COPIES_UP_TO` workers once and kept there for later calls (:data:`KEPT_VALUES`);
 * otherwise (a lazy source, local threads): runs of consecutive blocks, as many calls as a
   multiple of the threads that run them, each reading its own blocks inside its task.
-
-On a distributed cluster the shared model's copies are futures that the client keeps between
-calls while the model lives (:data:`KEPT_VALUES`): a second call's graph does not carry it.
 """
 
 from __future__ import annotations
@@ -91,7 +88,7 @@ class CallGroups(NamedTuple):
 
 class _Kept(NamedTuple):
     value: weakref.ref
-    copies: dict[str | None, Any]  # worker (None: any) -> future of its copy
+    copies: dict[str, Any]  # worker -> future of its copy
 
 
 _KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # client -> {key: _Kept}
@@ -257,14 +254,12 @@ def _on_home(value: Any, home: str | None = None) -> Any:
     return value
 
 
-def _kept_copies(
-    client: Any, key: Any, value: Any, homes: list[str | None]
-) -> dict[str | None, Any] | None:
-    """Each home's copy of ``value`` (the graph key ``key``; a home None: on any worker) as a
-    future that ``client`` keeps until ``value`` is garbage-collected or :data:`KEPT_VALUES`
-    newer values are kept; None for a value that cannot be weakly referenced. Copies that are
-    kept and still live are reused, the missing ones computed now (their tasks hold the value: a
-    worker that dies loses nothing the scheduler cannot recompute)."""
+def _kept_copies(client: Any, key: Any, value: Any, homes: list[str]) -> dict[str, Any] | None:
+    """Each home's copy of ``value`` (the graph key ``key``) as a future that ``client`` keeps
+    until ``value`` is garbage-collected or :data:`KEPT_VALUES` newer values are kept; None for
+    a value that cannot be weakly referenced. Copies that are kept and still live are reused,
+    the missing ones computed now (their tasks hold the value: a worker that dies loses nothing
+    the scheduler cannot recompute)."""
     kept = _KEPT.setdefault(client, {})
     entry = kept.pop(key, None)
 
@@ -281,8 +276,7 @@ def _kept_copies(
     missing = [h for h in homes if h not in copies]
     if missing:
         node = DataNode(None, value)
-        names = {h: (f"{key}-on", h if h is not None else "any") for h in missing}
-        graph = {names[h]: Task(names[h], _on_home, node, home=h) for h in missing}
+        graph = {(f"{key}-on", h): Task((f"{key}-on", h), _on_home, node, home=h) for h in missing}
         # The value is sent once on purpose; dask's advice for a large graph is this very future.
         with dask.config.set({"distributed.admin.large-graph-warning-threshold": "1 PiB"}):
             futures = client.get(graph, list(graph), sync=False)
@@ -295,43 +289,37 @@ def _kept_copies(
 
 def _copies_per_home(
     shared: list[Any], delayed: list[Any], workers: list[str] | None, layer: dict
-) -> dict[str | None, list[Any]] | None:
-    """For the worker of each call (None: anywhere), the arguments with every shared value
-    replaced by its copy (added to ``layer``). With calls on 2 to :data:`COPIES_UP_TO` workers
-    each of them gets its own copy; otherwise one copy serves all. On a distributed client each
-    copy is a future the client keeps between calls (:func:`_kept_copies`), else a task. None
-    where the shared values enter the graph as they are: on a local scheduler with one copy
-    for all, or for a shared argument that is not a plain value."""
+) -> dict[str, list[Any]] | None:
+    """For each worker of the calls, the arguments with every shared value replaced by that
+    worker's copy (added to ``layer``: a future the client keeps between calls
+    (:func:`_kept_copies`) on a distributed client, else a task); None where one shared copy
+    serves (no workers named, one worker, more than :data:`COPIES_UP_TO`, or a shared argument
+    that is not a plain value)."""
     homes = sorted(set(workers or ()))
-    own = 1 < len(homes) <= COPIES_UP_TO
-    client = active_client()
-    if not delayed or not (own or client is not None):
+    if not delayed or not 1 < len(homes) <= COPIES_UP_TO:
         return None
     nodes = {d.key: convert_legacy_graph(dict(d.__dask_graph__())).get(d.key) for d in delayed}
     if not all(isinstance(node, DataNode) for node in nodes.values()):
         return None
-    targets: list[str | None] = list(homes) if own else [None]
-    copies: dict[Any, dict[str | None, Any]] = {}
+    client = active_client()
+    copies: dict[Any, dict[str, Any]] = {}
     for key, node in nodes.items():
-        kept = _kept_copies(client, key, node.value, targets) if client is not None else None
+        kept = _kept_copies(client, key, node.value, homes) if client is not None else None
         if kept is not None:
             layer.update({future.key: future for future in kept.values()})
             copies[key] = {h: future.key for h, future in kept.items()}
             continue
-        if not own:
-            return None
         copies[key] = {}
         for h, home in enumerate(homes):
             copies[key][home] = copy = (f"{key}-on", h)
             layer[copy] = Task(copy, _on_home, DataNode(None, node.value), home=home)
-    per_target = {
-        t: [
-            TaskRef(copies[a.key][t]) if isinstance(a, TaskRef) and a.key in copies else a
+    return {
+        home: [
+            TaskRef(copies[a.key][home]) if isinstance(a, TaskRef) and a.key in copies else a
             for a in shared
         ]
-        for t in targets
+        for home in homes
     }
-    return per_target if own else dict.fromkeys([*homes, None], per_target[None])
 
 
 def _joined(blocks: list[Any]) -> Any:

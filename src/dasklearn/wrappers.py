@@ -158,11 +158,11 @@ class ParallelPostFit(MetaEstimatorMixin, BaseEstimator):
     Fit on data that fits in memory (often a sample), then predict, transform or score arbitrarily
     many rows in parallel on the cluster. ``fit`` delegates to the wrapped estimator (dask input is
     computed into memory first); the post-fit methods run the fitted estimator on each row block
-    where the block lives. The fitted model travels to the workers once: every block task
-    depends on one key holding it (workers fetch it from each other; for X persisted on up to 4
-    workers, each of them gets its own copy from the scheduler). On a distributed cluster the
-    client keeps those copies there for later calls while the model lives (the last 2 models;
-    :mod:`dasklearn._call_groups`): a second ``predict`` sends no model.
+    where the block lives. The fitted model travels to the workers once per call: every block
+    task depends on one key holding it, which enters the graph as one value (workers fetch it
+    from each other). For X persisted on up to 4 workers, each of them gets its own copy from the
+    scheduler, which the client keeps there for later calls while the model lives (the copies
+    of the last 2 models; :mod:`dasklearn._call_groups`): a second ``predict`` sends no model.
 
     Parameters
     ----------
