@@ -313,6 +313,17 @@ def test_a_workers_copy_of_the_model_serves_later_calls(client, data):
     assert _released(client, keys)
 
 
+def test_a_graph_over_a_lazy_source_stays_self_contained(client, data):
+    """Built while a client is current, the calls over X that no worker holds carry the model
+    in the graph: they also compute on threads (a kept future would bind them to the client)."""
+    X, y = data
+    model = BigModel().fit(X, y)
+    out = ParallelPostFit(model).predict_proba(da.from_array(X, chunks=100) * 1.0)
+    assert not _copy_futures(out)
+    with dask.config.set(scheduler="threads"):
+        np.testing.assert_allclose(out.compute(), model.model_.predict_proba(X), rtol=1e-12)
+
+
 def test_a_lost_copy_is_made_again(client, data):
     """A kept copy that is gone from the cluster (cancelled here; a restarted cluster) is sent
     again, and the call gives the same answer."""
@@ -321,6 +332,9 @@ def test_a_lost_copy_is_made_again(client, data):
     model = BigModel().fit(X, y)
     copies = _copy_futures(ParallelPostFit(model).predict_proba(Xp))
     client.cancel(list(copies.values()))
+    deadline = time.monotonic() + 30
+    while any(f.status != "cancelled" for f in copies.values()) and time.monotonic() < deadline:
+        time.sleep(0.01)
     again = ParallelPostFit(model).predict_proba(Xp)
     assert all(f.status != "cancelled" for f in _copy_futures(again).values())
     np.testing.assert_allclose(again.compute(), model.model_.predict_proba(X), rtol=1e-12)
