@@ -221,7 +221,7 @@ def test_each_call_runs_on_its_worker(client, data, lazy_step):
     np.testing.assert_allclose(got, model.model_.predict_proba(X), rtol=1e-12)
     homes = {k[1]: where for k, where in placed.items() if str(k[0]).endswith("-group")}
     assert homes == {g: ([w], True) for g, w in enumerate(workers)}
-    # each worker's copy of the model, made there (or run inside that worker's one call)
+    # each worker's copy of the model, a task of its own made there
     models = {k: where for k, where in placed.items() if "SlowModel-" in str(k)}
     assert all(isinstance(k, tuple) and k[0].endswith("-on") for k in models)
     assert models and models == {k: ([k[1]], True) for k in models}
@@ -303,7 +303,7 @@ def test_a_workers_copy_of_the_model_serves_later_calls(client, data):
     np.testing.assert_allclose(first.compute(), model.model_.predict_proba(X), rtol=1e-12)
     second = ParallelPostFit(model).predict_proba(Xp)
     assert _copy_futures(second).keys() == copies.keys()
-    assert len(pickle.dumps(dict(second.__dask_graph__()))) < pickle.dumps(model.ballast_).__len__()
+    assert len(pickle.dumps(dict(second.__dask_graph__()))) < len(pickle.dumps(model.ballast_))
     np.testing.assert_allclose(second.compute(), model.model_.predict_proba(X), rtol=1e-12)
     del first, second, copies
     assert _on_scheduler(client, _copy_futures(ParallelPostFit(model).predict_proba(Xp)))
