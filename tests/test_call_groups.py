@@ -206,7 +206,7 @@ def test_each_call_runs_on_its_worker(client, data, lazy_step):
     """The scheduler restricts each call to its worker, loosely (dask's array optimisation drops
     layer annotations; a scheduler plugin reads the worker from the call's task), also when a
     lazy step over the persisted blocks is fused into the call; each worker's copy of the model
-    is made there."""
+    is made there, and each block's piece of a call's result is cut there."""
     X, y = data
     first = sorted(client.nthreads())[0]
     Xp = client.persist(da.from_array(X, chunks=100), workers=[first])
@@ -221,6 +221,11 @@ def test_each_call_runs_on_its_worker(client, data, lazy_step):
     np.testing.assert_allclose(got, model.model_.predict_proba(X), rtol=1e-12)
     homes = {k[1]: where for k, where in placed.items() if str(k[0]).endswith("-group")}
     assert homes == {g: ([w], True) for g, w in enumerate(workers)}
+    # each block's piece of its call's result is taken on the worker that holds the result
+    home_of = {i: w for members, w in zip(groups, workers, strict=True) for i in members}
+    name = str(next(k for k in placed if str(k[0]).endswith("-group"))[0]).removesuffix("-group")
+    pieces = {k[1]: where for k, where in placed.items() if k[0] == name}
+    assert pieces == {i: ([w], True) for i, w in home_of.items()}
     # each worker's copy of the model, a task of its own made there
     models = {k: where for k, where in placed.items() if "SlowModel-" in str(k)}
     assert all(isinstance(k, tuple) and k[0].endswith("-on") for k in models)

@@ -22,7 +22,6 @@ Which blocks go together:
 from __future__ import annotations
 
 import math
-import operator
 import weakref
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -95,9 +94,9 @@ _KEPT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # client -> {key
 
 
 class CallHomes(SchedulerPlugin):
-    """On the scheduler: each call of :func:`map_groups` that names a worker runs there (a loose
-    restriction: if that worker has left, anywhere; work stealing may still hand it to an idle
-    worker).
+    """On the scheduler: each task of :func:`map_groups` that names a worker (a call, a worker's
+    copy of the model, a block's piece of a call's result) runs there (a loose restriction: if
+    that worker has left, anywhere; work stealing may still hand it to an idle worker).
 
     A ``workers`` annotation would say the same, but dask's array optimisation merges the
     graph's layers into one dict before it reaches the scheduler, and layer annotations are
@@ -126,7 +125,7 @@ def _home(spec: Any) -> str | None:
     if isinstance(spec, Task) and spec.func is _execute_subgraph and spec.args:
         inner, out = spec.args[0], spec.args[1]
         spec = inner.get(out) if isinstance(inner, dict) else None
-    if isinstance(spec, Task) and spec.func in (_run_group, _on_home):
+    if isinstance(spec, Task) and spec.func in (_run_group, _on_home, _piece):
         return spec.kwargs.get("home")
     return None
 
@@ -339,6 +338,11 @@ def _run_group(
     return tuple(out[a:b] for a, b in zip(starts, ends, strict=True))
 
 
+def _piece(results: tuple, position: int, home: str | None = None) -> Any:
+    """One block's result out of its call's (``home``: the call's worker, which holds them)."""
+    return results[position]
+
+
 def map_groups(
     block_func: Callable[..., Any],
     X: da.Array,
@@ -354,7 +358,10 @@ def map_groups(
     ``block_func`` returns one result row per input row (as ``da.map_blocks`` would call it);
     the result has ``chunks`` (X's row chunks first). Delayed ``args`` enter the graph once,
     or once per worker of the calls (:data:`COPIES_UP_TO`). A call with a worker in
-    ``groups.workers`` runs there (:class:`CallHomes`).
+    ``groups.workers`` runs there (:class:`CallHomes`), and so do the tasks that take its
+    blocks' results out of it (left to the scheduler, the worker done first took some of
+    another call's and fetched that call's whole result for them:
+    ``benchmarks/results/parallel_post_fit.md``).
     """
     name = name or f"{getattr(block_func, '__name__', 'call')}-{tokenize(X, groups, *args)}"
     group_name = f"{name}-group"
@@ -373,7 +380,7 @@ def map_groups(
         layer[key] = Task(key, _run_group, blocks, block_func, *own, **where)
         for position, i in enumerate(members):
             out_key = (name, i) + (0,) * (len(chunks) - 1)
-            layer[out_key] = Task(out_key, operator.getitem, TaskRef(key), position)
+            layer[out_key] = Task(out_key, _piece, TaskRef(key), position, **where)
     graph = HighLevelGraph.from_collections(name, layer, dependencies=[X, *delayed])
     graph = fuse_block_inputs(graph, [(group_name, g) for g in range(len(groups.blocks))])
     return da.Array(graph, name, chunks, meta=meta)
