@@ -11,6 +11,7 @@ import pytest
 from distributed import futures_of, get_task_stream, wait
 
 import dasklearn._passes as P
+from dasklearn._chunks import block_keys
 from dasklearn.linear_model import LogisticRegression
 
 
@@ -53,7 +54,10 @@ def test_a_cluster_pass_is_one_task_per_worker_thread_with_no_gathering_task(cli
     runner = P.Passes(data, check_first=None)
     with get_task_stream(client) as stream:
         runner.run(runner.reduction(_blocks_sum, data.X))
-    keys = [str(t["key"]) for t in stream.data]
+    # older distributed (2025.12) picks the stream's records by time, corrected for each worker's
+    # clock: X's blocks, made by place() just before, were in it once (3 of 4, on a loaded CI)
+    made_before = {str(k) for k in block_keys(data.X)}
+    keys = [str(t["key"]) for t in stream.data if str(t["key"]) not in made_before]
     assert len(keys) == len(data.groups) == 2, keys
     assert not any("finalize" in k for k in keys), keys
 
