@@ -372,8 +372,13 @@ def main() -> None:
     columns = ["contender", "seconds", "rows/s", "x sklearn", "of 2 processes", "x dask-ml"]
     print_table(rows, columns)
     if args.rounds > 1:
-        names = ("of two processes", "x scikit-learn", "pure-Python gain", "x dask-ml")
-        names += ("first call x scikit-learn",)
+        names = (
+            "of two processes",
+            "x scikit-learn",
+            "pure-Python gain",
+            "x dask-ml",
+            "first call x scikit-learn",
+        )
         for i, name in enumerate(names):
             values = [v[i] for v in per_round]
             print(
