@@ -318,6 +318,34 @@ def test_a_workers_copy_of_the_model_serves_later_calls(client, data):
     assert _released(client, keys)
 
 
+TOKENIZED: list[int] = []
+
+
+class TokenCountedModel(BigModel):
+    """A BigModel that records each time dask's ``tokenize`` pickles it in this process."""
+
+    def __getstate__(self):
+        import traceback
+
+        if any(f.filename.endswith("tokenize.py") for f in traceback.extract_stack()):
+            TOKENIZED.append(1)
+        return super().__getstate__()
+
+
+def test_the_copies_of_a_new_model_are_not_tokenized_by_dask(client, data):
+    """The copies' graph reaches the scheduler without dask's ``tokenize`` of the model: given
+    as a dict it would pickle and unpickle each copy's value twice to name the graph (0.14 s
+    for a 16 MiB forest on a fresh cluster), which the copies' keys already name."""
+    X, y = data
+    Xp = _on_one_worker(client, X)
+    model = TokenCountedModel().fit(X, y)
+    TOKENIZED.clear()
+    out = ParallelPostFit(model).predict_proba(Xp)
+    assert len(_copy_futures(out)) == 2
+    np.testing.assert_allclose(out.compute(), model.model_.predict_proba(X), rtol=1e-12)
+    assert TOKENIZED == []
+
+
 def test_a_graph_over_a_lazy_source_stays_self_contained(client, data):
     """Built while a client is current, the calls over X that no worker holds carry the model
     in the graph: they also compute on threads (a kept future would bind them to the client)."""
