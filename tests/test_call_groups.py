@@ -346,6 +346,27 @@ def test_the_copies_of_a_new_model_are_not_tokenized_by_dask(client, data):
     assert TOKENIZED == []
 
 
+@pytest.mark.parametrize("blocks", [1, 2])
+def test_calls_of_one_block_keep_their_workers_copy_of_the_model(client, data, blocks):
+    """X persisted in blocks that each make a call of their own (one block, or one per worker):
+    the calls are placed all the same, so that each worker's copy of the model serves later
+    calls; a second call's graph does not carry the model."""
+    import pickle
+
+    X, y = data
+    Xp = client.persist(da.from_array(X, chunks=len(X) // blocks))
+    wait(Xp)
+    model = BigModel().fit(X, y)
+    first = ParallelPostFit(model).predict_proba(Xp)
+    holders = {w for workers in client.who_has(Xp).values() for w in workers}
+    assert {k[1] for k in _copy_futures(first)} == holders
+    np.testing.assert_allclose(first.compute(), model.model_.predict_proba(X), rtol=1e-12)
+    second = ParallelPostFit(model).predict_proba(Xp)
+    assert _copy_futures(second).keys() == _copy_futures(first).keys()
+    assert len(pickle.dumps(dict(second.__dask_graph__()))) < len(pickle.dumps(model.ballast_))
+    np.testing.assert_allclose(second.compute(), model.model_.predict_proba(X), rtol=1e-12)
+
+
 def test_a_graph_over_a_lazy_source_stays_self_contained(client, data):
     """Built while a client is current, the calls over X that no worker holds carry the model
     in the graph: they also compute on threads (a kept future would bind them to the client)."""
@@ -386,8 +407,8 @@ def test_only_the_newest_models_stay_on_the_cluster(client, data):
 @pytest.mark.parametrize("n_workers", [1, 2, COPIES_UP_TO, COPIES_UP_TO + 1])
 def test_a_copy_of_the_model_per_worker_up_to_a_few(data, n_workers):
     """The calls of each of up to COPIES_UP_TO workers share that worker's copy of the model;
-    one copy serves one worker, or more than COPIES_UP_TO (each copy is one more send by the
-    scheduler). The graph computes the same anywhere (threads here)."""
+    without a client one copy serves one worker, or more than COPIES_UP_TO (each copy is one
+    more send by the scheduler). The graph computes the same anywhere (threads here)."""
     X, y = data
     model = LogisticRegression().fit(X, y)
     dX = da.from_array(X, chunks=100)

@@ -14,7 +14,8 @@ Which blocks go together:
   the blocks each worker holds, split into calls of about equal size, at least one per thread
   of that worker (blocks beyond a worker's share of the work move to a worker below its share),
   each call run on that worker (:class:`CallHomes`), the shared model copied to each of up to
-  :data:`COPIES_UP_TO` workers once and kept there for later calls (:data:`KEPT_VALUES`);
+  :data:`COPIES_UP_TO` workers once and kept there for later calls (:data:`KEPT_VALUES`), also
+  where each call has one block;
 * otherwise (a lazy source, local threads): runs of consecutive blocks, as many calls as a
   multiple of the threads that run them, each reading its own blocks inside its task.
 """
@@ -217,10 +218,13 @@ def call_groups(X: da.Array, max_bytes: int | None = None) -> CallGroups | None:
 
     Calls of at most ``max_bytes`` of input (default: :func:`_call_bytes`). None when the block
     lengths are unknown, when the blocks are not NumPy (sparse, GPU) or when no two blocks
-    would share a call.
+    would share a call and no worker is named for them. X persisted on the cluster always gets
+    its calls, one block each where blocks are large or few: placed, they keep their worker's
+    copy of the model between calls (a 16 MiB forest sent with every call of a 2-block X:
+    0.16 s a call against 0.11 s kept).
     """
     lengths = X.chunks[0]
-    if len(lengths) < 2 or any(math.isnan(n) for n in lengths):
+    if not lengths or any(math.isnan(n) for n in lengths):
         return None
     if type(X._meta) is not np.ndarray:
         return None
@@ -228,6 +232,8 @@ def call_groups(X: da.Array, max_bytes: int | None = None) -> CallGroups | None:
     sizes = [n * max(row_bytes, 1) for n in lengths]
     client = active_client()
     holders = _holders(X, client)
+    if holders is None and len(lengths) < 2:
+        return None
     if client is not None:
         threads = client.nthreads()
         n_threads = sum(threads.values()) or 1
@@ -247,7 +253,9 @@ def call_groups(X: da.Array, max_bytes: int | None = None) -> CallGroups | None:
     else:
         n = _n_calls(sum(sizes), n_threads, len(sizes), max_bytes)
         groups = _split(list(range(len(sizes))), sizes, n)
-    return None if len(groups) == len(sizes) else CallGroups(groups, workers)
+    if len(groups) == len(sizes) and workers is None:
+        return None  # no call joins blocks, none is placed
+    return CallGroups(groups, workers)
 
 
 def _on_home(value: Any, home: str | None = None) -> Any:
@@ -298,15 +306,16 @@ def _copies_per_home(
     """For each worker of the calls, the arguments with every shared value replaced by that
     worker's copy (added to ``layer``: a future the client keeps between calls
     (:func:`_kept_copies`) on a distributed client, else a task); None where one shared copy
-    serves (no workers named, one worker, more than :data:`COPIES_UP_TO`, or a shared argument
-    that is not a plain value)."""
+    serves (no workers named, one worker without a client, more than :data:`COPIES_UP_TO`, or
+    a shared argument that is not a plain value)."""
     homes = sorted(set(workers or ()))
-    if not delayed or not 1 < len(homes) <= COPIES_UP_TO:
+    client = active_client()
+    fewest = 1 if client is not None else 2  # a kept copy serves one worker's later calls too
+    if not delayed or not fewest <= len(homes) <= COPIES_UP_TO:
         return None
     nodes = {d.key: convert_legacy_graph(dict(d.__dask_graph__())).get(d.key) for d in delayed}
     if not all(isinstance(node, DataNode) for node in nodes.values()):
         return None
-    client = active_client()
     copies: dict[Any, dict[str, Any]] = {}
     for key, node in nodes.items():
         kept = _kept_copies(client, key, node.value, homes) if client is not None else None
