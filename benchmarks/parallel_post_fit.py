@@ -32,6 +32,11 @@ dask-ml's alike) the first call is timed apart and printed as ``first``: it ship
 the workers and imports scikit-learn's model code there, which the two plain processes do
 before their clock; the medians are of the calls after it.
 
+``--sizes 5000,10000,20000,50000,100000``: small inputs instead. One warm 2x1 cluster per
+contender scores each size (blocks of at most ``--block-rows``, persisted, the first call apart),
+against one scikit-learn call on the same rows and ParallelPostFit on 2 threads: at which size a
+wrapped call stops being slower than one scikit-learn call.
+
 Run: ``.venv/bin/python benchmarks/parallel_post_fit.py [--model svc|forest] [--quick]``
 (``--repeat N`` for more than one timed run; ``--rounds N`` alternates the two plain processes,
 the cluster and dask-ml N times, each started afresh, each round with one scikit-learn call and
@@ -112,6 +117,70 @@ def time_on_cluster(wrapper_cls, model, args) -> tuple[float, np.ndarray, float]
     return seconds, proba, first
 
 
+def _sizes(args) -> list[int]:
+    return [int(n) for n in args.sizes.split(",") if n]
+
+
+def _small_data(n_rows: int, args):
+    return make_data(n_rows, args.n_features, min(n_rows, args.block_rows))
+
+
+def _proba(wrapper, X) -> np.ndarray:
+    return wrapper.predict_proba(X).compute()
+
+
+def sweep_on_cluster(wrapper_cls, model, args) -> dict[str, float]:
+    """``--sizes``: on one fresh 2x1 cluster, the median seconds of a warm
+    ``predict_proba(X).compute()`` for each size, X persisted (the first call untimed)."""
+    from distributed import wait
+
+    cluster, client = start_cluster()
+    out = {}
+    try:
+        wrapper = wrapper_cls(model)
+        for n_rows in _sizes(args):
+            X = client.persist(_small_data(n_rows, args)[0])
+            wait(X)
+            call = functools.partial(_proba, wrapper, X)
+            call()
+            out[str(n_rows)] = timed(call, args.repeat)[0]
+    finally:
+        client.close()
+        cluster.close()
+    return out
+
+
+def run_sizes(model, model_path: str, args) -> None:
+    """``--sizes``: scikit-learn, threads, the cluster and dask-ml's by size, with ratios."""
+    import dask
+    import dask.array as da
+
+    from dasklearn.wrappers import ParallelPostFit
+
+    on_cluster = sweep_on_cluster(ParallelPostFit, model, args)
+    rival = dask_ml_result(model_path, args)
+    if not isinstance(rival, dict):
+        print(f"[dask-ml skipped: {rival}]")
+    rows = []
+    for n_rows in _sizes(args):
+        X = _small_data(n_rows, args)[0]
+        X_np = X.compute(scheduler="threads")
+        t_sk = timed(functools.partial(model.predict_proba, X_np), args.repeat)[0]
+        X_mem = da.from_array(X_np, chunks=X.chunks)
+        with dask.config.set(scheduler="threads", num_workers=2):
+            call = functools.partial(_proba, ParallelPostFit(model), X_mem)
+            t_thr = timed(call, args.repeat, warmup=1)[0]
+        row = {"rows": n_rows, "blocks": X.numblocks[0], "scikit-learn s": t_sk}
+        row["cluster s"], row["threads s"] = on_cluster[str(n_rows)], t_thr
+        row["cluster x sklearn"], row["threads x sklearn"] = t_sk / row["cluster s"], t_sk / t_thr
+        if isinstance(rival, dict):
+            row["dask-ml s"] = rival["sizes"][str(n_rows)]
+            row["dask-ml x sklearn"] = t_sk / row["dask-ml s"]
+        rows.append(row)
+    print()
+    print_table(rows, list(rows[0]))
+
+
 def cpu_model() -> str:
     try:
         for line in open("/proc/cpuinfo"):
@@ -132,6 +201,11 @@ def run_dask_ml_child(args) -> None:
 
     with open(args.child, "rb") as f:
         model = pickle.load(f)
+    if args.sizes:
+        print(
+            "RESULT " + json.dumps({"sizes": sweep_on_cluster(DaskMLParallelPostFit, model, args)})
+        )
+        return
     seconds, proba, first = time_on_cluster(DaskMLParallelPostFit, model, args)
     result = {"seconds": seconds, "first": first, "checksum": checksum(proba)}
     print("RESULT " + json.dumps(result), flush=True)
@@ -153,7 +227,7 @@ def dask_ml_result(model_path: str, args) -> dict | str:
     cmd = [str(BENCH_PYTHON), __file__, "--child", model_path]
     cmd += ["--n-rows", str(args.n_rows), "--n-features", str(args.n_features)]
     cmd += ["--block-rows", str(args.block_rows), "--repeat", str(args.repeat)]
-    cmd += ["--model", args.model, "--n-train", str(args.n_train)]
+    cmd += ["--model", args.model, "--n-train", str(args.n_train), "--sizes", args.sizes]
     child = subprocess.run(cmd, capture_output=True, text=True, env=env)
     for line in child.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -326,6 +400,7 @@ def main() -> None:
         model="svc",
         child="",
         rounds=1,
+        sizes="",
     )
     if args.model not in MODELS:
         raise SystemExit(f"--model must be one of {sorted(MODELS)}")
@@ -336,10 +411,21 @@ def main() -> None:
     if args.child:
         run_dask_ml_child(args)
         return
-    args.repeat = max(1, args.repeat if "--repeat" in sys.argv else 1)  # long: one run by default
+    # long runs: one timed call by default; small sizes: the median of 7
+    args.repeat = max(1, args.repeat if "--repeat" in sys.argv else 7 if args.sizes else 1)
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     print(f"{cpu_model()}; {cpus} CPUs usable; load average {os.getloadavg()[0]:.2f}", flush=True)
+    if args.sizes:
+        args.n_rows = max(_sizes(args))
     model, t_sk, p_sk = fit_and_time_sklearn(args)
+    if args.sizes:
+        with tempfile.NamedTemporaryFile(suffix=".pkl", delete=False) as f:
+            pickle.dump(model, f)
+        try:
+            run_sizes(model, f.name, args)
+        finally:
+            os.unlink(f.name)
+        return
     rows = [{"contender": "scikit-learn (1 call)", "seconds": t_sk}]
     print(f"scikit-learn: {t_sk:.1f} s", flush=True)
 
