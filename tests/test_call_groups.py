@@ -11,6 +11,7 @@ import dask
 import dask.array as da
 import numpy as np
 import pytest
+from dask._task_spec import DataNode, convert_legacy_graph
 from distributed import wait
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
@@ -365,6 +366,43 @@ def test_calls_of_one_block_keep_their_workers_copy_of_the_model(client, data, b
     assert _copy_futures(second).keys() == _copy_futures(first).keys()
     assert len(pickle.dumps(dict(second.__dask_graph__()))) < len(pickle.dumps(model.ballast_))
     np.testing.assert_allclose(second.compute(), model.model_.predict_proba(X), rtol=1e-12)
+
+
+def _copy_keys(collection):
+    """The keys of the model copies that the tasks of ``collection`` depend on."""
+    graph = convert_legacy_graph(dict(collection.__dask_graph__()))
+    deps = set().union(*(node.dependencies for node in graph.values()))
+    return {k for k in deps if isinstance(k, tuple) and str(k[0]).endswith("-on")}
+
+
+def _carries(collection, value):
+    """Whether ``collection``'s graph holds ``value`` itself (not a copy kept on the cluster)."""
+    graph = convert_legacy_graph(dict(collection.__dask_graph__()))
+    return any(isinstance(node, DataNode) and node.value is value for node in graph.values())
+
+
+def test_calls_that_are_not_placed_keep_one_copy_of_the_model(client, data):
+    """X persisted on the cluster whose calls are not placed (blocks of unknown length): one
+    copy of the model, kept on the worker holding most of X, serves every call, and no call's
+    graph carries the model. Over a lazy source the graph still carries it (computable
+    anywhere)."""
+    X, y = data
+    model = BigModel().fit(X[5:], y[5:])  # not another test's model: no key of theirs reused
+    expected = model.model_.predict_proba(X)
+    lazy = da.from_array(X, chunks=500)
+    persisted = client.persist(lazy)
+    wait(persisted)
+    Xp = persisted[persisted[:, 0] > -np.inf]
+    first, second = (ParallelPostFit(model).predict_proba(Xp) for _ in range(2))
+    assert not _carries(first, model) and not _carries(second, model)
+    copies = [_copy_keys(out) for out in (first, second)]
+    assert copies[0] == copies[1] and len(copies[0]) == 1
+    for out in (first, second):
+        np.testing.assert_allclose(out.compute(), expected, rtol=1e-12)
+    out = ParallelPostFit(model).predict_proba(lazy[lazy[:, 0] > -np.inf])
+    assert _carries(out, model)
+    with dask.config.set(scheduler="threads"):
+        np.testing.assert_allclose(out.compute(), expected, rtol=1e-12)
 
 
 def test_a_graph_over_a_lazy_source_stays_self_contained(client, data):

@@ -36,6 +36,7 @@ import scipy.sparse as sp
 from dask._expr import LLGExpr
 from dask._task_spec import DataNode, _execute_subgraph, convert_legacy_graph
 from dask.base import tokenize
+from dask.delayed import Delayed
 from dask.highlevelgraph import HighLevelGraph
 from dask.system import CPU_COUNT
 from dask.task_spec import List, Task, TaskRef
@@ -54,6 +55,7 @@ __all__ = [
     "CallGroups",
     "CallHomes",
     "call_groups",
+    "kept_shared",
     "map_groups",
 ]
 
@@ -298,6 +300,35 @@ def _kept_copies(client: Any, key: Any, value: Any, homes: list[str]) -> dict[st
     for old in list(kept)[:-KEPT_VALUES]:
         del kept[old]
     return kept[key].copies
+
+
+def kept_shared(shared: list[Any], X: Any) -> list[Any]:
+    """``shared`` with each plain value entered once (a fitted model) replaced by a copy that
+    the client keeps on its cluster between calls (:func:`_kept_copies`), on the worker holding
+    most of X, where X is built on data persisted there (its graph is bound to that client
+    anyway); as it is otherwise (a lazy X's graph stays computable anywhere). For calls over a
+    dask array that are not placed (blocks of unknown length, sparse blocks): the other workers
+    fetch the copy from there, and a second call sends no model. Not for dask DataFrames: their
+    expressions keep the graph they built (and its futures) after the collection is gone, so a
+    kept copy outlived its model there."""
+    client = active_client()
+    futures = futures_of(X) if client is not None else []
+    if not futures or any(f.status != "finished" for f in futures):
+        return shared
+    votes = Counter(w for ws in client.who_has(futures).values() for w in ws)
+    if not votes:
+        return shared
+    home = min(votes, key=lambda w: (-votes[w], w))
+    out = []
+    for arg in shared:
+        node = None
+        if isinstance(arg, Delayed):
+            node = convert_legacy_graph(dict(arg.__dask_graph__())).get(arg.key)
+        if isinstance(node, DataNode):
+            kept = _kept_copies(client, arg.key, node.value, [home])
+            arg = kept[home] if kept is not None else arg
+        out.append(arg)
+    return out
 
 
 def _copies_per_home(

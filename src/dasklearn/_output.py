@@ -50,7 +50,7 @@ from ._blockwise import (
     single_blas_thread,
     with_single_blas_thread,
 )
-from ._call_groups import call_groups, map_groups
+from ._call_groups import call_groups, kept_shared, map_groups
 from ._chunks import as_dask_array, one_row_per_row, row_blocks, rows_only
 from ._passes import in_memory_row_chunks
 from ._validation import all_finite_values, check_array, check_features, check_is_fitted, input_kind
@@ -391,7 +391,7 @@ def _map_array(
         check,
         nan,
         empty,
-        *args,
+        *kept_shared(args, X),
         chunks=chunks,
         dtype=empty.dtype,
         meta=empty,
