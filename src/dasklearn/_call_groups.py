@@ -312,7 +312,9 @@ def kept_shared(shared: list[Any], X: Any) -> list[Any]:
     expressions keep the graph they built (and its futures) after the collection is gone, so a
     kept copy outlived its model there."""
     client = active_client()
-    futures = futures_of(X) if client is not None else []
+    if client is None or not any(isinstance(arg, Delayed) for arg in shared):
+        return shared
+    futures = futures_of(X)
     if not futures or any(f.status != "finished" for f in futures):
         return shared
     votes = Counter(w for ws in client.who_has(futures).values() for w in ws)
