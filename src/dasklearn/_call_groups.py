@@ -302,6 +302,11 @@ def _kept_copies(client: Any, key: Any, value: Any, homes: list[str]) -> dict[st
     return kept[key].copies
 
 
+def _node_of(value: Delayed) -> Any:
+    """The graph node of a Delayed's key (a ``DataNode`` for a plain value entered once)."""
+    return convert_legacy_graph(dict(value.__dask_graph__())).get(value.key)
+
+
 def kept_shared(shared: list[Any], X: Any) -> list[Any]:
     """``shared`` with each plain value entered once (a fitted model) replaced by a copy that
     the client keeps on its cluster between calls (:func:`_kept_copies`), on the worker holding
@@ -323,9 +328,7 @@ def kept_shared(shared: list[Any], X: Any) -> list[Any]:
     home = min(votes, key=lambda w: (-votes[w], w))
     out = []
     for arg in shared:
-        node = None
-        if isinstance(arg, Delayed):
-            node = convert_legacy_graph(dict(arg.__dask_graph__())).get(arg.key)
+        node = _node_of(arg) if isinstance(arg, Delayed) else None
         if isinstance(node, DataNode):
             kept = _kept_copies(client, arg.key, node.value, [home])
             arg = kept[home] if kept is not None else arg
@@ -346,7 +349,7 @@ def _copies_per_home(
     fewest = 1 if client is not None else 2  # a kept copy serves one worker's later calls too
     if not delayed or not fewest <= len(homes) <= COPIES_UP_TO:
         return None
-    nodes = {d.key: convert_legacy_graph(dict(d.__dask_graph__())).get(d.key) for d in delayed}
+    nodes = {d.key: _node_of(d) for d in delayed}
     if not all(isinstance(node, DataNode) for node in nodes.values()):
         return None
     copies: dict[Any, dict[str, Any]] = {}
