@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import hashlib
 import pickle
 import sys
 import threading
@@ -42,6 +41,7 @@ import dask.array as da
 import dask.threaded
 import numpy as np
 import pandas as pd
+import xxhash
 from dask._task_spec import convert_legacy_graph
 from dask.base import is_dask_collection
 from dask.delayed import Delayed
@@ -90,7 +90,9 @@ def value_token(value: Any) -> str:
     check that the pickle is deterministic (39 ms for a 16 MiB forest, a third of the time to
     build its ``predict_proba`` graph); a pickle that is not deterministic only gives another
     key here. Objects of ``__main__`` are pickled by value (cloudpickle), as dask does, so that a
-    class redefined in a session gets a new key; what neither pickles gets dask's token.
+    class redefined in a session gets a new key; what neither pickles gets dask's token. The
+    pickle is hashed with xxHash's 128-bit XXH3, not SHA-1: a wrapped model is named on every
+    ``predict``, and SHA-1 took 10 ms over a 100-tree forest's 22 MB, XXH3 0.6 ms.
     """
     if is_dask_collection(value) or isinstance(value, Future):
         return dask.base.tokenize(value)
@@ -102,7 +104,7 @@ def value_token(value: Any) -> str:
             stream = cloudpickle.dumps(value, protocol=5, buffer_callback=buffers.append)
     except Exception:
         return dask.base.tokenize(value)
-    digest = hashlib.sha1(stream)
+    digest = xxhash.xxh3_128(stream)
     for buffer in buffers:
         digest.update(buffer.raw())
     return digest.hexdigest()
