@@ -368,6 +368,23 @@ def test_calls_of_one_block_keep_their_workers_copy_of_the_model(client, data, b
     np.testing.assert_allclose(second.compute(), model.model_.predict_proba(X), rtol=1e-12)
 
 
+def test_a_copy_stays_kept_while_calls_go_elsewhere(client, data):
+    """A model called in turn on X held by one worker and on X held by both: each worker's copy
+    is made once, not dropped by the calls that do not need it and sent again."""
+    X, y = data
+    model = BigModel().fit(X[7:], y[7:])  # not another test's model
+    first = sorted(client.nthreads())[0]
+    one = client.persist(da.from_array(X, chunks=len(X)), workers=[first])
+    both = client.persist(da.from_array(X, chunks=len(X) // 2))
+    wait([one, both])
+    seen = [_copy_futures(ParallelPostFit(model).predict_proba(Xp)) for Xp in (one, both) * 2]
+    assert {k[1] for k in seen[0]} == {first}
+    assert {k[1] for k in seen[1]} == set(client.nthreads())
+    assert seen[2].keys() == seen[0].keys() and seen[3].keys() == seen[1].keys()
+    assert all(seen[2][k] is seen[0][k] for k in seen[0])
+    assert all(seen[3][k] is seen[1][k] for k in seen[1])
+
+
 def _copy_keys(collection):
     """The keys of the model copies that the tasks of ``collection`` depend on."""
     graph = convert_legacy_graph(dict(collection.__dask_graph__()))

@@ -270,7 +270,7 @@ def _kept_copies(client: Any, key: Any, value: Any, homes: list[str]) -> dict[st
     until ``value`` is garbage-collected or :data:`KEPT_VALUES` newer values are kept; None for
     a value that cannot be weakly referenced. Copies that are kept and still live are reused,
     the missing ones computed now (their tasks hold the value: a worker that dies loses nothing
-    the scheduler cannot recompute)."""
+    the scheduler cannot recompute); the copies on other workers stay kept."""
     kept = _KEPT.setdefault(client, {})
     entry = kept.pop(key, None)
 
@@ -296,10 +296,10 @@ def _kept_copies(client: Any, key: Any, value: Any, homes: list[str]) -> dict[st
         with dask.config.set({"distributed.admin.large-graph-warning-threshold": "1 PiB"}):
             futures = client.get(expr, list(graph), sync=False)
         copies.update(zip(missing, futures, strict=True))
-    kept[key] = _Kept(ref, {h: copies[h] for h in homes})
+    kept[key] = _Kept(ref, copies)  # also those other calls placed elsewhere still use
     for old in list(kept)[:-KEPT_VALUES]:
         del kept[old]
-    return kept[key].copies
+    return {h: copies[h] for h in homes}
 
 
 def _node_of(value: Delayed) -> Any:
