@@ -28,6 +28,7 @@ from dasklearn._call_groups import (
     _split,
     call_groups,
     map_groups,
+    split_blocks,
 )
 from dasklearn.wrappers import ParallelPostFit
 
@@ -117,6 +118,53 @@ def test_no_groups_where_they_cannot_help(data):
         assert call_groups(X[X[:, 0] > 0]) is None  # unknown lengths
         assert call_groups(X.rechunk(1000)) is None  # one call per thread already
         assert call_groups(X, max_bytes=1) is None  # every block over the bound
+
+
+def test_fewer_blocks_than_threads_are_cut_into_pieces():
+    """Every thread gets a piece of a block, in proportion to the blocks' sizes, no piece under
+    the bound; X stays as it is where the blocks suffice or their lengths are unknown."""
+    X = da.zeros((4000, 20), chunks=((3000, 1000), (20,)))  # 640,000 bytes
+    with dask.config.set(scheduler="threads", num_workers=4):
+        assert split_blocks(X, min_bytes=2**16).chunks[0] == (1000, 1000, 1000, 1000)
+        assert split_blocks(X, min_bytes=200_000).chunks[0] == (1500, 1500, 1000)  # 3 at most
+        assert split_blocks(X, min_bytes=400_000) is X  # one piece's worth
+        masked = X[X[:, 0] == 0]
+        assert split_blocks(masked, min_bytes=1) is masked
+    with dask.config.set(scheduler="threads", num_workers=2):
+        assert split_blocks(X, min_bytes=1) is X  # one block per thread already
+
+
+def test_one_block_is_shared_by_the_threads():
+    """One large block on two threads: two calls of half the rows, the output in X's chunks."""
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(4000, 40))  # 1.28 MB, over two pieces' minimum
+    y = (X[:, 0] > 0).astype(int)
+    model = CountedModel().fit(X, y)
+    dX = da.from_array(X, chunks=(4000, 40))
+    with dask.config.set(scheduler="threads", num_workers=2):
+        out = ParallelPostFit(model).predict_proba(dX)
+        assert out.chunks[0] == dX.chunks[0]
+        CALLS.clear()
+        got = out.compute()
+    np.testing.assert_allclose(got, model.model_.predict_proba(X), rtol=1e-12)
+    assert sorted(CALLS) == [2000, 2000]
+
+
+def test_one_persisted_block_is_shared_by_the_workers(client):
+    """One persisted block on a 2-worker cluster: a call on each worker, each with its kept copy
+    of the model; the output keeps X's chunks and matches scikit-learn."""
+    rng = np.random.default_rng(2)
+    X = rng.normal(size=(4000, 40))
+    y = (X[:, 1] > 0).astype(int)
+    Xp = client.persist(da.from_array(X, chunks=(4000, 40)))
+    wait(Xp)
+    groups, workers = call_groups(split_blocks(Xp))
+    assert sorted(groups) == [[0], [1]] and sorted(workers) == sorted(client.nthreads())
+    model = BigModel().fit(X, y)
+    out = ParallelPostFit(model).predict_proba(Xp)
+    assert out.chunks[0] == Xp.chunks[0]
+    assert {k[1] for k in _copy_keys(out)} == set(workers)
+    np.testing.assert_allclose(out.compute(), model.model_.predict_proba(X), rtol=1e-12)
 
 
 def test_blocks_beyond_a_workers_share_move(client, data):

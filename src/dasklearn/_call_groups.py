@@ -18,6 +18,10 @@ Which blocks go together:
   where each call has one block;
 * otherwise (a lazy source, local threads): runs of consecutive blocks, as many calls as a
   multiple of the threads that run them, each reading its own blocks inside its task.
+
+Where X has fewer blocks than threads, :func:`split_blocks` first cuts them into pieces (a
+single block of 5,000 rows was one call on one of two threads); the output is merged back into
+X's row chunks.
 """
 
 from __future__ import annotations
@@ -52,11 +56,13 @@ __all__ = [
     "CALL_BYTES",
     "COPIES_UP_TO",
     "KEPT_VALUES",
+    "MIN_PIECE_BYTES",
     "CallGroups",
     "CallHomes",
     "call_groups",
     "kept_shared",
     "map_groups",
+    "split_blocks",
 ]
 
 #: With calls on up to this many workers, each of them gets its own copy of a shared value (the
@@ -76,6 +82,9 @@ COPIES_UP_TO = 4
 CALL_BYTES = 4 * BLOCK_BYTES
 #: A call's input is at most 1/16 of a thread's share of the memory (:func:`_call_bytes`).
 CALL_MEMORY_SHARE = 16
+#: A block is cut into pieces of at least this size where there are fewer blocks than threads
+#: (:func:`split_blocks`).
+MIN_PIECE_BYTES = 2**17
 #: Shared values (fitted models) whose per-worker copies a client keeps on its cluster between
 #: calls, the newest first: a second ``predict`` of the same model sends nothing but its small
 #: graph, and its calls start at once.
@@ -215,6 +224,45 @@ def _call_bytes(client: Any, threads: int) -> int:
     return int(min(CALL_BYTES, memory_budget(client) / max(threads, 1) / CALL_MEMORY_SHARE))
 
 
+def _threads(client: Any) -> tuple[dict[str, int], int]:
+    """Each worker's threads (none without a client), and the threads that run the calls."""
+    if client is None:
+        return {}, int(dask.config.get("num_workers", None) or CPU_COUNT)
+    threads = client.nthreads()
+    return threads, sum(threads.values()) or 1
+
+
+def _pieces(sizes: Sequence[float], n_pieces: int) -> list[int]:
+    """How many pieces each block is cut into: ``n_pieces`` in all, in proportion to the
+    blocks' sizes (largest remainders), at least one each."""
+    total = sum(sizes)
+    shares = [n_pieces * size / total for size in sizes]
+    counts = [max(1, math.floor(share)) for share in shares]
+    by_remainder = sorted(range(len(sizes)), key=lambda i: (counts[i] - shares[i], i))
+    for i in by_remainder[: max(0, n_pieces - sum(counts))]:
+        counts[i] += 1
+    return counts
+
+
+def split_blocks(X: da.Array, min_bytes: int = MIN_PIECE_BYTES) -> da.Array:
+    """X with its row blocks cut into more when they are fewer than the threads that run the
+    calls, so that every thread gets a call (pieces of at least ``min_bytes``); X itself when
+    it has enough blocks, or blocks of unknown length or not NumPy."""
+    lengths = X.chunks[0]
+    if not lengths or any(math.isnan(n) for n in lengths) or type(X._meta) is not np.ndarray:
+        return X
+    _, n_threads = _threads(active_client())
+    row_bytes = max(X.dtype.itemsize * int(np.prod(X.shape[1:], dtype=np.int64)), 1)
+    n_pieces = min(n_threads, int(sum(lengths) * row_bytes // min_bytes))
+    if n_pieces <= len(lengths):
+        return X
+    rows: list[int] = []
+    for length, count in zip(lengths, _pieces(lengths, n_pieces), strict=True):
+        cuts = np.linspace(0, length, count + 1).round().astype(int)
+        rows += np.diff(cuts).tolist()
+    return X.rechunk({0: tuple(rows)})
+
+
 def call_groups(X: da.Array, max_bytes: int | None = None) -> CallGroups | None:
     """The row blocks of X to run as one call each, or None for one call per block.
 
@@ -236,11 +284,7 @@ def call_groups(X: da.Array, max_bytes: int | None = None) -> CallGroups | None:
     holders = _holders(X, client)
     if holders is None and len(lengths) < 2:
         return None
-    if client is not None:
-        threads = client.nthreads()
-        n_threads = sum(threads.values()) or 1
-    else:
-        n_threads = int(dask.config.get("num_workers", None) or CPU_COUNT)
+    threads, n_threads = _threads(client)
     max_bytes = max_bytes or _call_bytes(client, n_threads)
     workers: list[str] | None = None
     if holders is not None:

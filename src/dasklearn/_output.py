@@ -50,7 +50,7 @@ from ._blockwise import (
     single_blas_thread,
     with_single_blas_thread,
 )
-from ._call_groups import call_groups, kept_shared, map_groups
+from ._call_groups import call_groups, kept_shared, map_groups, split_blocks
 from ._chunks import as_dask_array, one_row_per_row, row_blocks, rows_only
 from ._passes import in_memory_row_chunks
 from ._validation import all_finite_values, check_array, check_features, check_is_fitted, input_kind
@@ -278,8 +278,9 @@ def map_rows(
         In-memory X larger than one block is run block by block on local threads (a fitted
         model whose per-row work is costly: k-means labels); otherwise ``func`` sees all of X.
     grouped : bool
-        For dask array X: several small blocks per call (:mod:`dasklearn._call_groups`), for
-        functions that cost more per call than per row (a large forest's ``predict``).
+        For dask array X: several small blocks per call, and blocks fewer than the threads cut
+        into pieces (:mod:`dasklearn._call_groups`), for functions that cost more per call
+        than per row (a large forest's ``predict``).
 
     Returns
     -------
@@ -379,24 +380,28 @@ def _map_array(
         if X.ndim == 1:
             axes["new_axis"] = 1
     kernel = with_single_blas_thread(_array_block)
-    groups = call_groups(X) if grouped else None
+    source = split_blocks(X) if grouped else X
+    groups = call_groups(source) if grouped else None
+    chunks = (source.chunks[0], *chunks[1:])
     if groups is not None:
         block_args = [func, dtype, check, nan, empty, *args]
-        return map_groups(kernel, X, groups, block_args, chunks=chunks, meta=empty)
-    return da.map_blocks(
-        kernel,
-        X,
-        func,
-        dtype,
-        check,
-        nan,
-        empty,
-        *kept_shared(args, X),
-        chunks=chunks,
-        dtype=empty.dtype,
-        meta=empty,
-        **axes,
-    )
+        out = map_groups(kernel, source, groups, block_args, chunks=chunks, meta=empty)
+    else:
+        out = da.map_blocks(
+            kernel,
+            source,
+            func,
+            dtype,
+            check,
+            nan,
+            empty,
+            *kept_shared(args, source),
+            chunks=chunks,
+            dtype=empty.dtype,
+            meta=empty,
+            **axes,
+        )
+    return out if source is X else out.rechunk({0: X.chunks[0]})
 
 
 def _eager(
