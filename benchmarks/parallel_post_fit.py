@@ -35,7 +35,10 @@ before their clock; the medians are of the calls after it.
 ``--sizes 5000,10000,20000,50000,100000``: small inputs instead. One warm 2x1 cluster per
 contender scores each size (blocks of at most ``--block-rows``, persisted, the first call apart),
 against one scikit-learn call on the same rows and ParallelPostFit on 2 threads: at which size a
-wrapped call stops being slower than one scikit-learn call.
+wrapped call stops being slower than one scikit-learn call. The "dask floor" columns time
+``X.sum(axis=1).compute()`` over the same X on the same cluster and on threads: what dask itself
+costs for a pass that returns a value per row (graph, scheduler, the result to the client),
+which a wrapped call pays before its model does any work.
 
 Run: ``.venv/bin/python benchmarks/parallel_post_fit.py [--model svc|forest] [--quick]``
 (``--repeat N`` for more than one timed run; ``--rounds N`` alternates the two plain processes,
@@ -129,9 +132,15 @@ def _proba(wrapper, X) -> np.ndarray:
     return wrapper.predict_proba(X).compute()
 
 
-def sweep_on_cluster(wrapper_cls, model, args) -> dict[str, float]:
+def _row_sums(X) -> np.ndarray:
+    """dask's own cost of a per-row pass over X: a cheap task per block, the rows to the client."""
+    return X.sum(axis=1).compute()
+
+
+def sweep_on_cluster(wrapper_cls, model, args, floor: bool = False) -> dict[str, float]:
     """``--sizes``: on one fresh 2x1 cluster, the median seconds of a warm
-    ``predict_proba(X).compute()`` for each size, X persisted (the first call untimed)."""
+    ``predict_proba(X).compute()`` for each size, X persisted (the first call untimed); with
+    ``floor``, also of :func:`_row_sums` over the same X (``"floor <rows>"``)."""
     from distributed import wait
 
     cluster, client = start_cluster()
@@ -144,6 +153,8 @@ def sweep_on_cluster(wrapper_cls, model, args) -> dict[str, float]:
             call = functools.partial(_proba, wrapper, X)
             call()
             out[str(n_rows)] = timed(call, args.repeat)[0]
+            if floor:
+                out[f"floor {n_rows}"] = timed(functools.partial(_row_sums, X), args.repeat)[0]
     finally:
         client.close()
         cluster.close()
@@ -157,7 +168,7 @@ def run_sizes(model, model_path: str, args) -> None:
 
     from dasklearn.wrappers import ParallelPostFit
 
-    on_cluster = sweep_on_cluster(ParallelPostFit, model, args)
+    on_cluster = sweep_on_cluster(ParallelPostFit, model, args, floor=True)
     rival = dask_ml_result(model_path, args)
     if not isinstance(rival, dict):
         print(f"[dask-ml skipped: {rival}]")
@@ -170,9 +181,12 @@ def run_sizes(model, model_path: str, args) -> None:
         with dask.config.set(scheduler="threads", num_workers=2):
             call = functools.partial(_proba, ParallelPostFit(model), X_mem)
             t_thr = timed(call, args.repeat, warmup=1)[0]
+            t_thr_floor = timed(functools.partial(_row_sums, X_mem), args.repeat, warmup=1)[0]
         row = {"rows": n_rows, "blocks": X.numblocks[0], "scikit-learn s": t_sk}
         row["cluster s"], row["threads s"] = on_cluster[str(n_rows)], t_thr
         row["cluster x sklearn"], row["threads x sklearn"] = t_sk / row["cluster s"], t_sk / t_thr
+        row["dask floor cluster s"] = on_cluster[f"floor {n_rows}"]
+        row["dask floor threads s"] = t_thr_floor
         if isinstance(rival, dict):
             row["dask-ml s"] = rival["sizes"][str(n_rows)]
             row["dask-ml x sklearn"] = t_sk / row["dask-ml s"]
