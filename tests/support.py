@@ -5,6 +5,9 @@ never import from ``conftest`` (which one ``import conftest`` finds depends on t
 * ``output_type(kind, ndim)``: the container a per-row result has for input of ``kind``.
 * ``misaligned(a)``: a copy of ``a`` whose data start 3 bytes past an aligned address, as
   arrays deserialized from the network often do.
+* ``BigModel``: a fitted logistic model carrying 1 MiB more (a model whose size shows in a
+  graph); ``on_scheduler(client, keys)``: those of ``keys`` the scheduler still has;
+  ``released(client, keys)``: wait until it has none of them (False after 30 s).
 
 Tests that must break a cluster (kill a worker, tiny memory limits) start their own small one:
 
@@ -39,6 +42,8 @@ from dask.utils import key_split
 from distributed import Client
 from distributed.diagnostics.plugin import SchedulerPlugin, WorkerPlugin
 from distributed.utils import get_mp_context
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.linear_model import LogisticRegression
 
 import dasklearn._passes as PASSES
 from dasklearn._client import local_cluster
@@ -207,3 +212,36 @@ MANAGED_MEMORY_ONLY = {
     "distributed.worker.memory.pause": False,
     "distributed.worker.memory.terminate": False,
 }
+
+
+class BigModel(ClassifierMixin, BaseEstimator):
+    """A fitted logistic model carrying 1 MiB more (a model whose size shows in a graph)."""
+
+    def fit(self, X, y):
+        self.model_ = LogisticRegression().fit(X, y)
+        self.classes_ = self.model_.classes_
+        self.n_features_in_ = np.shape(X)[1]
+        self.ballast_ = np.ones(2**17)
+        return self
+
+    def predict_proba(self, X):
+        return self.model_.predict_proba(X)
+
+    def predict(self, X):
+        return self.model_.predict(X)
+
+
+def on_scheduler(client, keys):
+    def present(dask_scheduler=None, keys=()):
+        return sorted(str(k) for k in keys if k in dask_scheduler.tasks)
+
+    return client.run_on_scheduler(present, keys=list(keys))
+
+
+def released(client, keys, seconds=30):
+    deadline = time.monotonic() + seconds
+    while on_scheduler(client, keys):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True

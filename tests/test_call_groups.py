@@ -15,6 +15,7 @@ from dask._task_spec import DataNode, convert_legacy_graph
 from distributed import wait
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.linear_model import LogisticRegression
+from support import BigModel, on_scheduler, released
 
 from dasklearn._blockwise import share_once
 from dasklearn._call_groups import (
@@ -300,18 +301,6 @@ def test_each_workers_copy_of_the_model_is_made_there(client, data):
     assert copies == {w: ([w], True) for w in homes}
 
 
-class BigModel(CountedModel):
-    """A fitted logistic model carrying 1 MiB more (a model whose size shows in a graph)."""
-
-    def fit(self, X, y):
-        super().fit(X, y)
-        self.ballast_ = np.ones(2**17)
-        return self
-
-    def predict_proba(self, X):
-        return self.model_.predict_proba(X)
-
-
 def _on_one_worker(client, X):
     """X persisted on one worker of two: ParallelPostFit's calls go to both workers."""
     Xp = client.persist(da.from_array(X, chunks=100), workers=[sorted(client.nthreads())[0]])
@@ -321,22 +310,6 @@ def _on_one_worker(client, X):
 
 def _copy_futures(array):
     return {k: v for k, v in dict(array.__dask_graph__()).items() if str(k[0]).endswith("-on")}
-
-
-def _on_scheduler(client, keys):
-    def present(dask_scheduler=None, keys=()):
-        return sorted(str(k) for k in keys if k in dask_scheduler.tasks)
-
-    return client.run_on_scheduler(present, keys=list(keys))
-
-
-def _released(client, keys, seconds=30):
-    deadline = time.monotonic() + seconds
-    while _on_scheduler(client, keys):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def test_a_workers_copy_of_the_model_serves_later_calls(client, data):
@@ -360,11 +333,11 @@ def test_a_workers_copy_of_the_model_serves_later_calls(client, data):
     assert len(pickle.dumps(dict(second.__dask_graph__()))) < len(pickle.dumps(model.ballast_))
     np.testing.assert_allclose(second.compute(), model.model_.predict_proba(X), rtol=1e-12)
     del first, second, copies
-    assert _on_scheduler(client, _copy_futures(ParallelPostFit(model).predict_proba(Xp)))
+    assert on_scheduler(client, _copy_futures(ParallelPostFit(model).predict_proba(Xp)))
     keys = list(_copy_futures(ParallelPostFit(model).predict_proba(Xp)))
     del model
     gc.collect()
-    assert _released(client, keys)
+    assert released(client, keys)
 
 
 TOKENIZED: list[int] = []
@@ -503,8 +476,8 @@ def test_only_the_newest_models_stay_on_the_cluster(client, data):
     Xp = _on_one_worker(client, X)
     models = [BigModel().fit(X[i:], y[i:]) for i in range(KEPT_VALUES + 1)]
     kept = [list(_copy_futures(ParallelPostFit(m).predict_proba(Xp))) for m in models]
-    assert _released(client, kept[0])
-    assert all(_on_scheduler(client, keys) for keys in kept[1:])
+    assert released(client, kept[0])
+    assert all(on_scheduler(client, keys) for keys in kept[1:])
 
 
 @pytest.mark.parametrize("n_workers", [1, 2, COPIES_UP_TO, COPIES_UP_TO + 1])

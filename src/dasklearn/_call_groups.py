@@ -36,10 +36,12 @@ from typing import Any, NamedTuple
 import dask
 import dask.array as da
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 from dask._expr import LLGExpr
 from dask._task_spec import DataNode, _execute_subgraph, convert_legacy_graph
 from dask.base import tokenize
+from dask.dataframe.dispatch import concat
 from dask.delayed import Delayed
 from dask.highlevelgraph import HighLevelGraph
 from dask.system import CPU_COUNT
@@ -179,9 +181,11 @@ def _persisted_inputs(X: da.Array, keys: list[Any], persisted: set[Any]) -> list
     return [inputs(k) for k in keys]
 
 
-def _holders(X: da.Array, client: Any) -> list[str] | None:
+def _holders(X: Any, client: Any, nbytes: bool = False) -> Any:
     """The worker holding each block of X (or most of the persisted blocks it is computed
-    from), when X is built on data persisted on ``client``; None otherwise."""
+    from), when X is built on data persisted on ``client``; None otherwise. With ``nbytes``,
+    also the bytes of each block's persisted inputs, as the scheduler counts them (for a
+    dask DataFrame, whose partition lengths dask does not know): ``(holders, sizes)``."""
     if client is None:
         return None
     futures = {f.key: f for f in futures_of(X)}
@@ -190,14 +194,18 @@ def _holders(X: da.Array, client: Any) -> list[str] | None:
     inputs = _persisted_inputs(X, block_keys(X), set(futures))
     if not all(inputs):
         return None
-    who_has = client.who_has([futures[k] for k in set().union(*map(set, inputs))])
+    keys = set().union(*map(set, inputs))
+    who_has = client.who_has([futures[k] for k in keys])
     holders = []
     for block_inputs in inputs:
         votes = Counter(sorted(w)[0] for k in block_inputs if (w := who_has.get(k)))
         if not votes:
             return None
         holders.append(min(votes, key=lambda w: (-votes[w], w)))
-    return holders
+    if not nbytes:
+        return holders
+    counted = client.nbytes(list(keys), summary=False)
+    return holders, [float(sum(counted.get(k, 0) for k in ks)) for ks in inputs]
 
 
 def _split(blocks: list[int], sizes: Sequence[float], n_calls: int) -> list[list[int]]:
@@ -222,6 +230,22 @@ def _call_bytes(client: Any, threads: int) -> int:
     """:data:`CALL_BYTES`, or less where a thread's share of the memory (the workers' limits,
     else this machine's available memory) is under :data:`CALL_MEMORY_SHARE` times that."""
     return int(min(CALL_BYTES, memory_budget(client) / max(threads, 1) / CALL_MEMORY_SHARE))
+
+
+def _placed(
+    holders: list[str], sizes: Sequence[float], threads: dict[str, int], max_bytes: int
+) -> tuple[list[list[int]], list[str]]:
+    """Calls over blocks held by workers: each worker's share of the blocks
+    (:func:`~dasklearn._client.balanced`) in runs of at most about ``max_bytes``, at least one
+    per thread; the blocks of each call, and the worker it runs on."""
+    groups: list[list[int]] = []
+    workers: list[str] = []
+    for worker, blocks in sorted(balanced(holders, sizes, threads).items()):
+        total = sum(sizes[i] for i in blocks)
+        n = _n_calls(total, threads.get(worker, 1), len(blocks), max_bytes)
+        groups += _split(blocks, sizes, n)
+        workers += [worker] * (len(groups) - len(workers))
+    return groups, workers
 
 
 def _threads(client: Any) -> tuple[dict[str, int], int]:
@@ -288,12 +312,7 @@ def call_groups(X: da.Array, max_bytes: int | None = None) -> CallGroups | None:
     max_bytes = max_bytes or _call_bytes(client, n_threads)
     workers: list[str] | None = None
     if holders is not None:
-        groups, workers = [], []
-        for worker, blocks in sorted(balanced(holders, sizes, threads).items()):
-            total = sum(sizes[i] for i in blocks)
-            n = _n_calls(total, threads.get(worker, 1), len(blocks), max_bytes)
-            groups += _split(blocks, sizes, n)
-            workers += [worker] * (len(groups) - len(workers))
+        groups, workers = _placed(holders, sizes, threads, max_bytes)
         if not _placing(client):
             workers = None
     else:
@@ -417,9 +436,13 @@ def _copies_per_home(
 
 
 def _joined(blocks: list[Any]) -> Any:
+    if len(blocks) == 1:
+        return blocks[0]
+    if isinstance(blocks[0], pd.DataFrame | pd.Series):
+        return concat(blocks)  # dask's: categoricals of different categories stay categorical
     if any(sp.issparse(b) for b in blocks):
         return sp.vstack(blocks, format="csr")
-    return np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
+    return np.concatenate(blocks)
 
 
 def _run_group(
@@ -430,7 +453,8 @@ def _run_group(
     out = block_func(_joined(blocks), *args)
     ends = np.cumsum([len(b) for b in blocks])
     starts = np.concatenate([[0], ends[:-1]])
-    return tuple(out[a:b] for a, b in zip(starts, ends, strict=True))
+    rows = out.iloc if isinstance(out, pd.DataFrame | pd.Series) else out
+    return tuple(rows[a:b] for a, b in zip(starts, ends, strict=True))
 
 
 def _piece(results: tuple, position: int, home: str | None = None) -> Any:

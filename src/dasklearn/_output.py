@@ -52,6 +52,7 @@ from ._blockwise import (
 )
 from ._call_groups import call_groups, kept_shared, map_groups, split_blocks
 from ._chunks import as_dask_array, one_row_per_row, row_blocks, rows_only
+from ._frame_groups import map_frame_groups
 from ._passes import in_memory_row_chunks
 from ._validation import all_finite_values, check_array, check_features, check_is_fitted, input_kind
 
@@ -278,9 +279,10 @@ def map_rows(
         In-memory X larger than one block is run block by block on local threads (a fitted
         model whose per-row work is costly: k-means labels); otherwise ``func`` sees all of X.
     grouped : bool
-        For dask array X: several small blocks per call, and blocks fewer than the threads cut
-        into pieces (:mod:`dasklearn._call_groups`), for functions that cost more per call
-        than per row (a large forest's ``predict``).
+        For functions that cost more per call than per row (a large forest's ``predict``):
+        for dask array X several small blocks per call, and blocks fewer than the threads cut
+        into pieces (:mod:`dasklearn._call_groups`); for a dask DataFrame persisted on the
+        cluster, a worker's partitions in few calls (:mod:`dasklearn._frame_groups`).
 
     Returns
     -------
@@ -312,8 +314,14 @@ def map_rows(
             out = da.Array(out.dask, out.name, out.chunks, meta=empty)  # keep a sparse meta
         return out
     meta = output.frame_meta(X._meta.index)
+    kernel = with_single_blas_thread(_frame_block)
+    if grouped:
+        block_args = [func, block_dtype, check, allow_nan, meta, *shared]
+        out = map_frame_groups(kernel, X, block_args, meta=meta)
+        if out is not None:
+            return out
     out = X.map_partitions(
-        with_single_blas_thread(_frame_block),
+        kernel,
         func,
         block_dtype,
         check,

@@ -1,0 +1,129 @@
+"""ParallelPostFit over a dask DataFrame persisted on the cluster (``dasklearn._frame_groups``):
+a worker's partitions in few calls on that worker, with its kept copy of the model, and the
+output in X's partitions with X's index."""
+
+from __future__ import annotations
+
+import gc
+import pickle
+
+import dask
+import dask.dataframe as dd
+import numpy as np
+import pandas as pd
+import pytest
+from dask.dataframe.dask_expr._collection import new_collection
+from dask.dataframe.dask_expr._reductions import Len
+from distributed import wait
+from sklearn.compose import make_column_transformer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, OneHotEncoder
+from support import BigModel, released
+
+from dasklearn._frame_groups import frame_groups
+from dasklearn.wrappers import ParallelPostFit
+
+
+@pytest.fixture
+def frame():
+    rng = np.random.default_rng(3)
+    X = pd.DataFrame(rng.normal(size=(2000, 4)), columns=list("abcd"))
+    X.index = X.index * 3 + 7  # not the default index: it must come through
+    y = (X["a"] + rng.normal(size=2000) > 0).astype(int)
+    return X, y
+
+
+def _groups(collection):
+    return [k for k in dict(collection.__dask_graph__()) if str(k[0]).endswith("-group")]
+
+
+def test_a_workers_partitions_share_a_call_and_keep_the_index(client, frame):
+    X, y = frame
+    model = LogisticRegression().fit(X, y)
+    Xp = client.persist(dd.from_pandas(X, npartitions=10))
+    wait(Xp)
+    groups = frame_groups(Xp)
+    assert sorted(i for group in groups.blocks for i in group) == list(range(10))
+    assert len(groups.blocks) == 2 and sorted(groups.workers) == sorted(client.nthreads())
+    wrapper = ParallelPostFit(model)
+    proba, labels = wrapper.predict_proba(Xp), wrapper.predict(Xp)
+    assert len(_groups(proba)) == 2
+    assert proba.npartitions == Xp.npartitions and proba.divisions == Xp.divisions
+    pd.testing.assert_frame_equal(
+        proba.compute(),
+        pd.DataFrame(model.predict_proba(X), index=X.index, columns=proba.columns),
+    )
+    pd.testing.assert_series_equal(
+        labels.compute(), pd.Series(model.predict(X), index=X.index, name=labels.name)
+    )
+    # aligned with X: a column of X's own partitions
+    joined = Xp.assign(label=labels).compute()
+    np.testing.assert_array_equal(joined["label"].to_numpy(), model.predict(X))
+
+
+def test_the_length_of_the_output_does_not_run_the_model(client, frame):
+    X, y = frame
+    Xp = client.persist(dd.from_pandas(X, npartitions=4))
+    wait(Xp)
+    out = ParallelPostFit(LogisticRegression().fit(X, y)).predict(Xp)
+    assert len(_groups(out)) > 0
+    assert _groups(new_collection(Len(out.expr)).optimize()) == []
+    assert len(out) == len(X)
+
+
+def test_a_second_call_sends_no_model_and_the_copies_go_with_it(client, frame):
+    X, y = frame
+    Xp = client.persist(dd.from_pandas(X, npartitions=6))
+    wait(Xp)
+    model = BigModel().fit(X.to_numpy()[3:], y.to_numpy()[3:])  # no other test's model
+    first = ParallelPostFit(model).predict_proba(Xp)
+    copies = {k for k in dict(first.__dask_graph__()) if str(k[0]).endswith("-on")}
+    assert {k[1] for k in copies} == set(client.nthreads())
+    expected = model.model_.predict_proba(X.to_numpy())
+    np.testing.assert_allclose(first.compute().to_numpy(), expected, rtol=1e-12)
+    second = ParallelPostFit(model).predict_proba(Xp)
+    graph = dict(second.__dask_graph__())
+    assert copies <= graph.keys()
+    assert len(pickle.dumps(graph)) < len(pickle.dumps(model.ballast_))
+    np.testing.assert_allclose(second.compute().to_numpy(), expected, rtol=1e-12)
+    del first, second, graph, model
+    gc.collect()
+    assert released(client, copies)
+
+
+def _categorical_only(X):
+    if not isinstance(X["color"].dtype, pd.CategoricalDtype):
+        raise TypeError(f"color arrived as {X['color'].dtype}")
+    return X
+
+
+def test_categories_that_differ_between_partitions_stay_categories(client):
+    """A worker's partitions joined for one call keep a categorical column categorical (each
+    partition has categories of its own), as the pipeline was fitted on."""
+    rng = np.random.default_rng(4)
+    colors = np.array(["red", "green", "blue", "cyan"])
+    X = pd.DataFrame({"x": rng.normal(size=400), "color": colors[np.arange(400) // 100]})
+    y = (X["x"] > 0).astype(int) ^ (X["color"] == "blue")
+    parts = [X.iloc[i * 100 : (i + 1) * 100].astype({"color": "category"}) for i in range(4)]
+    meta = parts[0].iloc[:0].astype({"color": pd.CategoricalDtype()})  # categories unknown
+    Xd = dd.from_delayed([dask.delayed(p) for p in parts], meta=meta, verify_meta=False)
+    Xd = client.persist(Xd)
+    wait(Xd)
+    encode = make_column_transformer((OneHotEncoder(), ["color"]), remainder="passthrough")
+    check = FunctionTransformer(_categorical_only)
+    model = make_pipeline(check, encode, LogisticRegression())
+    X = X.astype({"color": "category"})
+    model.fit(X, y)
+    out = ParallelPostFit(model).predict_proba(Xd)
+    assert len(_groups(out)) == 2
+    np.testing.assert_allclose(out.compute().to_numpy(), model.predict_proba(X), rtol=1e-12)
+
+
+def test_a_lazy_frame_still_runs_partition_by_partition(client, frame):
+    X, y = frame
+    model = LogisticRegression().fit(X, y)
+    lazy = dd.from_pandas(X, npartitions=4)
+    out = ParallelPostFit(model).predict(lazy)
+    assert _groups(out) == []
+    np.testing.assert_array_equal(out.compute().to_numpy(), model.predict(X))
