@@ -38,7 +38,9 @@ against one scikit-learn call on the same rows and ParallelPostFit on 2 threads:
 wrapped call stops being slower than one scikit-learn call. The "dask floor" columns time
 ``X.sum(axis=1).compute()`` over the same X on the same cluster and on threads: what dask itself
 costs for a pass that returns a value per row (graph, scheduler, the result to the client),
-which a wrapped call pays before its model does any work.
+which a wrapped call pays before its model does any work. ``--frame 1``: the same rows as a dask
+DataFrame whose partitions are those blocks (columns ``f0``...), in memory as pandas for the
+scikit-learn call and for threads.
 
 Run: ``.venv/bin/python benchmarks/parallel_post_fit.py [--model svc|forest] [--quick]``
 (``--repeat N`` for more than one timed run; ``--rounds N`` alternates the two plain processes,
@@ -125,7 +127,24 @@ def _sizes(args) -> list[int]:
 
 
 def _small_data(n_rows: int, args):
-    return make_data(n_rows, args.n_features, min(n_rows, args.block_rows))
+    """The rows of one size: a dask array of blocks of at most ``--block-rows``, or with
+    ``--frame 1`` a dask DataFrame of those blocks as partitions."""
+    X = make_data(n_rows, args.n_features, min(n_rows, args.block_rows))[0]
+    if not args.frame:
+        return X
+    import dask.dataframe as dd
+
+    return dd.from_dask_array(X, columns=[f"f{i}" for i in range(X.shape[1])])
+
+
+def _in_memory(X, X_local):
+    """``X_local`` (computed from X) as a dask collection of X's blocks, held in this process."""
+    import dask.array as da
+    import dask.dataframe as dd
+
+    if isinstance(X, dd.DataFrame):
+        return dd.from_pandas(X_local, npartitions=X.npartitions, sort=False)
+    return da.from_array(X_local, chunks=X.chunks)
 
 
 def _proba(wrapper, X) -> np.ndarray:
@@ -148,7 +167,7 @@ def sweep_on_cluster(wrapper_cls, model, args, floor: bool = False) -> dict[str,
     try:
         wrapper = wrapper_cls(model)
         for n_rows in _sizes(args):
-            X = client.persist(_small_data(n_rows, args)[0])
+            X = client.persist(_small_data(n_rows, args))
             wait(X)
             call = functools.partial(_proba, wrapper, X)
             call()
@@ -164,7 +183,6 @@ def sweep_on_cluster(wrapper_cls, model, args, floor: bool = False) -> dict[str,
 def run_sizes(model, model_path: str, args) -> None:
     """``--sizes``: scikit-learn, threads, the cluster and dask-ml's by size, with ratios."""
     import dask
-    import dask.array as da
 
     from dasklearn.wrappers import ParallelPostFit
 
@@ -174,15 +192,15 @@ def run_sizes(model, model_path: str, args) -> None:
         print(f"[dask-ml skipped: {rival}]")
     rows = []
     for n_rows in _sizes(args):
-        X = _small_data(n_rows, args)[0]
+        X = _small_data(n_rows, args)
         X_np = X.compute(scheduler="threads")
         t_sk = timed(functools.partial(model.predict_proba, X_np), args.repeat)[0]
-        X_mem = da.from_array(X_np, chunks=X.chunks)
+        X_mem = _in_memory(X, X_np)
         with dask.config.set(scheduler="threads", num_workers=2):
             call = functools.partial(_proba, ParallelPostFit(model), X_mem)
             t_thr = timed(call, args.repeat, warmup=1)[0]
             t_thr_floor = timed(functools.partial(_row_sums, X_mem), args.repeat, warmup=1)[0]
-        row = {"rows": n_rows, "blocks": X.numblocks[0], "scikit-learn s": t_sk}
+        row = {"rows": n_rows, "blocks": X.npartitions, "scikit-learn s": t_sk}
         row["cluster s"], row["threads s"] = on_cluster[str(n_rows)], t_thr
         row["cluster x sklearn"], row["threads x sklearn"] = t_sk / row["cluster s"], t_sk / t_thr
         row["dask floor cluster s"] = on_cluster[f"floor {n_rows}"]
@@ -242,6 +260,7 @@ def dask_ml_result(model_path: str, args) -> dict | str:
     cmd += ["--n-rows", str(args.n_rows), "--n-features", str(args.n_features)]
     cmd += ["--block-rows", str(args.block_rows), "--repeat", str(args.repeat)]
     cmd += ["--model", args.model, "--n-train", str(args.n_train), "--sizes", args.sizes]
+    cmd += ["--frame", str(args.frame)]
     child = subprocess.run(cmd, capture_output=True, text=True, env=env)
     for line in child.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -415,11 +434,13 @@ def main() -> None:
         child="",
         rounds=1,
         sizes="",
+        frame=0,
     )
     if args.model not in MODELS:
         raise SystemExit(f"--model must be one of {sorted(MODELS)}")
     args.n_train = args.n_train or MODELS[args.model][1]
     warnings.filterwarnings("ignore", message=".*probability.*deprecated", category=FutureWarning)
+    warnings.filterwarnings("ignore", message="X has feature names", category=UserWarning)
     if args.quick:
         args.n_rows, args.block_rows = 100_000, 10_000
     if args.child:
