@@ -40,7 +40,8 @@ wrapped call stops being slower than one scikit-learn call. The "dask floor" col
 costs for a pass that returns a value per row (graph, scheduler, the result to the client),
 which a wrapped call pays before its model does any work. ``--frame 1``: the same rows as a dask
 DataFrame whose partitions are those blocks (columns ``f0``...), in memory as pandas for the
-scikit-learn call and for threads.
+scikit-learn call and for threads. ``--workers N``: the sizes' clusters have N workers of one
+thread (more than 4: one kept copy of the model that the workers fetch from one of them).
 
 Run: ``.venv/bin/python benchmarks/parallel_post_fit.py [--model svc|forest] [--quick]``
 (``--repeat N`` for more than one timed run; ``--rounds N`` alternates the two plain processes,
@@ -92,12 +93,12 @@ def make_data(n_rows: int, n_features: int, block_rows: int):
     )
 
 
-def start_cluster():
+def start_cluster(n_workers: int = 2):
     from distributed import Client
 
     from dasklearn._client import local_cluster
 
-    cluster = local_cluster(n_workers=2, threads_per_worker=1, memory_limit="4GiB", dashboard=False)
+    cluster = local_cluster(n_workers, threads_per_worker=1, memory_limit="4GiB", dashboard=False)
     return cluster, Client(cluster)
 
 
@@ -157,12 +158,12 @@ def _row_sums(X) -> np.ndarray:
 
 
 def sweep_on_cluster(wrapper_cls, model, args, floor: bool = False) -> dict[str, float]:
-    """``--sizes``: on one fresh 2x1 cluster, the median seconds of a warm
+    """``--sizes``: on one fresh cluster (``--workers`` x 1 thread), the median seconds of a warm
     ``predict_proba(X).compute()`` for each size, X persisted (the first call untimed); with
     ``floor``, also of :func:`_row_sums` over the same X (``"floor <rows>"``)."""
     from distributed import wait
 
-    cluster, client = start_cluster()
+    cluster, client = start_cluster(args.workers)
     out = {}
     try:
         wrapper = wrapper_cls(model)
@@ -260,7 +261,7 @@ def dask_ml_result(model_path: str, args) -> dict | str:
     cmd += ["--n-rows", str(args.n_rows), "--n-features", str(args.n_features)]
     cmd += ["--block-rows", str(args.block_rows), "--repeat", str(args.repeat)]
     cmd += ["--model", args.model, "--n-train", str(args.n_train), "--sizes", args.sizes]
-    cmd += ["--frame", str(args.frame)]
+    cmd += ["--frame", str(args.frame), "--workers", str(args.workers)]
     child = subprocess.run(cmd, capture_output=True, text=True, env=env)
     for line in child.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -435,6 +436,7 @@ def main() -> None:
         rounds=1,
         sizes="",
         frame=0,
+        workers=2,
     )
     if args.model not in MODELS:
         raise SystemExit(f"--model must be one of {sorted(MODELS)}")

@@ -501,6 +501,26 @@ def test_a_copy_of_the_model_per_worker_up_to_a_few(data, n_workers):
         np.testing.assert_allclose(out.compute(), model.predict_proba(X), rtol=1e-12)
 
 
+def test_one_kept_copy_serves_more_workers_than_a_few(client, data, monkeypatch):
+    """Calls on more than COPIES_UP_TO workers (1 here, on 2 workers): the client keeps one copy
+    of the model, on one of them, that every call uses; a second call's graph carries no model
+    and refers to the same copy."""
+    from dasklearn import _call_groups
+
+    monkeypatch.setattr(_call_groups, "COPIES_UP_TO", 1)
+    X, y = data
+    Xp = client.persist(da.from_array(X, chunks=100))
+    wait(Xp)
+    model = BigModel().fit(X[9:], y[9:])  # not another test's model
+    first, second = (ParallelPostFit(model).predict_proba(Xp) for _ in range(2))
+    assert len(set(call_groups(Xp).workers)) == 2
+    copies = [_copy_futures(out) for out in (first, second)]
+    assert len(copies[0]) == 1 and copies[0].keys() == copies[1].keys()
+    assert not _carries(first, model) and not _carries(second, model)
+    for out in (first, second):
+        np.testing.assert_allclose(out.compute(), model.model_.predict_proba(X), rtol=1e-12)
+
+
 def test_calls_still_run_where_the_scheduler_cannot_place_them(client, data, monkeypatch):
     """A scheduler that cannot load the plugin (dasklearn missing there): no worker named, the
     same result."""

@@ -405,23 +405,30 @@ def _copies_per_home(
     """For each worker of the calls, the arguments with every shared value replaced by that
     worker's copy (added to ``layer``: a future the client keeps between calls
     (:func:`_kept_copies`) on a distributed client, else a task); None where one shared copy
-    serves (no workers named, one worker without a client, more than :data:`COPIES_UP_TO`, or
-    a shared argument that is not a plain value)."""
+    in the graph serves (no workers named, one worker without a client, a shared argument that
+    is not a plain value, more than :data:`COPIES_UP_TO` workers for a value the client cannot
+    keep). On more than :data:`COPIES_UP_TO` workers the client keeps one copy, on the worker
+    of the most calls, which the others fetch: a later call sends no model either."""
     homes = sorted(set(workers or ()))
     client = active_client()
     fewest = 1 if client is not None else 2  # a kept copy serves one worker's later calls too
-    if not delayed or not fewest <= len(homes) <= COPIES_UP_TO:
+    if not delayed or len(homes) < fewest:
         return None
+    few = len(homes) <= COPIES_UP_TO
     nodes = {d.key: _node_of(d) for d in delayed}
     if not all(isinstance(node, DataNode) for node in nodes.values()):
         return None
+    calls = Counter(workers)
+    where = homes if few else [max(homes, key=lambda h: (calls[h], h))]
     copies: dict[Any, dict[str, Any]] = {}
     for key, node in nodes.items():
-        kept = _kept_copies(client, key, node.value, homes) if client is not None else None
+        kept = _kept_copies(client, key, node.value, where) if client is not None else None
         if kept is not None:
             layer.update({future.key: future for future in kept.values()})
-            copies[key] = {h: future.key for h, future in kept.items()}
+            copies[key] = {h: kept.get(h, kept[where[0]]).key for h in homes}
             continue
+        if not few:
+            return None
         copies[key] = {}
         for h, home in enumerate(homes):
             copies[key][home] = copy = (f"{key}-on", h)
