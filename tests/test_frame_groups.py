@@ -62,6 +62,25 @@ def test_a_workers_partitions_share_a_call_and_keep_the_index(client, frame):
     np.testing.assert_array_equal(joined["label"].to_numpy(), model.predict(X))
 
 
+def test_one_partition_is_shared_by_the_workers(client):
+    """One persisted partition on 2 workers: a call on each for half its rows, the output one
+    partition with X's index."""
+    rng = np.random.default_rng(5)
+    X = pd.DataFrame(rng.normal(size=(4000, 40)), columns=[f"x{i}" for i in range(40)])
+    X.index = X.index[::-1]  # a descending index must come through as it is
+    y = (X["x0"] > 0).astype(int)
+    model = LogisticRegression().fit(X, y)
+    Xp = client.persist(dd.from_pandas(X, npartitions=1, sort=False))
+    wait(Xp)
+    groups = frame_groups(Xp)
+    assert groups.pieces == [(0, 0, 2), (0, 1, 2)]
+    assert sorted(groups.workers) == sorted(client.nthreads())
+    out = ParallelPostFit(model).predict_proba(Xp)
+    assert len(_groups(out)) == 2 and out.npartitions == 1
+    expected = pd.DataFrame(model.predict_proba(X), index=X.index, columns=out.columns)
+    pd.testing.assert_frame_equal(out.compute(), expected)
+
+
 def test_the_length_of_the_output_does_not_run_the_model(client, frame):
     X, y = frame
     Xp = client.persist(dd.from_pandas(X, npartitions=4))

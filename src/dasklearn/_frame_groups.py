@@ -8,6 +8,9 @@ divisions). A forest costs ~10 ms a call whatever its rows (75 ms for 10,000 row
 50,000), and with ``map_partitions`` the model travelled in every call's graph
 (``benchmarks/results/parallel_post_fit.md``).
 
+Partitions fewer than the threads are cut into runs of rows, one call each, and their pieces
+joined again (one partition of 100,000 rows on 2 workers: 0.54 -> 0.33 s).
+
 The result is a dask DataFrame expression of its own (:class:`_FrameCalls`): dask knows that
 it keeps the rows of its input, so ``len()`` of it does not run the model, and its tasks are
 written when the graph is, from the keys of the input as dask has optimised it.
@@ -17,22 +20,24 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 
 import dask.dataframe as dd
 from dask.base import tokenize
 from dask.dataframe.dask_expr._collection import new_collection
 from dask.dataframe.dask_expr._expr import Expr
+from dask.dataframe.dispatch import concat
 from dask.task_spec import List, Task, TaskRef
 from dask.utils import funcname
 
 from ._blockwise import task_args
 from ._call_groups import (
-    CallGroups,
+    MIN_PIECE_BYTES,
     _call_bytes,
     _copies_per_home,
     _holders,
     _piece,
+    _pieces,
     _placed,
     _placing,
     _run_group,
@@ -40,15 +45,26 @@ from ._call_groups import (
 )
 from ._client import active_client
 
-__all__ = ["frame_groups", "map_frame_groups"]
+__all__ = ["FrameGroups", "frame_groups", "map_frame_groups"]
 
 
-def frame_groups(X: dd.DataFrame, max_bytes: int | None = None) -> CallGroups | None:
-    """The partitions of X to run as one call each, and each call's worker, where X is
+class FrameGroups(NamedTuple):
+    """The pieces of each call and the worker it runs on; a piece is ``(partition, k, count)``,
+    the ``k``-th of ``count`` equal runs of that partition's rows (``count`` 1: all of it)."""
+
+    blocks: list[list[int]]
+    workers: list[str]
+    pieces: list[tuple[int, int, int]]
+
+
+def frame_groups(X: dd.DataFrame, max_bytes: int | None = None) -> FrameGroups | None:
+    """The pieces of X's partitions to run as one call each, and each call's worker, where X is
     persisted on the current cluster (or computed blockwise from partitions persisted there)
     and its scheduler places calls; None otherwise. Calls of at most ``max_bytes`` of input
     (default: :func:`~dasklearn._call_groups._call_bytes`) as the scheduler counts the
-    partitions' bytes."""
+    partitions' bytes; partitions fewer than the threads are cut into runs of rows (of at
+    least :data:`~dasklearn._call_groups.MIN_PIECE_BYTES`), one per thread, as an array's
+    blocks are (:func:`~dasklearn._call_groups.split_blocks`)."""
     if not isinstance(X, dd.DataFrame):
         return None
     client = active_client()
@@ -57,8 +73,27 @@ def frame_groups(X: dd.DataFrame, max_bytes: int | None = None) -> CallGroups | 
         return None
     holders, sizes = found
     threads, n_threads = _threads(client)
-    groups, workers = _placed(holders, sizes, threads, max_bytes or _call_bytes(client, n_threads))
-    return CallGroups(groups, workers)
+    counts = [1] * len(sizes)
+    n_pieces = min(n_threads, int(sum(sizes) // MIN_PIECE_BYTES))
+    if n_pieces > len(sizes):
+        counts = _pieces(sizes, n_pieces)
+    pieces = [(j, k, c) for j, c in enumerate(counts) for k in range(c)]
+    piece_sizes = [sizes[j] / c for j, _, c in pieces]
+    piece_holders = [holders[j] for j, _, _ in pieces]
+    max_bytes = max_bytes or _call_bytes(client, n_threads)
+    groups, workers = _placed(piece_holders, piece_sizes, threads, max_bytes)
+    return FrameGroups(groups, workers, pieces)
+
+
+def _rows(part: Any, k: int, count: int) -> Any:
+    """The ``k``-th of ``count`` equal runs of a partition's rows."""
+    n = len(part)
+    return part.iloc[k * n // count : (k + 1) * n // count]
+
+
+def _joined_pieces(pieces: list[Any]) -> Any:
+    """A partition's output from the pieces of it that several calls made."""
+    return concat(pieces)
 
 
 class _FrameCalls(Expr):
@@ -90,21 +125,31 @@ class _FrameCalls(Expr):
         return list(self.frame.columns)  # every column of the input goes into the calls
 
     def _layer(self) -> dict:
-        groups: CallGroups = self.operand("groups")
+        groups: FrameGroups = self.operand("groups")
         calls: dict = self.operand("calls")
         block_func = self.operand("block_func")
         parts = [TaskRef((self.frame._name, i)) for i in range(self.frame.npartitions)]
         layer = dict(self.operand("extra"))
         group_name = f"{self._name}-group"
+        made: dict[int, list[tuple]] = {}  # partition -> (piece, call, position, home)
         for g, members in enumerate(groups.blocks):
             key = (group_name, g)
             home = groups.workers[g]
             args = calls.get(home, calls.get(None))
-            blocks = List(*(parts[i] for i in members))
-            layer[key] = Task(key, _run_group, blocks, block_func, *args, home=home)
+            blocks = []
             for position, i in enumerate(members):
-                out_key = (self._name, i)
+                j, k, count = groups.pieces[i]
+                blocks.append(parts[j] if count == 1 else Task(None, _rows, parts[j], k, count))
+                made.setdefault(j, []).append((k, key, position, home))
+            layer[key] = Task(key, _run_group, List(*blocks), block_func, *args, home=home)
+        for j, outputs in made.items():
+            out_key = (self._name, j)
+            if len(outputs) == 1:
+                _, key, position, home = outputs[0]
                 layer[out_key] = Task(out_key, _piece, TaskRef(key), position, home=home)
+                continue
+            runs = (Task(None, _piece, TaskRef(key), pos) for _, key, pos, _ in sorted(outputs))
+            layer[out_key] = Task(out_key, _joined_pieces, List(*runs))
         return layer
 
 
