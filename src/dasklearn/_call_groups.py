@@ -256,10 +256,14 @@ def _threads(client: Any) -> tuple[dict[str, int], int]:
     return threads, sum(threads.values()) or 1
 
 
-def _pieces(sizes: Sequence[float], n_pieces: int) -> list[int]:
-    """How many pieces each block is cut into: ``n_pieces`` in all, in proportion to the
-    blocks' sizes (largest remainders), at least one each."""
+def _pieces(sizes: Sequence[float], n_threads: int, min_bytes: int) -> list[int]:
+    """How many pieces each block (of ``sizes`` bytes) is cut into so that every one of
+    ``n_threads`` threads gets a call, pieces of at least ``min_bytes``: in proportion to the
+    blocks' sizes (largest remainders), at least one each; all ones where the blocks suffice."""
     total = sum(sizes)
+    n_pieces = min(n_threads, int(total // min_bytes))
+    if n_pieces <= len(sizes):
+        return [1] * len(sizes)
     shares = [n_pieces * size / total for size in sizes]
     counts = [max(1, math.floor(share)) for share in shares]
     by_remainder = sorted(range(len(sizes)), key=lambda i: (counts[i] - shares[i], i))
@@ -277,11 +281,11 @@ def split_blocks(X: da.Array, min_bytes: int = MIN_PIECE_BYTES) -> da.Array:
         return X
     _, n_threads = _threads(active_client())
     row_bytes = max(X.dtype.itemsize * int(np.prod(X.shape[1:], dtype=np.int64)), 1)
-    n_pieces = min(n_threads, int(sum(lengths) * row_bytes // min_bytes))
-    if n_pieces <= len(lengths):
+    counts = _pieces([n * row_bytes for n in lengths], n_threads, min_bytes)
+    if all(count == 1 for count in counts):
         return X
     rows: list[int] = []
-    for length, count in zip(lengths, _pieces(lengths, n_pieces), strict=True):
+    for length, count in zip(lengths, counts, strict=True):
         cuts = np.linspace(0, length, count + 1).round().astype(int)
         rows += np.diff(cuts).tolist()
     return X.rechunk({0: tuple(rows)})

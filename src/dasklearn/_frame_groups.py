@@ -26,7 +26,6 @@ import dask.dataframe as dd
 from dask.base import tokenize
 from dask.dataframe.dask_expr._collection import new_collection
 from dask.dataframe.dask_expr._expr import Expr
-from dask.dataframe.dispatch import concat
 from dask.task_spec import List, Task, TaskRef
 from dask.utils import funcname
 
@@ -36,6 +35,7 @@ from ._call_groups import (
     _call_bytes,
     _copies_per_home,
     _holders,
+    _joined,
     _piece,
     _pieces,
     _placed,
@@ -73,10 +73,7 @@ def frame_groups(X: dd.DataFrame, max_bytes: int | None = None) -> FrameGroups |
         return None
     holders, sizes = found
     threads, n_threads = _threads(client)
-    counts = [1] * len(sizes)
-    n_pieces = min(n_threads, int(sum(sizes) // MIN_PIECE_BYTES))
-    if n_pieces > len(sizes):
-        counts = _pieces(sizes, n_pieces)
+    counts = _pieces(sizes, n_threads, MIN_PIECE_BYTES)
     pieces = [(j, k, c) for j, c in enumerate(counts) for k in range(c)]
     piece_sizes = [sizes[j] / c for j, _, c in pieces]
     piece_holders = [holders[j] for j, _, _ in pieces]
@@ -89,11 +86,6 @@ def _rows(part: Any, k: int, count: int) -> Any:
     """The ``k``-th of ``count`` equal runs of a partition's rows."""
     n = len(part)
     return part.iloc[k * n // count : (k + 1) * n // count]
-
-
-def _joined_pieces(pieces: list[Any]) -> Any:
-    """A partition's output from the pieces of it that several calls made."""
-    return concat(pieces)
 
 
 class _FrameCalls(Expr):
@@ -149,7 +141,7 @@ class _FrameCalls(Expr):
                 layer[out_key] = Task(out_key, _piece, TaskRef(key), position, home=home)
                 continue
             runs = (Task(None, _piece, TaskRef(key), pos) for _, key, pos, _ in sorted(outputs))
-            layer[out_key] = Task(out_key, _joined_pieces, List(*runs))
+            layer[out_key] = Task(out_key, _joined, List(*runs))  # its pieces, in order
         return layer
 
 
