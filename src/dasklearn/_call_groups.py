@@ -64,6 +64,7 @@ __all__ = [
     "call_groups",
     "kept_shared",
     "map_groups",
+    "planned_calls",
     "split_blocks",
 ]
 
@@ -272,14 +273,17 @@ def _pieces(sizes: Sequence[float], n_threads: int, min_bytes: int) -> list[int]
     return counts
 
 
-def split_blocks(X: da.Array, min_bytes: int = MIN_PIECE_BYTES) -> da.Array:
+def split_blocks(
+    X: da.Array, min_bytes: int = MIN_PIECE_BYTES, thread_counts: tuple | None = None
+) -> da.Array:
     """X with its row blocks cut into more when they are fewer than the threads that run the
     calls, so that every thread gets a call (pieces of at least ``min_bytes``); X itself when
-    it has enough blocks, or blocks of unknown length or not NumPy."""
+    it has enough blocks, or blocks of unknown length or not NumPy. ``thread_counts``: what
+    :func:`_threads` says of the current client, when the caller has asked already."""
     lengths = X.chunks[0]
     if not lengths or any(math.isnan(n) for n in lengths) or type(X._meta) is not np.ndarray:
         return X
-    _, n_threads = _threads(active_client())
+    _, n_threads = thread_counts or _threads(active_client())
     row_bytes = max(X.dtype.itemsize * int(np.prod(X.shape[1:], dtype=np.int64)), 1)
     counts = _pieces([n * row_bytes for n in lengths], n_threads, min_bytes)
     if all(count == 1 for count in counts):
@@ -291,12 +295,23 @@ def split_blocks(X: da.Array, min_bytes: int = MIN_PIECE_BYTES) -> da.Array:
     return X.rechunk({0: tuple(rows)})
 
 
-def call_groups(X: da.Array, max_bytes: int | None = None) -> CallGroups | None:
+def planned_calls(X: da.Array) -> tuple[da.Array, CallGroups | None]:
+    """X's blocks as the calls read them (:func:`split_blocks`) and the calls over them
+    (:func:`call_groups`), the cluster's threads asked once (a scheduler round trip)."""
+    thread_counts = _threads(active_client())
+    source = split_blocks(X, thread_counts=thread_counts)
+    return source, call_groups(source, thread_counts=thread_counts)
+
+
+def call_groups(
+    X: da.Array, max_bytes: int | None = None, thread_counts: tuple | None = None
+) -> CallGroups | None:
     """The row blocks of X to run as one call each, or None for one call per block.
 
-    Calls of at most ``max_bytes`` of input (default: :func:`_call_bytes`). None when the block
-    lengths are unknown, when the blocks are not NumPy (sparse, GPU) or when no two blocks
-    would share a call and no worker is named for them. X persisted on the cluster always gets
+    Calls of at most ``max_bytes`` of input (default: :func:`_call_bytes`);
+    ``thread_counts`` as for :func:`split_blocks`. None when the block lengths are unknown,
+    when the blocks are not NumPy (sparse, GPU) or when no two blocks would share a call and
+    no worker is named for them. X persisted on the cluster always gets
     its calls, one block each where blocks are large or few: placed, they keep their worker's
     copy of the model between calls (a 16 MiB forest sent with every call of a 2-block X:
     0.16 s a call against 0.11 s kept).
@@ -312,7 +327,7 @@ def call_groups(X: da.Array, max_bytes: int | None = None) -> CallGroups | None:
     holders = _holders(X, client)
     if holders is None and len(lengths) < 2:
         return None
-    threads, n_threads = _threads(client)
+    threads, n_threads = thread_counts or _threads(client)
     max_bytes = max_bytes or _call_bytes(client, n_threads)
     workers: list[str] | None = None
     if holders is not None:

@@ -50,7 +50,7 @@ from ._blockwise import (
     single_blas_thread,
     with_single_blas_thread,
 )
-from ._call_groups import call_groups, kept_shared, map_groups, split_blocks
+from ._call_groups import kept_shared, map_groups, planned_calls
 from ._chunks import as_dask_array, one_row_per_row, row_blocks, rows_only
 from ._frame_groups import map_frame_groups
 from ._passes import in_memory_row_chunks
@@ -388,8 +388,7 @@ def _map_array(
         if X.ndim == 1:
             axes["new_axis"] = 1
     kernel = with_single_blas_thread(_array_block)
-    source = split_blocks(X) if grouped else X
-    groups = call_groups(source) if grouped else None
+    source, groups = planned_calls(X) if grouped else (X, None)
     chunks = (source.chunks[0], *chunks[1:])
     if groups is not None:
         block_args = [func, dtype, check, nan, empty, *args]
