@@ -385,13 +385,13 @@ def test_user_meta_skips_inference(clf_data, monkeypatch):
 
 
 def test_repeated_calls_infer_the_output_once(clf_data, monkeypatch):
-    from dasklearn import _output
+    from dasklearn import _probe
 
     X, y = clf_data
-    monkeypatch.setattr(_output, "_PROBED", {})
+    monkeypatch.setattr(_probe, "_PROBED", {})
     samples = []
-    fake_rows = _output._fake_rows
-    monkeypatch.setattr(_output, "_fake_rows", lambda X: samples.append(1) or fake_rows(X))
+    fake_rows = _probe._fake_rows
+    monkeypatch.setattr(_probe, "_fake_rows", lambda X: samples.append(1) or fake_rows(X))
     wrapper = ParallelPostFit(LogisticRegression(max_iter=500)).fit(X, y)
     dX = da.from_array(X, chunks=CHUNK)
     first = wrapper.predict_proba(dX)

@@ -41,7 +41,6 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import sklearn
-from dask.base import tokenize
 
 from ._blockwise import (
     EMBED_BYTES,
@@ -51,7 +50,7 @@ from ._blockwise import (
     with_single_blas_thread,
 )
 from ._call_groups import kept_shared, map_groups, planned_calls
-from ._chunks import as_dask_array, one_row_per_row, row_blocks, rows_only
+from ._chunks import as_dask_array, one_row_per_row, rows_only
 from ._frame_groups import map_frame_groups
 from ._passes import in_memory_row_chunks
 from ._validation import all_finite_values, check_array, check_features, check_is_fitted, input_kind
@@ -63,8 +62,6 @@ __all__ = [
     "apply_rows",
     "map_rows",
     "output_config",
-    "output_of",
-    "probe",
 ]
 
 BlockKind = Literal["numeric", "raw"]
@@ -439,105 +436,6 @@ def _eager(
     blocks = _map_array(func, as_dask_array(Xv, chunks=chunks), list(args), output, None, False, 0)
     (out,) = dask.compute(blocks, scheduler="threads")
     return out
-
-
-# --------------------------------------------------------------------------------------------
-# what an estimator's method returns, learned from a tiny sample of X
-# --------------------------------------------------------------------------------------------
-
-
-def _fake_rows(X: Any) -> Any:
-    """Two made-up rows shaped and typed like X, without reading any data (or None)."""
-    if isinstance(X, dd.DataFrame | dd.Series):
-        from dask.dataframe.utils import meta_nonempty
-
-        return meta_nonempty(X._meta)
-    dtype = np.dtype(X.dtype)
-    if dtype.kind not in "biufc":
-        return None
-    return np.zeros((2,) + X.shape[1:], dtype=dtype)
-
-
-def _first_rows(X: Any) -> Any:
-    """The first rows of the first non-empty block (computes blocks one at a time)."""
-    for block in row_blocks(X)[:16]:
-        (values,) = dask.compute(block)
-        if len(values):
-            return values[:2]
-    return None
-
-
-#: Outputs of earlier probes, by (model token, method, X's columns and dtypes, scikit-learn's
-#: configuration, whose ``transform_output`` changes what a transform returns): a model's
-#: ``predict`` on a sample costs a call (18 ms for a 100-tree forest), and the first-rows
-#: fallback computes blocks of X; repeated calls with the same model and columns skip both.
-_PROBED: dict[tuple, Any] = {}
-_MOST_PROBED = 256
-
-
-def _probe_key(token: str, method: str, X: Any) -> tuple:
-    meta = getattr(X, "_meta", None)
-    settings = sorted(sklearn.get_config().items())
-    return (token, method, type(X).__name__, tokenize(meta, tuple(X.shape[1:]), settings))
-
-
-def probe(model: Any, method: str, X: Any, token: str | None = None) -> Any:
-    """Run ``method`` on a tiny sample to learn the output's type, dtype and width.
-
-    With ``token`` (the model's :func:`~dasklearn._blockwise.value_token`) the result is kept
-    for the next call with the same model, method and columns of X.
-    """
-    key = _probe_key(token, method, X) if token is not None else None
-    if key in _PROBED:
-        return copy.deepcopy(_PROBED[key])
-    error: Exception | None = None
-    for make in (_fake_rows, _first_rows):
-        sample = make(X)
-        if sample is None:
-            continue
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                out = getattr(model, method)(sample)
-        except Exception as err:  # the estimator may reject made-up values; try real rows
-            error = err
-            continue
-        if key is not None:
-            if len(_PROBED) >= _MOST_PROBED:
-                _PROBED.pop(next(iter(_PROBED)))
-            _PROBED[key] = copy.deepcopy(out)
-        return out
-    raise ValueError(
-        f"Could not infer the output of {type(model).__name__}.{method} from a sample of X "
-        f"({type(error).__name__}: {error}). Pass the wrapper's "
-        f"{'predict_proba' if 'proba' in method else method}_meta= (an empty array or pandas "
-        "object with the output's dtype and columns)."
-    ) from error
-
-
-def output_of(sample: Any) -> Output:
-    """The :class:`~dasklearn._output.Output` of a method, from an example of its result."""
-    if isinstance(sample, list):
-        raise ValueError(
-            "The estimator's method returns a list (one array per output); ParallelPostFit "
-            "supports array and pandas outputs only."
-        )
-    if sp.issparse(sample):
-        return Output(sample.dtype, width=sample.shape[1], sparse=True)
-    if isinstance(sample, pd.Series):
-        return Output(sample.dtype, name=sample.name)
-    if isinstance(sample, pd.DataFrame):
-        return Output(
-            np.result_type(*sample.dtypes) if len(sample.columns) else np.float64,
-            width=sample.shape[1],
-            columns=list(sample.columns),
-            meta=sample.iloc[:0],
-        )
-    sample = np.asarray(sample)
-    if sample.ndim == 1:
-        return Output(sample.dtype)
-    width = sample.shape[1] if sample.shape[1] else math.nan  # a meta without columns
-    return Output(sample.dtype, width=width)
 
 
 # --------------------------------------------------------------------------------------------

@@ -28,8 +28,9 @@ from sklearn.utils import get_tags
 
 from ._blockwise import aligned, share_once, value_token, with_single_blas_thread
 from ._chunks import aligned_row_blocks, row_blocks
-from ._output import apply_rows, output_of
-from ._output import probe as _probe
+from ._output import apply_rows
+from ._probe import output_of
+from ._probe import probe as _probe
 from ._validation import (
     NotFittedError,
     check_features,

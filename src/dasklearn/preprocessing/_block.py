@@ -8,8 +8,9 @@ from typing import Any
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from .._output import OutputMixin, map_rows, output_of, probe
+from .._output import OutputMixin, map_rows
 from .._params import check_params
+from .._probe import output_of, probe
 from .._validation import check_array, check_features, is_dask_input, validate_data
 
 __all__ = ["BlockTransformer"]
