@@ -38,7 +38,10 @@ against one scikit-learn call on the same rows and ParallelPostFit on 2 threads:
 wrapped call stops being slower than one scikit-learn call. The "dask floor" columns time
 ``X.sum(axis=1).compute()`` over the same X on the same cluster and on threads: what dask itself
 costs for a pass that returns a value per row (graph, scheduler, the result to the client),
-which a wrapped call pays before its model does any work. ``--frame 1``: the same rows as a dask
+which a wrapped call pays before its model does any work; the "at most" columns are what a
+wrapped call could reach at best on top of it (the floor plus one scikit-learn call shared
+perfectly by the cores: ``sklearn / (floor + sklearn / cores)``), below 1 where dask's own cost
+is more than the cores can save. ``--frame 1``: the same rows as a dask
 DataFrame whose partitions are those blocks (columns ``f0``...), in memory as pandas for the
 scikit-learn call and for threads. ``--workers N``: the sizes' clusters have N workers of one
 thread (more than 4: one kept copy of the model that the workers fetch from one of them).
@@ -191,6 +194,7 @@ def run_sizes(model, model_path: str, args) -> None:
     rival = dask_ml_result(model_path, args)
     if not isinstance(rival, dict):
         print(f"[dask-ml skipped: {rival}]")
+    cores = min(args.workers, os.cpu_count() or 1)  # the cores the cluster's calls can use
     rows = []
     for n_rows in _sizes(args):
         X = _small_data(n_rows, args)
@@ -206,6 +210,8 @@ def run_sizes(model, model_path: str, args) -> None:
         row["cluster x sklearn"], row["threads x sklearn"] = t_sk / row["cluster s"], t_sk / t_thr
         row["dask floor cluster s"] = on_cluster[f"floor {n_rows}"]
         row["dask floor threads s"] = t_thr_floor
+        row["cluster at most x"] = t_sk / (row["dask floor cluster s"] + t_sk / cores)
+        row["threads at most x"] = t_sk / (t_thr_floor + t_sk / 2)
         if isinstance(rival, dict):
             row["dask-ml s"] = rival["sizes"][str(n_rows)]
             row["dask-ml x sklearn"] = t_sk / row["dask-ml s"]
