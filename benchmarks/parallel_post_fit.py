@@ -45,6 +45,9 @@ is more than the cores can save. ``--frame 1``: the same rows as a dask
 DataFrame whose partitions are those blocks (columns ``f0``...), in memory as pandas for the
 scikit-learn call and for threads. ``--workers N``: the sizes' clusters have N workers of one
 thread (more than 4: one kept copy of the model that the workers fetch from one of them).
+``--plain-cluster 1``: the clusters (dasklearn's and dask-ml's) are distributed's
+``LocalCluster`` as a user starts it, with distributed's settings for its workers instead of
+those dasklearn's own local cluster starts them with.
 
 Run: ``.venv/bin/python benchmarks/parallel_post_fit.py [--model svc|forest] [--quick]``
 (``--repeat N`` for more than one timed run; ``--rounds N`` alternates the two plain processes,
@@ -96,12 +99,25 @@ def make_data(n_rows: int, n_features: int, block_rows: int):
     )
 
 
-def start_cluster(n_workers: int = 2):
-    from distributed import Client
+def start_cluster(n_workers: int = 2, plain: bool = False):
+    """dasklearn's local cluster, or with ``plain`` distributed's ``LocalCluster`` as a user
+    starts it (distributed's settings for its workers, not dasklearn's)."""
+    from distributed import Client, LocalCluster
 
     from dasklearn._client import local_cluster
 
-    cluster = local_cluster(n_workers, threads_per_worker=1, memory_limit="4GiB", dashboard=False)
+    if plain:
+        cluster = LocalCluster(
+            n_workers=n_workers,
+            threads_per_worker=1,
+            memory_limit="4GiB",
+            host="127.0.0.1",
+            dashboard_address=None,
+        )
+    else:
+        cluster = local_cluster(
+            n_workers, threads_per_worker=1, memory_limit="4GiB", dashboard=False
+        )
     return cluster, Client(cluster)
 
 
@@ -112,7 +128,7 @@ def time_on_cluster(wrapper_cls, model, args) -> tuple[float, np.ndarray, float]
     processes load the model before their clock)."""
     from distributed import wait
 
-    cluster, client = start_cluster()
+    cluster, client = start_cluster(plain=bool(args.plain_cluster))
     try:
         X, _ = make_data(args.n_rows, args.n_features, args.block_rows)
         X = client.persist(X)
@@ -166,7 +182,7 @@ def sweep_on_cluster(wrapper_cls, model, args, floor: bool = False) -> dict[str,
     ``floor``, also of :func:`_row_sums` over the same X (``"floor <rows>"``)."""
     from distributed import wait
 
-    cluster, client = start_cluster(args.workers)
+    cluster, client = start_cluster(args.workers, plain=bool(args.plain_cluster))
     out = {}
     try:
         wrapper = wrapper_cls(model)
@@ -268,6 +284,7 @@ def dask_ml_result(model_path: str, args) -> dict | str:
     cmd += ["--block-rows", str(args.block_rows), "--repeat", str(args.repeat)]
     cmd += ["--model", args.model, "--n-train", str(args.n_train), "--sizes", args.sizes]
     cmd += ["--frame", str(args.frame), "--workers", str(args.workers)]
+    cmd += ["--plain-cluster", str(args.plain_cluster)]
     child = subprocess.run(cmd, capture_output=True, text=True, env=env)
     for line in child.stdout.splitlines():
         if line.startswith("RESULT "):
@@ -443,6 +460,7 @@ def main() -> None:
         sizes="",
         frame=0,
         workers=2,
+        plain_cluster=0,
     )
     if args.model not in MODELS:
         raise SystemExit(f"--model must be one of {sorted(MODELS)}")

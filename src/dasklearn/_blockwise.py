@@ -51,6 +51,7 @@ from distributed import Future
 
 from ._chunks import block_keys, is_frame, partition_blocks, rows_only
 from ._client import active_client
+from ._heap import roomy_heap
 
 __all__ = [
     "EMBED_BYTES",
@@ -466,6 +467,10 @@ def single_blas_thread() -> Iterator[None]:
     each other (k-means on 2 cores: 20x slower). Worker processes started by a nanny already run
     with ``OPENBLAS_NUM_THREADS=1``; this covers threads in the client process. Thread-safe and
     re-entrant: the first caller in sets the limit, the last one out restores it.
+
+    Every kernel entry comes through here, so the allocator's setting for kernels is made here
+    too: in a worker process that distributed started, glibc's heap thresholds are raised while
+    kernels run (:func:`~dasklearn._heap.roomy_heap`).
     """
     with _BLAS_LOCK:
         if _BLAS_STATE["depth"] == 0:
@@ -480,7 +485,8 @@ def single_blas_thread() -> Iterator[None]:
             _BLAS_STATE["limiter"] = _in_control(limit)
         _BLAS_STATE["depth"] += 1
     try:
-        yield
+        with roomy_heap():
+            yield
     finally:
         with _BLAS_LOCK:
             _BLAS_STATE["depth"] -= 1

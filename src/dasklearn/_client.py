@@ -17,6 +17,8 @@ from typing import Any
 import dask
 from distributed import Client, LocalCluster
 
+from ._heap import KERNEL_MMAP_THRESHOLD, KERNEL_TRIM_THRESHOLD
+
 __all__ = [
     "active_client",
     "balanced",
@@ -49,19 +51,15 @@ def _local_kwargs(
     return params
 
 
-#: glibc's allocator settings for the worker processes of a cluster started here.
-#: distributed starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``, so that freed memory goes
-#: back to the system at once. Setting it also fixes glibc's mmap threshold at 128 KiB, which
-#: glibc otherwise raises as large blocks are freed: every temporary array over 128 KiB is then a
-#: fresh mapping whose pages fault in again each time (49,000 faults for 8 scikit-learn
-#: ``LogisticRegression`` fits on 133,000 rows, 1.24x their time). These are the values glibc's
-#: own rule reaches in a plain process at most (an mmap threshold of 32 MiB, a trim threshold of
-#: twice that): temporaries up to 32 MiB come from the heap (a 100-tree forest's
-#: ``predict_proba`` over 500,000 rows faulted 69,000 pages a call at 4 MiB, 900 at 32 MiB:
-#: ``benchmarks/results/parallel_post_fit.md``), larger ones (a 32 MiB block) are still mapped
-#: and returned to the system when freed. A value the user set (environment or dask config) is
-#: left as it is.
-WORKER_MALLOC = {"MALLOC_TRIM_THRESHOLD_": 64 * 2**20, "MALLOC_MMAP_THRESHOLD_": 32 * 2**20}
+#: glibc's allocator settings for the worker processes of a cluster started here: the
+#: thresholds that :mod:`dasklearn._heap` gives kernels in other clusters' workers (why: there),
+#: here from the start and for every task. Temporaries up to 32 MiB come from the heap, larger
+#: ones (a 32 MiB block) are still mapped and returned to the system when freed. A value the
+#: user set (environment or dask config) is left as it is.
+WORKER_MALLOC = {
+    "MALLOC_TRIM_THRESHOLD_": KERNEL_TRIM_THRESHOLD,
+    "MALLOC_MMAP_THRESHOLD_": KERNEL_MMAP_THRESHOLD,
+}
 _PRE_SPAWN = "distributed.nanny.pre-spawn-environ"
 _DISTRIBUTED_TRIM = "65536"  # distributed's own default, which nannies also copy to os.environ
 
