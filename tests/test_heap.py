@@ -15,6 +15,7 @@ import pytest
 from distributed import Client, LocalCluster
 
 from dasklearn._blockwise import with_single_blas_thread
+from dasklearn.model_selection._runner import _Inline
 
 try:
     _LIBC = ctypes.CDLL("libc.so.6")
@@ -105,6 +106,11 @@ def test_other_allocator_settings_are_left_alone(settings):
     assert with_kernel == _in_process_started_with(kernel=False, **settings)
 
 
+def _in_search_task() -> int:
+    # how a search's fits and scores run on the workers; more than the earlier tasks left free
+    return _Inline(_mapped)(16 * MIB)
+
+
 def test_a_kernel_on_a_worker_of_distributeds_own_cluster_gets_the_heap():
     with (
         LocalCluster(
@@ -113,4 +119,8 @@ def test_a_kernel_on_a_worker_of_distributeds_own_cluster_gets_the_heap():
         Client(cluster) as client,
     ):
         outside, inside, after = client.submit(_outside_inside_after, pure=False).result()
+        plain = client.submit(_mapped, 8 * MIB, pure=False).result()
+        in_search = client.submit(_in_search_task, pure=False).result()
     assert (outside, inside, after) == (1, 0, 1)
+    assert in_search == 0
+    assert plain == 1  # a task of the user's: distributed's setting

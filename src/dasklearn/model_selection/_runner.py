@@ -43,6 +43,7 @@ from dask.sizeof import sizeof
 
 from .._blockwise import single_blas_thread
 from .._client import active_client, current_client
+from .._heap import roomy_heap
 from ._plan import Batch, Plan, fit_leaves, fit_stage, root
 
 __all__ = ["DistributedExecutor", "LocalExecutor", "Runner", "make_executor", "n_local_threads"]
@@ -77,7 +78,7 @@ class _Inline:
         self.fn = fn
 
     def __call__(self, *args: Any) -> Any:
-        with inline_dask():
+        with inline_dask(), roomy_heap():
             return self.fn(*args)
 
 
