@@ -16,8 +16,10 @@ Contenders, each on 2 cores' worth of workers:
   processes x 1 thread (started before the clock; the data are scattered inside the timed fit);
 * scikit-learn: ``GridSearchCV(n_jobs=2)`` (joblib's loky processes, BLAS limited to a thread
   each by loky);
-* dask-ml: its ``GridSearchCV`` on an identical cluster, run from ``.venv-bench`` (skipped, with
-  the reason printed, when that interpreter is missing or dask-ml does not import there).
+* dask-ml: its ``GridSearchCV`` on a cluster of the same shape (distributed's ``LocalCluster``
+  as a user starts it), run from ``.venv-bench`` (skipped, with the reason printed, when that
+  interpreter is missing or dask-ml does not import there). ``--plain-cluster 1``: dasklearn on
+  such a cluster too, instead of the one dasklearn starts (its workers' own settings).
 
 The floor: every distinct piece of work (each distinct step's fit and transform per fold, each
 classifier's fit and test score) timed one by one on one thread, summed, divided by the 2
@@ -179,14 +181,26 @@ def _warm_up() -> None:
     import dasklearn.model_selection  # noqa: F401
 
 
-def run_dasklearn(X, y, pipe, grid, repeat):
+def plain_cluster():
+    """distributed's ``LocalCluster`` as a user starts it (distributed's settings)."""
+    from distributed import LocalCluster
+
+    return LocalCluster(
+        n_workers=N_WORKERS, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+    )
+
+
+def run_dasklearn(X, y, pipe, grid, repeat, plain: bool = False):
     from distributed import Client
 
     from dasklearn._client import local_cluster
     from dasklearn.model_selection import GridSearchCV
     from dasklearn.model_selection._plan import build_plan
 
-    cluster = local_cluster(N_WORKERS, 1, memory_limit="auto", dashboard=False)
+    if plain:
+        cluster = plain_cluster()
+    else:
+        cluster = local_cluster(N_WORKERS, 1, memory_limit="auto", dashboard=False)
     client = Client(cluster)
     try:
         client.run(_warm_up)  # a long-lived cluster has these imported
@@ -210,15 +224,10 @@ def run_sklearn(X, y, pipe, grid, repeat):
 def run_dask_ml_child(args) -> None:
     """In .venv-bench: dask-ml's GridSearchCV on the same cluster shape, data and folds."""
     from dask_ml.model_selection import GridSearchCV
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     X, y, pipe, grid, _ = problem(args.child, args.quick)
-    with (
-        LocalCluster(
-            n_workers=N_WORKERS, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
-        ) as cluster,
-        Client(cluster),
-    ):
+    with plain_cluster() as cluster, Client(cluster):
         search = GridSearchCV(pipe, grid, cv=folds(X, y), refit=False, iid=False)
         seconds, search = timed(lambda: search.fit(X, y), repeat=args.repeat)
     print(
@@ -277,8 +286,9 @@ def bench(name: str, args) -> None:
         cpu_text = "" if cpu is None else f", {cpu:.1f} CPU s"
         print(f"  {contender}: {seconds:.1f} s, {fits} fits{cpu_text}", flush=True)
 
-    ours_s, ours_scores, ours_fits, ours_cpu = run_dasklearn(X, y, pipe, grid, args.repeat)
-    finished("dasklearn (LocalCluster 2x1)", ours_s, ours_fits, ours_cpu)
+    plain = bool(args.plain_cluster)
+    ours_s, ours_scores, ours_fits, ours_cpu = run_dasklearn(X, y, pipe, grid, args.repeat, plain)
+    finished(f"dasklearn ({'plain ' * plain}LocalCluster 2x1)", ours_s, ours_fits, ours_cpu)
     rows[0]["fits"] = ours_fits
     rival = dask_ml_result(name, args)
     if isinstance(rival, dict):
@@ -300,7 +310,7 @@ def bench(name: str, args) -> None:
 
 
 def main() -> None:
-    args = parse_args(__doc__.splitlines()[0], problem="ab", child="")
+    args = parse_args(__doc__.splitlines()[0], problem="ab", child="", plain_cluster=0)
     warnings.filterwarnings("ignore", category=UserWarning)
     warnings.filterwarnings("ignore", message=".*(converge|max_iter).*")
     if args.child:
