@@ -1,7 +1,8 @@
 """glibc's heap thresholds while kernels run in worker processes that distributed started
-(``dasklearn._heap``): checked by where a 1 MiB array comes from (a mapping of its own, or the
-heap), in processes started as distributed starts its workers and on a worker of
-distributed's own ``LocalCluster``."""
+(``dasklearn._heap``): checked by where an array of some MiB comes from (a mapping of its own,
+or the heap), in processes started as distributed starts its workers and on a worker of
+distributed's own ``LocalCluster`` (dasklearn's kernels, a search's tasks, scikit-learn's
+``n_jobs`` batches inside ``on_cluster``)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ import os
 import subprocess
 import sys
 
+import joblib
 import numpy as np
 import pytest
 from distributed import Client, LocalCluster
 
 from dasklearn._blockwise import with_single_blas_thread
 from dasklearn.model_selection._runner import _Inline
+from dasklearn.parallel import on_cluster
 
 try:
     _LIBC = ctypes.CDLL("libc.so.6")
@@ -124,3 +127,32 @@ def test_a_kernel_on_a_worker_of_distributeds_own_cluster_gets_the_heap():
     assert (outside, inside, after) == (1, 0, 1)
     assert in_search == 0
     assert plain == 1  # a task of the user's: distributed's setting
+
+
+def _on_cluster_batch() -> tuple[int, int]:
+    return os.getpid(), _mapped(16 * MIB)
+
+
+def _on_each_worker(client: Client, nbytes: int) -> list[int]:
+    workers = list(client.scheduler_info()["workers"])
+    return [client.submit(_mapped, nbytes, workers=[w], pure=False).result() for w in workers]
+
+
+def test_scikit_learns_batches_inside_on_cluster_get_the_heap():
+    with (
+        LocalCluster(  # two threads in all: joblib runs batches for one in this process
+            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        before = _on_each_worker(client, 8 * MIB)
+        with on_cluster(client):
+            batches = joblib.Parallel(n_jobs=-1)(
+                joblib.delayed(_on_cluster_batch)() for _ in range(8)
+            )
+        # more than the heap kept from the batches: distributed's setting is back
+        after = _on_each_worker(client, 24 * MIB)
+        worker_pids = set(client.run(os.getpid).values())
+    assert {pid for pid, _ in batches} <= worker_pids
+    assert before == after == [1, 1]
+    assert [taken for _, taken in batches] == [0] * 8

@@ -30,7 +30,13 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
-__all__ = ["KERNEL_MMAP_THRESHOLD", "KERNEL_TRIM_THRESHOLD", "roomy_heap"]
+__all__ = [
+    "KERNEL_MMAP_THRESHOLD",
+    "KERNEL_TRIM_THRESHOLD",
+    "hold_roomy_heap",
+    "release_roomy_heap",
+    "roomy_heap",
+]
 
 #: glibc's mmap threshold while kernels run: allocations up to this come from the heap.
 KERNEL_MMAP_THRESHOLD = 32 * 2**20
@@ -43,7 +49,8 @@ _GLIBC_MMAP_THRESHOLD = 128 * 2**10  # glibc's default, where the trim setting f
 _OTHER_SETTINGS = (b"MALLOC_MMAP_THRESHOLD_", b"MALLOC_TOP_PAD_", b"MALLOC_MMAP_MAX_")
 
 _LOCK = threading.Lock()
-_DEPTH = [0]
+_DEPTH = [0]  # kernels inside roomy_heap, and holds
+_HELD = [0]  # holds (hold_roomy_heap) not yet released
 
 
 def _start_environment() -> dict[bytes, bytes]:
@@ -75,6 +82,23 @@ def _pinned_libc() -> Any:
         return None
 
 
+def _enter(libc: Any) -> None:
+    with _LOCK:
+        if _DEPTH[0] == 0:
+            libc.mallopt(_M_MMAP_THRESHOLD, KERNEL_MMAP_THRESHOLD)
+            libc.mallopt(_M_TRIM_THRESHOLD, KERNEL_TRIM_THRESHOLD)
+        _DEPTH[0] += 1
+
+
+def _leave(libc: Any) -> None:
+    with _LOCK:
+        _DEPTH[0] -= 1
+        if _DEPTH[0] == 0:
+            libc.mallopt(_M_MMAP_THRESHOLD, _GLIBC_MMAP_THRESHOLD)
+            libc.mallopt(_M_TRIM_THRESHOLD, int(_DISTRIBUTED_TRIM))
+            libc.malloc_trim(0)
+
+
 @contextlib.contextmanager
 def roomy_heap() -> Iterator[None]:
     """Kernels inside get glibc's larger thresholds in a worker process that distributed
@@ -84,17 +108,31 @@ def roomy_heap() -> Iterator[None]:
     if libc is None:
         yield
         return
-    with _LOCK:
-        if _DEPTH[0] == 0:
-            libc.mallopt(_M_MMAP_THRESHOLD, KERNEL_MMAP_THRESHOLD)
-            libc.mallopt(_M_TRIM_THRESHOLD, KERNEL_TRIM_THRESHOLD)
-        _DEPTH[0] += 1
+    _enter(libc)
     try:
         yield
     finally:
-        with _LOCK:
-            _DEPTH[0] -= 1
-            if _DEPTH[0] == 0:
-                libc.mallopt(_M_MMAP_THRESHOLD, _GLIBC_MMAP_THRESHOLD)
-                libc.mallopt(_M_TRIM_THRESHOLD, int(_DISTRIBUTED_TRIM))
-                libc.malloc_trim(0)
+        _leave(libc)
+
+
+def hold_roomy_heap() -> bool:
+    """Raise the thresholds in this process until :func:`release_roomy_heap` (as if a kernel
+    ran until then: for work that is not dasklearn's, scikit-learn's ``n_jobs`` batches on the
+    workers inside :func:`dasklearn.parallel.on_cluster`); whether anything changed."""
+    libc = _pinned_libc()
+    if libc is None:
+        return False
+    _enter(libc)
+    _HELD[0] += 1
+    return True
+
+
+def release_roomy_heap() -> None:
+    """Undo one :func:`hold_roomy_heap` of this process (none to undo: nothing, as in a worker
+    that restarted since)."""
+    libc = _pinned_libc()
+    with _LOCK:
+        if libc is None or _HELD[0] == 0:
+            return
+        _HELD[0] -= 1
+    _leave(libc)

@@ -11,6 +11,10 @@ scikit-learn estimator with ``n_jobs=-1`` uses every worker thread of the cluste
         GridSearchCV(SVC(), grid, n_jobs=-1).fit(X, y)
         RandomForestClassifier(n_estimators=200, n_jobs=-1).fit(X, y)
 
+Inside the block the workers of a cluster started with distributed's allocator setting keep
+temporaries of up to 32 MiB on glibc's heap, as dasklearn's own kernels do there
+(:mod:`dasklearn._heap`); distributed's setting is put back when the block ends.
+
 The data must fit in memory on the client and on each worker; each task receives whole arrays.
 ``scatter`` sends the listed objects to every worker once, up front; tasks that receive those very
 objects then refer to the workers' copies instead of carrying the data. Estimators that convert
@@ -29,6 +33,7 @@ import joblib
 from distributed import Client
 
 from ._client import open_client, resolve_client
+from ._heap import hold_roomy_heap, release_roomy_heap
 
 __all__ = ["on_cluster"]
 
@@ -81,6 +86,7 @@ def on_cluster(
     client = resolve_client(client, "on_cluster")
     if scatter is not None and not isinstance(scatter, list | tuple):
         raise TypeError(f"scatter must be a list or tuple of objects, got {type(scatter).__name__}")
+    held = _hold_heaps(client)
     try:
         with joblib.parallel_config(
             backend="dask",
@@ -91,5 +97,25 @@ def on_cluster(
         ):
             yield client
     finally:
+        if held:
+            _run_on_workers(client, release_roomy_heap)
         if owned is not None:
             owned.close()
+
+
+def _run_on_workers(client: Client, func: Any) -> dict:
+    """``func()`` on every worker; nothing where the cluster cannot run it (workers without
+    dasklearn, an asynchronous client)."""
+    if getattr(client, "asynchronous", False):
+        return {}
+    try:
+        return client.run(func)
+    except Exception:  # the batches still run, as distributed set the workers up
+        return {}
+
+
+def _hold_heaps(client: Client) -> bool:
+    """The workers' glibc heap thresholds raised for the block, as for dasklearn's own kernels
+    (:func:`~dasklearn._heap.hold_roomy_heap`: only in workers started with distributed's
+    allocator setting); whether any worker changed."""
+    return any(_run_on_workers(client, hold_roomy_heap).values())

@@ -1,0 +1,117 @@
+"""Benchmark: scikit-learn's own ``n_jobs`` work on a dask cluster through ``on_cluster``.
+
+The work: ``GridSearchCV(LogisticRegression(max_iter=200), C in logspace(-3, 2, 8), cv=3,
+n_jobs=-1)`` on ``make_classification(--n-rows, 20, random_state=0)`` (24 fits and their scores,
+each with temporaries of a few MiB), then ``RandomForestClassifier(100 trees, n_jobs=-1)`` on
+the same rows.
+
+Contenders, each on 2 cores' worth of workers:
+
+* scikit-learn: ``n_jobs=2`` on joblib's own processes (loky);
+* joblib's ``dask`` backend on distributed's ``LocalCluster`` (2 workers x 1 thread) as a user
+  starts it: what ``joblib.parallel_config(backend="dask")`` gives without dasklearn;
+* ``on_cluster`` on the same kind of cluster: the workers keep temporaries of up to 32 MiB on
+  glibc's heap while the block runs (distributed starts them with ``MALLOC_TRIM_THRESHOLD_``,
+  which fixes the mmap threshold at 128 KiB);
+* ``on_cluster`` on the cluster dasklearn starts (``dasklearn._client.local_cluster``), whose
+  workers have those thresholds from the start.
+
+Each contender runs the work ``--repeat`` times after one untimed run (imports, the scatter's
+first copy); the rounds alternate the contenders (``--rounds``). Printed: the median seconds of
+each contender per round, and the ratio to the joblib backend on the plain cluster.
+
+Run: ``.venv/bin/python benchmarks/on_cluster.py [--n-rows 200000] [--rounds 2]``.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import warnings
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _common import parse_args, print_table, timed  # noqa: E402
+
+
+def work(X, y) -> float:
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import GridSearchCV
+
+    grid = {"C": np.logspace(-3, 2, 8)}
+    search = GridSearchCV(LogisticRegression(max_iter=200), grid, cv=3, n_jobs=-1).fit(X, y)
+    RandomForestClassifier(100, n_jobs=-1, random_state=0).fit(X, y)
+    return float(search.best_score_)
+
+
+def plain_cluster():
+    from distributed import LocalCluster
+
+    return LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None)
+
+
+def time_scikit_learn(X, y, repeat: int) -> float:
+    import joblib
+
+    with joblib.parallel_config(n_jobs=2):
+        return timed(lambda: work(X, y), repeat, warmup=1)[0]
+
+
+def time_on(cluster_kind: str, X, y, repeat: int) -> float:
+    import joblib
+    from distributed import Client
+
+    from dasklearn._client import local_cluster
+    from dasklearn.parallel import on_cluster
+
+    if cluster_kind == "dasklearn":
+        cluster = local_cluster(2, 1, memory_limit="auto", dashboard=False)
+    else:
+        cluster = plain_cluster()
+    with cluster, Client(cluster) as client:
+        if cluster_kind == "joblib":
+            block = joblib.parallel_config(backend="dask", n_jobs=-1)
+        else:
+            block = on_cluster(client)
+        with block:
+            return timed(lambda: work(X, y), repeat, warmup=1)[0]
+
+
+CONTENDERS = {
+    "scikit-learn n_jobs=2 (loky)": lambda X, y, r: time_scikit_learn(X, y, r),
+    "joblib dask backend, plain LocalCluster": lambda X, y, r: time_on("joblib", X, y, r),
+    "on_cluster, plain LocalCluster": lambda X, y, r: time_on("plain", X, y, r),
+    "on_cluster, dasklearn's local cluster": lambda X, y, r: time_on("dasklearn", X, y, r),
+}
+
+
+def main() -> None:
+    args = parse_args(__doc__.splitlines()[0], n_rows=200_000, rounds=2)
+    warnings.filterwarnings("ignore", category=UserWarning)
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(args.n_rows, 20, random_state=0)
+    seconds: dict[str, list[float]] = {name: [] for name in CONTENDERS}
+    for r in range(args.rounds):
+        for name, run in CONTENDERS.items():
+            seconds[name].append(run(X, y, args.repeat))
+            print(f"round {r + 1}: {name}: {seconds[name][-1]:.2f} s", flush=True)
+    reference = statistics.median(seconds["joblib dask backend, plain LocalCluster"])
+    rows = [
+        {
+            "contender": name,
+            "seconds by round": " ".join(f"{s:.2f}" for s in times),
+            "median s": statistics.median(times),
+            "x joblib on the plain cluster": reference / statistics.median(times),
+        }
+        for name, times in seconds.items()
+    ]
+    print()
+    print_table(rows, list(rows[0]))
+
+
+if __name__ == "__main__":
+    main()
