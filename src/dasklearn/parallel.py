@@ -104,12 +104,12 @@ def on_cluster(
 
 
 def _run_on_workers(client: Client, func: Any) -> dict:
-    """``func()`` on every worker; nothing where the cluster cannot run it (workers without
-    dasklearn, an asynchronous client)."""
+    """``func()`` on every worker, by worker; an exception where a worker cannot run it (no
+    dasklearn there), nothing for an asynchronous client or a cluster that cannot be asked."""
     if getattr(client, "asynchronous", False):
         return {}
     try:
-        return client.run(func)
+        return client.run(func, on_error="return")
     except Exception:  # the batches still run, as distributed set the workers up
         return {}
 
@@ -118,4 +118,4 @@ def _hold_heaps(client: Client) -> bool:
     """The workers' glibc heap thresholds raised for the block, as for dasklearn's own kernels
     (:func:`~dasklearn._heap.hold_roomy_heap`: only in workers started with distributed's
     allocator setting); whether any worker changed."""
-    return any(_run_on_workers(client, hold_roomy_heap).values())
+    return any(held is True for held in _run_on_workers(client, hold_roomy_heap).values())
