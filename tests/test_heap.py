@@ -114,13 +114,24 @@ def _in_search_task() -> int:
     return _Inline(_mapped)(16 * MIB)
 
 
-def test_a_kernel_on_a_worker_of_distributeds_own_cluster_gets_the_heap():
-    with (
-        LocalCluster(
-            n_workers=1, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+@pytest.fixture
+def plain_cluster(monkeypatch):
+    """distributed's ``LocalCluster`` as a user starts it: its workers get distributed's
+    allocator setting and nothing else (a nanny of dasklearn's clusters, restarted in an earlier
+    test, may have copied dasklearn's settings into this process's environment)."""
+    for name in [k for k in os.environ if k.startswith("MALLOC_")]:
+        monkeypatch.delenv(name)
+
+    def start(n_workers: int) -> LocalCluster:
+        return LocalCluster(
+            n_workers=n_workers, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+        )
+
+    return start
+
+
+def test_a_kernel_on_a_worker_of_distributeds_own_cluster_gets_the_heap(plain_cluster):
+    with plain_cluster(1) as cluster, Client(cluster) as client:
         outside, inside, after = client.submit(_outside_inside_after, pure=False).result()
         plain = client.submit(_mapped, 8 * MIB, pure=False).result()
         in_search = client.submit(_in_search_task, pure=False).result()
@@ -138,13 +149,9 @@ def _on_each_worker(client: Client, nbytes: int) -> list[int]:
     return [client.submit(_mapped, nbytes, workers=[w], pure=False).result() for w in workers]
 
 
-def test_scikit_learns_batches_inside_on_cluster_get_the_heap():
-    with (
-        LocalCluster(  # two threads in all: joblib runs batches for one in this process
-            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
-        ) as cluster,
-        Client(cluster) as client,
-    ):
+def test_scikit_learns_batches_inside_on_cluster_get_the_heap(plain_cluster):
+    # two threads in all: joblib runs the batches for one thread in this process
+    with plain_cluster(2) as cluster, Client(cluster) as client:
         before = _on_each_worker(client, 8 * MIB)
         with on_cluster(client):
             batches = joblib.Parallel(n_jobs=-1)(
