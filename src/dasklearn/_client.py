@@ -17,7 +17,7 @@ from typing import Any
 import dask
 from distributed import Client, LocalCluster
 
-from ._heap import KERNEL_MMAP_THRESHOLD, KERNEL_TRIM_THRESHOLD
+from ._heap import DISTRIBUTED_TRIM_THRESHOLD, KERNEL_MMAP_THRESHOLD, KERNEL_TRIM_THRESHOLD
 
 __all__ = [
     "active_client",
@@ -61,7 +61,7 @@ WORKER_MALLOC = {
     "MALLOC_MMAP_THRESHOLD_": KERNEL_MMAP_THRESHOLD,
 }
 _PRE_SPAWN = "distributed.nanny.pre-spawn-environ"
-_DISTRIBUTED_TRIM = "65536"  # distributed's own default, which nannies also copy to os.environ
+_DISTRIBUTED_TRIM = str(DISTRIBUTED_TRIM_THRESHOLD)  # nannies also copy it to os.environ
 
 
 @contextlib.contextmanager

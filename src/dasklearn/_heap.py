@@ -31,6 +31,7 @@ from collections.abc import Iterator
 from typing import Any
 
 __all__ = [
+    "DISTRIBUTED_TRIM_THRESHOLD",
     "KERNEL_MMAP_THRESHOLD",
     "KERNEL_TRIM_THRESHOLD",
     "hold_roomy_heap",
@@ -43,8 +44,10 @@ KERNEL_MMAP_THRESHOLD = 32 * 2**20
 #: glibc's trim threshold while kernels run (twice the mmap threshold, as glibc's own rule).
 KERNEL_TRIM_THRESHOLD = 2 * KERNEL_MMAP_THRESHOLD
 
+#: ``MALLOC_TRIM_THRESHOLD_`` as distributed's nannies set it for their workers.
+DISTRIBUTED_TRIM_THRESHOLD = 65536
+
 _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # mallopt's parameters (malloc.h)
-_DISTRIBUTED_TRIM = b"65536"  # what distributed's nannies set
 _GLIBC_MMAP_THRESHOLD = 128 * 2**10  # glibc's default, where the trim setting fixed it
 _OTHER_SETTINGS = (b"MALLOC_MMAP_THRESHOLD_", b"MALLOC_TOP_PAD_", b"MALLOC_MMAP_MAX_")
 
@@ -70,7 +73,7 @@ def _pinned_libc() -> Any:
     if not sys.platform.startswith("linux"):
         return None
     environment = _start_environment()
-    if environment.get(b"MALLOC_TRIM_THRESHOLD_") != _DISTRIBUTED_TRIM:
+    if environment.get(b"MALLOC_TRIM_THRESHOLD_") != str(DISTRIBUTED_TRIM_THRESHOLD).encode():
         return None
     if any(name in environment for name in _OTHER_SETTINGS):
         return None
@@ -95,7 +98,7 @@ def _leave(libc: Any) -> None:
         _DEPTH[0] -= 1
         if _DEPTH[0] == 0:
             libc.mallopt(_M_MMAP_THRESHOLD, _GLIBC_MMAP_THRESHOLD)
-            libc.mallopt(_M_TRIM_THRESHOLD, int(_DISTRIBUTED_TRIM))
+            libc.mallopt(_M_TRIM_THRESHOLD, DISTRIBUTED_TRIM_THRESHOLD)
             libc.malloc_trim(0)
 
 
