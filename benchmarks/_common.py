@@ -30,6 +30,21 @@ def parse_args(description: str, **extra: Any) -> argparse.Namespace:
     return parser.parse_args()
 
 
+def plain_local_cluster(n_workers: int = 2, **kwargs: Any) -> Any:
+    """distributed's ``LocalCluster`` as a user starts it (1 thread a worker, on 127.0.0.1, no
+    dashboard): distributed's settings for its workers, not the ones dasklearn's own local
+    cluster starts them with."""
+    from distributed import LocalCluster
+
+    return LocalCluster(
+        n_workers=n_workers,
+        threads_per_worker=1,
+        host="127.0.0.1",
+        dashboard_address=None,
+        **kwargs,
+    )
+
+
 def timed(fn: Callable[[], Any], repeat: int = 3, warmup: int = 0) -> tuple[float, Any]:
     """Median wall time of ``fn()`` over ``repeat`` runs, and the last result."""
     result = None

@@ -49,7 +49,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import parse_args, print_table, timed  # noqa: E402
+from _common import parse_args, plain_local_cluster, print_table, timed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_PYTHON = Path(
@@ -181,15 +181,6 @@ def _warm_up() -> None:
     import dasklearn.model_selection  # noqa: F401
 
 
-def plain_cluster():
-    """distributed's ``LocalCluster`` as a user starts it (distributed's settings)."""
-    from distributed import LocalCluster
-
-    return LocalCluster(
-        n_workers=N_WORKERS, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
-    )
-
-
 def run_dasklearn(X, y, pipe, grid, repeat, plain: bool = False):
     from distributed import Client
 
@@ -198,7 +189,7 @@ def run_dasklearn(X, y, pipe, grid, repeat, plain: bool = False):
     from dasklearn.model_selection._plan import build_plan
 
     if plain:
-        cluster = plain_cluster()
+        cluster = plain_local_cluster(N_WORKERS)
     else:
         cluster = local_cluster(N_WORKERS, 1, memory_limit="auto", dashboard=False)
     client = Client(cluster)
@@ -227,7 +218,7 @@ def run_dask_ml_child(args) -> None:
     from distributed import Client
 
     X, y, pipe, grid, _ = problem(args.child, args.quick)
-    with plain_cluster() as cluster, Client(cluster):
+    with plain_local_cluster(N_WORKERS) as cluster, Client(cluster):
         search = GridSearchCV(pipe, grid, cv=folds(X, y), refit=False, iid=False)
         seconds, search = timed(lambda: search.fit(X, y), repeat=args.repeat)
     print(

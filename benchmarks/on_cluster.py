@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import parse_args, print_table, timed  # noqa: E402
+from _common import parse_args, plain_local_cluster, print_table, timed  # noqa: E402
 
 
 def search(X, y) -> float:
@@ -62,12 +62,6 @@ PARTS = (search, forest)
 TREES = 30
 
 
-def plain_cluster():
-    from distributed import LocalCluster
-
-    return LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None)
-
-
 def time_scikit_learn(X, y, repeat: int) -> dict[str, float]:
     import joblib
 
@@ -85,7 +79,7 @@ def time_on(cluster_kind: str, X, y, repeat: int) -> dict[str, float]:
     if cluster_kind == "dasklearn":
         cluster = local_cluster(2, 1, memory_limit="auto", dashboard=False)
     else:
-        cluster = plain_cluster()
+        cluster = plain_local_cluster(2)
     with cluster, Client(cluster) as client:
         if cluster_kind == "joblib":
             block = joblib.parallel_config(backend="dask", n_jobs=-1)

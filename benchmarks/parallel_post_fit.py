@@ -76,7 +76,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import parse_args, print_table, timed  # noqa: E402
+from _common import parse_args, plain_local_cluster, print_table, timed  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 # The interpreter with dask-ml installed (override with DASKLEARN_BENCH_PYTHON).
@@ -102,18 +102,12 @@ def make_data(n_rows: int, n_features: int, block_rows: int):
 def start_cluster(n_workers: int = 2, plain: bool = False):
     """dasklearn's local cluster, or with ``plain`` distributed's ``LocalCluster`` as a user
     starts it (distributed's settings for its workers, not dasklearn's)."""
-    from distributed import Client, LocalCluster
+    from distributed import Client
 
     from dasklearn._client import local_cluster
 
     if plain:
-        cluster = LocalCluster(
-            n_workers=n_workers,
-            threads_per_worker=1,
-            memory_limit="4GiB",
-            host="127.0.0.1",
-            dashboard_address=None,
-        )
+        cluster = plain_local_cluster(n_workers, memory_limit="4GiB")
     else:
         cluster = local_cluster(
             n_workers, threads_per_worker=1, memory_limit="4GiB", dashboard=False
