@@ -1,7 +1,7 @@
 """A pass on a 2-worker LocalCluster against the same pass on threads (issue 12, target 3).
 
 One run, the same NumPy data (``make_blobs``, 20 float64 features) placed as the estimators
-place it (``dasklearn._passes.place``: balanced ~32 MiB row blocks; on the cluster persisted
+place it (``dasklearn._placement.place``: balanced ~32 MiB row blocks; on the cluster persisted
 once, each worker holding half of them), interleaved rounds. Per round and mode:
 
 * **Lloyd pass** (KMeans, 8 centers): the fit's own pass (``run_pass(lloyd_block)``);
@@ -80,7 +80,7 @@ class Mode:
     ) -> None:
         import dask
 
-        from dasklearn._passes import place
+        from dasklearn._placement import place
         from dasklearn.cluster import _kmeans_algorithm as algorithm
 
         self.name, self.client, self.grouped, self.direct = name, client, grouped, direct
@@ -122,19 +122,19 @@ class Mode:
 
     def logistic(self, X: np.ndarray, y: np.ndarray) -> float:
 
-        from dasklearn import _passes
+        from dasklearn import _placement
         from dasklearn.linear_model import LogisticRegression
 
-        original = _passes._thread_groups
+        original = _placement._thread_groups
         if not self.grouped:
-            _passes._thread_groups = lambda X: None
+            _placement._thread_groups = lambda X: None
         TIMES.clear()
         try:
             with self.running(), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
                 LogisticRegression(max_iter=4, tol=1e-12).fit(X, y)
         finally:
-            _passes._thread_groups = original
+            _placement._thread_groups = original
         return statistics.median(TIMES[1:])
 
     def dask_sum(self, repeat: int) -> float:

@@ -554,6 +554,7 @@ def init_cost_case(args: argparse.Namespace) -> None:
     import dask
 
     import dasklearn._passes as passes
+    from dasklearn._placement import place
     from dasklearn.cluster import KMeans
     from dasklearn.cluster import _kmeans_algorithm as algorithm
     from dasklearn.cluster import _kmeans_kernels as kernels
@@ -581,7 +582,7 @@ def init_cost_case(args: argparse.Namespace) -> None:
     try:
         for scheduler, clock in (("threads", time.perf_counter), ("sync", time.process_time)):
             with dask.config.set(scheduler=scheduler):
-                runner = algorithm.make_passes(passes.place(X))
+                runner = algorithm.make_passes(place(X))
                 lloyd_pass(runner)
                 KMeans(k, random_state=0).fit(X)  # warm-up: compilation, first touch
                 for rep in range(args.repeat):

@@ -87,7 +87,8 @@ def _block_gemm(block: np.ndarray, a: np.ndarray) -> float:
 
 def floor_rates(X: np.ndarray, repeat: int = 5) -> tuple[float, float]:
     """(read GB/s, GEMM GFLOP/s) of passes over X's row blocks as a fit places them."""
-    from dasklearn._passes import Passes, place
+    from dasklearn._passes import Passes
+    from dasklearn._placement import place
 
     data = place(X)
     runner = Passes(data, check_first=None)
@@ -258,7 +259,7 @@ def fit_table(problems: dict, rounds: int, with_daskml: bool, timeout: float) ->
     import dask
     from sklearn.linear_model import LogisticRegression as SkLogistic
 
-    from dasklearn._passes import place
+    from dasklearn._placement import place
     from dasklearn.linear_model import LogisticRegression
 
     rows = []

@@ -1124,7 +1124,7 @@ def _open() -> dict[str, tuple[Any, str]]:
     short = dd.from_pandas(pd.Series(np.ones(22)), npartitions=2)  # 2 partitions, 22 rows
     empty = as_kind("dask_dataframe", X[:0], X[:0, 0], lengths=(0, 0))
     return {
-        # dasklearn._passes.place learns X's unknown block lengths but not the weights'
+        # dasklearn._placement.place learns X's unknown block lengths but not the weights'
         "LinearRegression: dask weights of another length": (
             lambda: LinearRegression().fit(Xd, yd, sample_weight=short),
             _ROWS,

@@ -11,6 +11,7 @@ import pytest
 from distributed import futures_of, get_task_stream, wait
 
 import dasklearn._passes as P
+import dasklearn._placement as PL
 from dasklearn._chunks import block_keys
 from dasklearn.linear_model import LogisticRegression
 
@@ -25,8 +26,8 @@ def _ten_blocks(rows: int = 10_000) -> da.Array:
 
 
 def test_in_memory_blocks_are_spread_evenly_in_block_order(client):
-    (X,) = P._persist([_ten_blocks()], client, spread=True)
-    groups = P._thread_groups(X)
+    (X,) = PL._persist([_ten_blocks()], client, spread=True)
+    groups = PL._thread_groups(X)
     assert sorted(map(len, groups)) == [5, 5]
     assert sorted(groups) == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
     who_has = client.who_has(futures_of(X))
@@ -39,7 +40,7 @@ def test_in_memory_blocks_are_spread_evenly_in_block_order(client):
 def test_placed_numpy_vectors_live_with_their_rows(client):
     X = np.random.default_rng(0).standard_normal((600_000, 20))  # 96 MB: 4 blocks
     y = np.arange(len(X), dtype=np.float64)
-    data = P.place(X, y)
+    data = PL.place(X, y)
     assert data.policy == "persisted" and data.n_blocks == 4
     wait(futures_of(data.vectors[0]))  # place() waits for X's blocks only
     who_has = client.who_has(futures_of(data.X) + futures_of(data.vectors[0]))
@@ -50,7 +51,7 @@ def test_placed_numpy_vectors_live_with_their_rows(client):
 
 def test_a_cluster_pass_is_one_task_per_worker_thread_with_no_gathering_task(client, monkeypatch):
     monkeypatch.setattr(P.ResidentBlocks, "start", classmethod(lambda cls, c, arrays: None))
-    data = P.place(np.random.default_rng(0).standard_normal((600_000, 20)))
+    data = PL.place(np.random.default_rng(0).standard_normal((600_000, 20)))
     runner = P.Passes(data, check_first=None)
     with get_task_stream(client) as stream:
         runner.run(runner.reduction(_blocks_sum, data.X))
@@ -63,11 +64,11 @@ def test_a_cluster_pass_is_one_task_per_worker_thread_with_no_gathering_task(cli
 
 
 def test_grouped_passes_give_the_threaded_result_bit_for_bit(client):
-    (X,) = P._persist([_ten_blocks()], client, spread=True)
-    on_cluster = P.Passes(P.Placement(X, [], "persisted", False, 10_000, P._thread_groups(X)))
+    (X,) = PL._persist([_ten_blocks()], client, spread=True)
+    on_cluster = P.Passes(PL.Placement(X, [], "persisted", False, 10_000, PL._thread_groups(X)))
     local = X.compute()
     with dask.config.set(scheduler="threads"):
-        in_memory = P.Passes(P.place(da.from_array(local, chunks=1_000), reuse=False))
+        in_memory = P.Passes(PL.place(da.from_array(local, chunks=1_000), reuse=False))
         expected = in_memory.run(in_memory.reduction(_blocks_sum, in_memory.data.X))
     got = on_cluster.run(on_cluster.reduction(_blocks_sum, on_cluster.data.X))
     np.testing.assert_array_equal(got, expected)
@@ -105,11 +106,11 @@ def test_streamed_x_and_y_of_one_frame_read_each_partition_once(monkeypatch):
 
     from dasklearn._chunks import frames_to_arrays
 
-    monkeypatch.setattr(P, "memory_budget", lambda client=None: 1)  # stream, never persist
+    monkeypatch.setattr(PL, "memory_budget", lambda client=None: 1)  # stream, never persist
     df = dd.from_map(_read_partition, range(4), meta=_read_partition(0).iloc[:0])
     X, y = frames_to_arrays(df[["a", "b", "c"]], df["y"])
     with dask.config.set(scheduler="threads"):
-        data = P.place(X, y, n_samples=400)
+        data = PL.place(X, y, n_samples=400)
         assert data.policy == "streamed"
         runner = P.Passes(data, check_first=None)
         READS.clear()
@@ -121,8 +122,8 @@ def test_streamed_x_and_y_of_one_frame_read_each_partition_once(monkeypatch):
 
 
 def _streamed(X: da.Array, *vectors: da.Array, monkeypatch) -> P.Passes:
-    monkeypatch.setattr(P, "memory_budget", lambda client=None: 1)  # stream, never persist
-    data = P.place(X, *vectors)
+    monkeypatch.setattr(PL, "memory_budget", lambda client=None: 1)  # stream, never persist
+    data = PL.place(X, *vectors)
     assert data.policy == "streamed"
     return P.Passes(data, check_first=None)
 
@@ -162,7 +163,7 @@ def test_source_blocks_that_several_blocks_read_stay_tasks_of_their_own(client, 
 def test_a_pass_over_blocks_on_the_cluster_leaves_their_graph_as_it_is(client):
     from dasklearn._blockwise import fuse_block_inputs
 
-    (X,) = P._persist([_ten_blocks()], client, spread=True)
+    (X,) = PL._persist([_ten_blocks()], client, spread=True)
     red = P.reduction(_blocks_sum, X)
     graph = red.__dask_graph__()
     assert fuse_block_inputs(graph, red.block_keys) is graph

@@ -14,6 +14,7 @@ import pytest
 from distributed import futures_of, get_task_stream
 
 import dasklearn._passes as P
+import dasklearn._placement as PL
 import dasklearn._resident as R
 from dasklearn.cluster import KMeans
 from dasklearn.linear_model import LinearRegression, LogisticRegression
@@ -54,7 +55,7 @@ def _no_actors(monkeypatch):
 
 
 def test_placed_blocks_are_aligned_where_they_were_made(client):
-    data = P.place(np.random.default_rng(0).standard_normal((1_000_000, 20)))  # 6 blocks
+    data = PL.place(np.random.default_rng(0).standard_normal((1_000_000, 20)))  # 6 blocks
     with get_task_stream(client) as stream:
         offsets = [client.submit(_where, f, pure=False).result() for f in futures_of(data.X)]
     assert offsets == [0] * data.n_blocks
@@ -62,7 +63,7 @@ def test_placed_blocks_are_aligned_where_they_were_made(client):
 
 
 def test_a_pass_runs_on_the_actors_without_tasks(client, counted):
-    data = P.place(np.random.default_rng(0).standard_normal((600_000, 20)))
+    data = PL.place(np.random.default_rng(0).standard_normal((600_000, 20)))
     runner = P.Passes(data, check_first=None)
     first = runner.run(runner.reduction(_blocks_sum, data.X))  # starts the actors
     with get_task_stream(client) as stream:
@@ -71,7 +72,7 @@ def test_a_pass_runs_on_the_actors_without_tasks(client, counted):
     assert counted == [1, 1]
     values = data.X.compute()
     with dask.config.set(scheduler="threads"):
-        local = P.Passes(P.place(da.from_array(values, chunks=data.X.chunks)))
+        local = P.Passes(PL.place(da.from_array(values, chunks=data.X.chunks)))
         expected = local.run(local.reduction(_blocks_sum, local.data.X))
     np.testing.assert_array_equal(first, expected)
     np.testing.assert_array_equal(again, expected)
@@ -81,7 +82,7 @@ def test_a_kernel_error_is_raised_by_the_task_path_which_runs_the_rest(client, c
     X = np.random.default_rng(0).standard_normal((600_000, 20))
     X[:, 0] = -1.0
     X[-1, 0] = 1.0
-    runner = P.Passes(P.place(X), check_first=None)
+    runner = P.Passes(PL.place(X), check_first=None)
     with pytest.raises(ValueError, match="a block this kernel refuses"):
         runner.run(runner.reduction(_refuse_positive, runner.data.X))
     assert counted == [] and runner._resident.broken
@@ -138,11 +139,11 @@ def test_the_actors_share_the_blocks_of_one_worker(client):
     first = sorted(client.nthreads())[0]
     values = np.random.default_rng(0).standard_normal((100_000, 4))
     X = client.persist(da.from_array(values, chunks=10_000), workers=[first])  # 10 blocks
-    data = P.place(X)
+    data = PL.place(X)
     runner = P.Passes(data, check_first=None)
     got = runner.run(runner.reduction(_blocks_sum, data.X))
     assert sorted(len(ids) for _, _, ids in runner._resident.actors) == [5, 5]
     with dask.config.set(scheduler="threads"):
-        local = P.Passes(P.place(da.from_array(values, chunks=10_000)))
+        local = P.Passes(PL.place(da.from_array(values, chunks=10_000)))
         expected = local.run(local.reduction(_blocks_sum, local.data.X))
     np.testing.assert_array_equal(got, expected)

@@ -11,10 +11,10 @@ import scipy.sparse as sp
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import DataConversionWarning
 
+from dasklearn._array_checks import check_array
 from dasklearn._validation import (
     NotFittedError,
     as_dask_array,
-    check_array,
     check_is_fitted,
     check_random_state_int,
     check_X_y,

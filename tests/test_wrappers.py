@@ -376,7 +376,8 @@ def test_user_meta_skips_inference(clf_data, monkeypatch):
         predict_proba_meta=np.empty((0, 3), dtype=np.float64),
     ).fit(X, y)
     monkeypatch.setattr(
-        "dasklearn.wrappers._probe", lambda *a: pytest.fail("meta was inferred anyway")
+        "dasklearn.wrappers._parallel_post_fit._probe",
+        lambda *a: pytest.fail("meta was inferred anyway"),
     )
     dX = da.from_array(X, chunks=CHUNK)
     assert wrapper.predict(dX).dtype == np.int32
@@ -483,7 +484,8 @@ def test_default_score_is_blockwise(
     reg = ParallelPostFit(LinearRegression()).fit(_twin(input_kind, reg_data[0]), reg_data[1])
     if input_kind.startswith("dask"):
         monkeypatch.setattr(
-            "dasklearn.wrappers._to_memory", lambda *a: pytest.fail("gathered instead of reduced")
+            "dasklearn.wrappers._parallel_post_fit._to_memory",
+            lambda *a: pytest.fail("gathered instead of reduced"),
         )
     assert clf.score(Xk, yk) == pytest.approx(clf.estimator_.score(Xm, y), abs=1e-15)
     wk = as_kind(input_kind, weights[:, None], chunks=CHUNK)
@@ -506,7 +508,8 @@ def test_regression_scorers_are_blockwise(reg_data, scoring, monkeypatch):
 
     expected = get_scorer(scoring)(model, X, Y)
     monkeypatch.setattr(
-        "dasklearn.wrappers._to_memory", lambda *a: pytest.fail("gathered instead of reduced")
+        "dasklearn.wrappers._parallel_post_fit._to_memory",
+        lambda *a: pytest.fail("gathered instead of reduced"),
     )
     wrapper = ParallelPostFit(model, scoring=scoring)
     got = wrapper.score(da.from_array(X, chunks=CHUNK), da.from_array(Y, chunks=(CHUNK, 2)))

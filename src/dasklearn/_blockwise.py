@@ -193,7 +193,7 @@ class Reduction:
     k-means pass: 2.2 ms of overhead against 0.9 ms), and a final task gathering the partials
     would make a cluster send every part through one worker first. Graph optimisation is
     skipped: the tasks are final (optimise the input arrays once, with ``dask.optimize``,
-    before passes over them: :func:`dasklearn._passes.place`).
+    before passes over them: :func:`dasklearn._placement.place`).
     """
 
     def __init__(
@@ -400,7 +400,7 @@ def reduction(
     groups : sequence of sequences of int, optional
         Run the chunks of each group of blocks as one task (the blocks a worker thread holds:
         one task per thread per pass instead of one per block; see
-        :attr:`dasklearn._passes.Placement.groups`). Partials still merge in block order, so
+        :attr:`dasklearn._placement.Placement.groups`). Partials still merge in block order, so
         the result is the same. Ignored with ``split_every``.
 
     Returns

@@ -52,7 +52,7 @@ from distributed.diagnostics.plugin import SchedulerPlugin
 from ._blockwise import fuse_block_inputs, task_args
 from ._chunks import block_keys
 from ._client import active_client, balanced, memory_budget
-from ._passes import BLOCK_BYTES
+from ._placement import BLOCK_BYTES
 
 __all__ = [
     "CALL_BYTES",

@@ -42,6 +42,7 @@ import pandas as pd
 import scipy.sparse as sp
 import sklearn
 
+from ._array_checks import all_finite_values, check_array
 from ._blockwise import (
     EMBED_BYTES,
     aligned,
@@ -52,8 +53,8 @@ from ._blockwise import (
 from ._call_groups import kept_shared, map_groups, planned_calls
 from ._chunks import as_dask_array, one_row_per_row, rows_only
 from ._frame_groups import map_frame_groups
-from ._passes import in_memory_row_chunks
-from ._validation import all_finite_values, check_array, check_features, check_is_fitted, input_kind
+from ._placement import in_memory_row_chunks
+from ._validation import check_features, check_is_fitted, input_kind
 
 __all__ = [
     "LazyRowsMixin",

@@ -1,7 +1,7 @@
 """Gaussian naive Bayes, fitted in one pass over the row blocks.
 
 Layers (see ARCHITECTURE.md): :class:`GaussianNB` checks its parameters, validates and places
-the input (:mod:`dasklearn._passes`) and turns the merged statistics into scikit-learn's
+the input (:mod:`dasklearn._placement`) and turns the merged statistics into scikit-learn's
 attributes; the block kernels below are pure NumPy. A fit (or a ``partial_fit``) is one pass:
 each row block returns, per class present in it, the weight sum, the mean and the sum of
 squared deviations of every feature (plus the unweighted moments of all rows, for
@@ -23,14 +23,15 @@ from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import unique_labels
 
+from ._array_checks import check_n_samples
 from ._chunks import n_rows
 from ._moments import grouped_moments, merge_moments
 from ._output import Output, apply_rows
 from ._params import Interval, check_params
-from ._passes import Passes, all_finite, place
+from ._passes import Passes, all_finite
+from ._placement import place
 from ._validation import (
     check_is_fitted,
-    check_n_samples,
     check_sample_weight,
     check_weight_values,
     is_dask_input,

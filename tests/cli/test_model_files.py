@@ -83,6 +83,30 @@ def test_round_trip_and_trusted_list(tmp_path):
     assert not [n for n in names if n.startswith(("os.", "posix.", "builtins.", "subprocess."))]
 
 
+def test_public_path_of_a_moved_class_loads(tmp_path):
+    """A file written while ParallelPostFit lived in the module dasklearn.wrappers names it
+    there; the public path is the same class, so the file still loads."""
+    from dasklearn.wrappers import ParallelPostFit
+
+    X = np.random.default_rng(0).normal(size=(40, 2))
+    model = ParallelPostFit(SkLogistic()).fit(X, (X[:, 0] > 0).astype(int))
+    save_model(tmp_path / "new.skops", {"model": model})
+    with zipfile.ZipFile(tmp_path / "new.skops") as z:
+        members = {name: z.read(name) for name in z.namelist()}
+    moved = '"dasklearn.wrappers._parallel_post_fit"'
+    assert moved.encode() in members["schema.json"]
+    members["schema.json"] = members["schema.json"].replace(moved.encode(), b'"dasklearn.wrappers"')
+    with zipfile.ZipFile(tmp_path / "old.skops", "w") as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    assert skops_io.get_untrusted_types(file=tmp_path / "old.skops") == [
+        "dasklearn.wrappers.ParallelPostFit"
+    ]
+    loaded = load_model(tmp_path / "old.skops")["model"]
+    assert type(loaded) is ParallelPostFit
+    np.testing.assert_array_equal(loaded.predict(X), model.predict(X))
+
+
 def test_crafted_files_really_run_code(tmp_path):
     """The malicious files below are real: loaded naively, each creates its marker file."""
     marker = tmp_path / "ran"

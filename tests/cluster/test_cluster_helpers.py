@@ -12,7 +12,7 @@ from threadpoolctl import threadpool_info
 from dasklearn._blockwise import single_blas_thread, with_single_blas_thread
 from dasklearn._chunks import as_dask_array
 from dasklearn._client import active_client, memory_budget
-from dasklearn._passes import persist_if_fits
+from dasklearn._placement import persist_if_fits
 
 
 def _blas_threads() -> list[int]:
@@ -87,9 +87,10 @@ def test_parquet_is_sized_from_metadata_and_read_once_per_pass(tmp_path):
     import pandas as pd
     from dask.callbacks import Callback
 
+    from dasklearn._array_checks import check_array
     from dasklearn._chunks import n_rows
-    from dasklearn._passes import Passes, place
-    from dasklearn._validation import check_array
+    from dasklearn._passes import Passes
+    from dasklearn._placement import place
 
     frame = pd.DataFrame({"a": np.arange(100.0), "b": np.ones(100)})
     dd.from_pandas(frame, npartitions=4).to_parquet(str(tmp_path / "p"), write_index=False)

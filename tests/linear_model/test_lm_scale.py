@@ -15,7 +15,7 @@ import pytest
 from distributed import Client
 
 from dasklearn._client import local_cluster
-from dasklearn._passes import place
+from dasklearn._placement import place
 from dasklearn.datasets import make_classification
 from dasklearn.linear_model import LogisticRegression
 

@@ -21,7 +21,7 @@ from distributed import Client
 from sklearn.base import BaseEstimator
 from sklearn.linear_model import SGDClassifier
 
-import dasklearn.model_selection._adaptive as adaptive
+import dasklearn.model_selection._adaptive_work as adaptive_work
 from dasklearn._client import local_cluster
 from dasklearn.datasets import make_classification
 from dasklearn.exceptions import InvalidParameterError
@@ -354,7 +354,7 @@ def test_worker_killed_mid_search_gives_the_same_result(monkeypatch):
         reference = fit()
 
     waits, victims = [], []
-    original = adaptive.ClusterWork.wait
+    original = adaptive_work.ClusterWork.wait
 
     def kill_at_the_fourth_wait(self):
         waits.append(1)
@@ -363,7 +363,7 @@ def test_worker_killed_mid_search_gives_the_same_result(monkeypatch):
             os.kill(victims[0], signal.SIGKILL)
         return original(self)
 
-    monkeypatch.setattr(adaptive.ClusterWork, "wait", kill_at_the_fourth_wait)
+    monkeypatch.setattr(adaptive_work.ClusterWork, "wait", kill_at_the_fourth_wait)
     # the default client, not dask.config.set(scheduler=client): the nanny pickles dask's
     # config for the worker it starts again, and a Client in it cannot be pickled (the
     # worker never came back and the search waited for it, on dask 2025.12)

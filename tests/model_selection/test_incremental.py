@@ -28,6 +28,7 @@ from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import ParameterGrid
 
 import dasklearn.model_selection._adaptive as adaptive
+import dasklearn.model_selection._adaptive_work as adaptive_work
 from dasklearn.datasets import make_classification
 from dasklearn.exceptions import InvalidParameterError
 from dasklearn.model_selection._incremental import IncrementalSearchCV, InverseDecaySearchCV
@@ -489,7 +490,7 @@ class _Key:
     ],
 )
 def test_a_round_prefers_the_workers_holding_its_blocks_ties_to_all(held, expected):
-    work = adaptive.ClusterWork.__new__(adaptive.ClusterWork)
+    work = adaptive_work.ClusterWork.__new__(adaptive_work.ClusterWork)
     work._holders = lambda X: held[X.key] or None
     run = [(_Key(k), None) for k in held]
-    assert adaptive.ClusterWork._where(work, run) == expected
+    assert adaptive_work.ClusterWork._where(work, run) == expected

@@ -87,6 +87,9 @@ def _estimator_names(package: str) -> set[str]:
         value = getattr(module, public, None)
         if isinstance(value, type) and issubclass(value, BaseEstimator):
             names.add(f"{value.__module__}.{value.__qualname__}")
+            # the public path resolves to the same class: files written before the class's
+            # module became a package (dasklearn.wrappers.ParallelPostFit) name it
+            names.add(f"{package}.{public}")
     return names
 
 
@@ -120,8 +123,9 @@ def trusted_types(named: list[str] | None = None) -> list[str]:
     Returns
     -------
     list of str
-        Fully qualified type names: dasklearn's public estimator classes, the dataclasses of
-        dasklearn's modules among ``named``, and :data:`VALUE_TYPES`.
+        Fully qualified type names: dasklearn's public estimator classes (under their defining
+        module and their public package path), the dataclasses of dasklearn's modules among
+        ``named``, and :data:`VALUE_TYPES`.
     """
     packages = [
         p

@@ -1,7 +1,7 @@
 """KMeans: the estimator. k-means|| initialisation and one pass per Lloyd iteration.
 
 Layers (see ARCHITECTURE.md): :class:`KMeans` checks its parameters, validates and places the
-input (:mod:`dasklearn._passes`), and stores NumPy attributes; :mod:`._kmeans_algorithm` decides
+input (:mod:`dasklearn._placement`), and stores NumPy attributes; :mod:`._kmeans_algorithm` decides
 the passes over the data; the block kernels in :mod:`._kmeans_kernels` do the arithmetic;
 per-row results (``predict``, ``transform``, ``labels_``) go through the shared output layer
 (:mod:`dasklearn._output`), in the container of the input.
@@ -30,7 +30,7 @@ from sklearn.base import (
 from .._chunks import n_rows
 from .._output import LazyRowsMixin, Output, OutputMixin, apply_rows
 from .._params import Interval, Options, check_params
-from .._passes import place
+from .._placement import place
 from .._validation import (
     check_is_fitted,
     check_random_state_int,

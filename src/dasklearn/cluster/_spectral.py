@@ -28,12 +28,13 @@ import numpy as np
 import scipy.linalg
 from sklearn.base import BaseEstimator, ClusterMixin, clone
 
+from .._array_checks import check_array
 from .._chunks import n_rows
 from .._client import active_client
 from .._output import LazyRowsMixin, Output, map_rows
 from .._params import Interval, Options, check_params
-from .._passes import Placement, place
-from .._validation import check_array, check_random_state_int, is_dask_input, validate_data
+from .._placement import Placement, place
+from .._validation import check_random_state_int, is_dask_input, validate_data
 from . import _spectral_kernels as S
 from ._kmeans import KMeans
 from ._kmeans_algorithm import make_passes, run_pass, sample_rows, tolerance

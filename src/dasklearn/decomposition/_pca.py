@@ -2,7 +2,7 @@
 non-skinny data (randomized SVD).
 
 Layers (see ARCHITECTURE.md): :class:`PCA` checks its parameters against X's shape (before any
-pass), validates and places the input (:mod:`dasklearn._passes`), picks the route and stores
+pass), validates and places the input (:mod:`dasklearn._placement`), picks the route and stores
 NumPy attributes; :mod:`._svd` makes the passes; the block kernels in :mod:`._kernels` do the
 arithmetic; ``transform``, ``inverse_transform`` and ``score_samples`` go through the shared
 output layer.
@@ -18,7 +18,8 @@ import numpy as np
 from .._chunks import n_rows
 from .._output import Output, apply_rows
 from .._params import Interval, Options, check_params
-from .._passes import Passes, place
+from .._passes import Passes
+from .._placement import place
 from .._validation import check_is_fitted, is_dask_input, validate_data
 from . import _kernels as K
 from . import _svd

@@ -13,7 +13,8 @@ import numpy as np
 
 from .._chunks import n_rows
 from .._params import Interval, Options, check_params
-from .._passes import Passes, place
+from .._passes import Passes
+from .._placement import place
 from .._validation import is_dask_input, validate_data
 from . import _svd
 from ._base import BaseProjection

@@ -33,7 +33,8 @@ from .._chunks import block_keys, n_rows
 from .._client import active_client
 from .._output import Output, apply_rows
 from .._params import Options, check_params
-from .._passes import Passes, place
+from .._passes import Passes
+from .._placement import place
 from .._validation import check_is_fitted, check_sample_weight, is_dask_input, validate_data
 
 __all__ = ["BlockwiseVotingClassifier", "BlockwiseVotingRegressor"]

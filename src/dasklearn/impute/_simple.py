@@ -17,13 +17,12 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.impute import MissingIndicator
 
+from .._array_checks import check_array, check_n_samples
 from .._chunks import n_rows
 from .._output import Output, OutputMixin, apply_rows, output_config
 from .._params import Options, check_params
 from .._validation import (
-    check_array,
     check_is_fitted,
-    check_n_samples,
     is_dask_input,
     validate_data,
 )

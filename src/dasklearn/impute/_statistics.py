@@ -20,12 +20,12 @@ Every strategy reads the data once, except the median (two passes at most):
 * a callable: the present values of each column, gathered (one pass; the column must fit in
   memory), then the callable on each column.
 
-The median's passes go through the shared placement and pass runner (:mod:`dasklearn._passes`):
-persisted for its two passes when the data fit, streamed otherwise. A single pass reads dask
-blocks where they are through the shared :func:`~dasklearn._blockwise.reduction` (no block
-lengths needed, so no pass to learn unknown ones), NumPy row blocks on local threads through the
-runner; dask DataFrames with non-numeric columns are read partition by partition, pandas input
-is one block.
+The median's passes go through the shared placement (:mod:`dasklearn._placement`) and pass
+runner (:mod:`dasklearn._passes`): persisted for its two passes when the data fit, streamed
+otherwise. A single pass reads dask blocks where they are through the shared
+:func:`~dasklearn._blockwise.reduction` (no block lengths needed, so no pass to learn unknown
+ones), NumPy row blocks on local threads through the runner; dask DataFrames with non-numeric
+columns are read partition by partition, pandas input is one block.
 """
 
 from __future__ import annotations
@@ -40,7 +40,8 @@ import numpy as np
 import pandas as pd
 
 from .._blockwise import reduction, sum_parts
-from .._passes import Passes, place
+from .._passes import Passes
+from .._placement import place
 from . import _kernels as K
 
 __all__ = ["Summary", "array_statistics", "frame_statistics"]
@@ -79,7 +80,7 @@ def array_statistics(
     """Statistics of the columns of a NumPy or dask array (float for mean, median, callable).
 
     ``n_samples``: the rows of dask X whose chunk lengths are unknown, for the median's
-    placement (see :func:`dasklearn._passes.place`); the one-pass strategies need no lengths.
+    placement (see :func:`dasklearn._placement.place`); the one-pass strategies need no lengths.
     """
     if strategy == "median":
         runner = Passes(place(X, n_samples=n_samples), check_first=None)

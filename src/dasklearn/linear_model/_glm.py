@@ -47,7 +47,7 @@ from sklearn.exceptions import ConvergenceWarning
 from .._chunks import n_rows
 from .._output import Output, apply_rows
 from .._params import Interval, Options, check_params
-from .._passes import place
+from .._placement import place
 from .._validation import check_is_fitted, check_sample_weight, is_dask_input, validate_data
 from ._families import Family, Multinomial
 from ._objective import Objective, make_passes

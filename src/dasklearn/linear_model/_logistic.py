@@ -13,8 +13,9 @@ import dask.array as da
 import numpy as np
 from sklearn.base import ClassifierMixin
 
+from .._array_checks import check_n_samples
 from .._output import Output
-from .._validation import check_is_fitted, check_n_samples
+from .._validation import check_is_fitted
 from . import _kernels as K
 from ._families import Binomial, Family, Multinomial, OneVsRest
 from ._glm import GLM

@@ -1,6 +1,6 @@
 """The objective over the row blocks of the data: every method here is one pass.
 
-:class:`Objective` holds the placed data (:class:`dasklearn._passes.Placement`: X, the encoded
+:class:`Objective` holds the placed data (:class:`dasklearn._placement.Placement`: X, the encoded
 target and the weights, persisted or streamed by the shared policy), a family and a penalty,
 and evaluates the penalised mean loss, its gradient and Hessian. Each call runs a kernel from
 :mod:`._kernels` over the row blocks through the shared runner (:class:`dasklearn._passes.Passes`:

@@ -13,11 +13,11 @@ import dask.array as da
 import numpy as np
 from sklearn.base import RegressorMixin
 
+from .._array_checks import check_n_samples
 from .._blockwise import reduction, with_single_blas_thread
 from .._output import Output
 from .._validation import (
     check_is_fitted,
-    check_n_samples,
     check_sample_weight,
     is_dask_input,
     validate_data,

@@ -25,8 +25,9 @@ import dask.array as da
 import dask.dataframe as dd
 import numpy as np
 
+from .._array_checks import check_array
 from .._chunks import as_dask_array, frames_to_arrays
-from .._validation import check_array, is_dask_input
+from .._validation import is_dask_input
 
 Mode = Literal["memory", "lazy", "gather"]
 
@@ -78,7 +79,7 @@ def aligned(
     whats : sequence of str
         Their names in error messages.
     dtypes : sequence
-        ``dtype`` of :func:`dasklearn._validation.check_array` for each (None keeps labels).
+        ``dtype`` of :func:`dasklearn._array_checks.check_array` for each (None keeps labels).
 
     Returns
     -------

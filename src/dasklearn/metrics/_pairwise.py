@@ -27,9 +27,10 @@ import numpy as np
 import pandas as pd
 import sklearn.metrics.pairwise as skp
 
+from .._array_checks import check_array
 from .._blockwise import reduction
 from .._output import Output, map_rows
-from .._validation import check_array, is_dask_input
+from .._validation import is_dask_input
 
 __all__ = [
     "euclidean_distances",

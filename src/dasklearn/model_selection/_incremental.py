@@ -27,8 +27,6 @@ from ..exceptions import InvalidParameterError
 from ..metrics import check_scoring
 from ..wrappers import ParallelPostFit
 from ._adaptive import (
-    ClusterWork,
-    LocalWork,
     LoggingContext,
     Policy,
     Search,
@@ -39,6 +37,7 @@ from ._adaptive import (
     simulate,
     top,
 )
+from ._adaptive_work import ClusterWork, LocalWork
 
 __all__ = ["IncrementalSearchCV", "InverseDecaySearchCV"]
 

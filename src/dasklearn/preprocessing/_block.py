@@ -8,10 +8,11 @@ from typing import Any
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from .._array_checks import check_array
 from .._output import OutputMixin, map_rows
 from .._params import check_params
 from .._probe import output_of, probe
-from .._validation import check_array, check_features, is_dask_input, validate_data
+from .._validation import check_features, is_dask_input, validate_data
 
 __all__ = ["BlockTransformer"]
 

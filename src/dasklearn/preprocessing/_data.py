@@ -16,11 +16,11 @@ import numpy as np
 from scipy import stats
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 
+from .._array_checks import check_n_samples
 from .._output import Output, OutputMixin, apply_rows
 from .._params import check_params
 from .._validation import (
     check_is_fitted,
-    check_n_samples,
     check_sample_weight,
     check_weight_values,
     is_dask_input,

@@ -15,9 +15,10 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from .._array_checks import check_array
 from .._output import Output, OutputMixin, apply_rows, map_rows
 from .._params import check_params
-from .._validation import check_array, check_is_fitted, is_dask_input
+from .._validation import check_is_fitted, is_dask_input
 from . import _cat_frames as F
 from . import _cat_kernels as K
 from ._cat_passes import categorical_dtypes, column_dtypes, count_categories

@@ -26,9 +26,9 @@ import dask
 import dask.array as da
 import numpy as np
 
-from .. import _passes
+from .. import _passes, _placement
+from .._array_checks import check_n_samples
 from .._blockwise import reduction, share, single_blas_thread
-from .._validation import check_n_samples
 from . import _num_kernels as K
 
 __all__ = [
@@ -72,7 +72,7 @@ def _blocks(X: Any, *vectors: Any) -> tuple[da.Array, list[Any], bool]:
     """Dask arrays of X and its row vectors, and whether they come from memory."""
     if isinstance(X, da.Array):
         return X, list(vectors), False
-    data = _passes.place(X, *vectors, reuse=False)
+    data = _placement.place(X, *vectors, reuse=False)
     return data.X, data.vectors, True
 
 

@@ -10,11 +10,11 @@ import numpy as np
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils import check_random_state, resample
 
+from .._array_checks import check_n_samples
 from .._output import Output, OutputMixin, apply_rows
 from .._params import Interval, Options, check_params
 from .._validation import (
     check_is_fitted,
-    check_n_samples,
     check_random_state_int,
     is_dask_input,
     validate_data,
