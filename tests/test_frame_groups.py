@@ -146,3 +146,65 @@ def test_a_lazy_frame_still_runs_partition_by_partition(client, frame):
     out = ParallelPostFit(model).predict(lazy)
     assert _groups(out) == []
     np.testing.assert_array_equal(out.compute().to_numpy(), model.predict(X))
+
+
+# ---- without a cluster: a frame cut from pandas here, on dask's threads -----------------------
+
+
+def test_on_threads_a_frame_from_pandas_shares_few_calls(frame):
+    X, y = frame
+    model = LogisticRegression().fit(X, y)
+    Xd = dd.from_pandas(X, npartitions=10)
+    with dask.config.set(scheduler="threads", num_workers=2):
+        groups = frame_groups(Xd)
+        assert groups.blocks == [[0, 1, 2, 3, 4], [5, 6, 7, 8, 9]]
+        assert groups.workers == [None, None]
+        proba = ParallelPostFit(model).predict_proba(Xd)
+        assert len(_groups(proba)) == 2
+        assert proba.npartitions == Xd.npartitions and proba.divisions == Xd.divisions
+        expected = pd.DataFrame(model.predict_proba(X), index=X.index, columns=proba.columns)
+        pd.testing.assert_frame_equal(proba.compute(), expected)
+        joined = Xd.assign(label=ParallelPostFit(model).predict(Xd)).compute()
+    np.testing.assert_array_equal(joined["label"].to_numpy(), model.predict(X))
+
+
+def test_on_threads_one_partition_is_cut_for_the_threads():
+    rng = np.random.default_rng(6)
+    X = pd.DataFrame(rng.normal(size=(4000, 40)), columns=[f"x{i}" for i in range(40)])
+    X.index = X.index[::-1]
+    model = LogisticRegression().fit(X, (X["x0"] > 0).astype(int))
+    Xd = dd.from_pandas(X, npartitions=1, sort=False)
+    with dask.config.set(scheduler="threads", num_workers=2):
+        assert frame_groups(Xd).pieces == [(0, 0, 2), (0, 1, 2)]
+        out = ParallelPostFit(model).predict_proba(Xd)
+        assert len(_groups(out)) == 2 and out.npartitions == 1
+        result = out.compute()
+    expected = pd.DataFrame(model.predict_proba(X), index=X.index, columns=out.columns)
+    pd.testing.assert_frame_equal(result, expected)
+
+
+def test_on_threads_the_columns_a_model_reads_are_the_projections(frame):
+    X, y = frame
+    model = LogisticRegression().fit(X[["b", "d"]], y)
+    Xd = dd.from_pandas(X, npartitions=6)[["b", "d"]]
+    with dask.config.set(scheduler="threads", num_workers=2):
+        out = ParallelPostFit(model).predict(Xd)
+        assert len(_groups(out)) == 2
+        np.testing.assert_array_equal(out.compute().to_numpy(), model.predict(X[["b", "d"]]))
+
+
+def test_on_threads_frames_of_unknown_partitions_run_partition_by_partition(frame):
+    """Partitions whose rows are not known here (a filter, a selection of partitions, frames
+    from delayed pieces) are one call each, as map_partitions makes them."""
+    X, y = frame
+    model = LogisticRegression().fit(X, y)
+    Xd = dd.from_pandas(X, npartitions=6)
+    parts = [dask.delayed(X.iloc[i * 500 : (i + 1) * 500]) for i in range(4)]
+    with dask.config.set(scheduler="threads", num_workers=2):
+        for unknown in (Xd[Xd["a"] > 0], Xd.partitions[1:4], dd.from_delayed(parts, meta=X[:0])):
+            assert frame_groups(unknown) is None
+            out = ParallelPostFit(model).predict(unknown)
+            assert _groups(out) == []
+            rows = unknown.compute()
+            np.testing.assert_array_equal(out.compute().to_numpy(), model.predict(rows))
+        assert frame_groups(dd.from_pandas(X, npartitions=2)) is None  # one call a thread

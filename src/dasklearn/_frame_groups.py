@@ -11,6 +11,11 @@ divisions). A forest costs ~10 ms a call whatever its rows (75 ms for 10,000 row
 Partitions fewer than the threads are cut into runs of rows, one call each, and their pieces
 joined again (one partition of 100,000 rows on 2 workers: 0.54 -> 0.33 s).
 
+Without a cluster (dask's threads), a frame cut from a pandas frame in this process
+(``dd.from_pandas``, whose partitions' rows are known) is grouped the same way, in few calls
+across the threads; other frames (read from files, filtered) stay one call per partition,
+since their partitions' sizes are not known before they are read.
+
 The result is a dask DataFrame expression of its own (:class:`_FrameCalls`): dask knows that
 it keeps the rows of its input, so ``len()`` of it does not run the model, and its tasks are
 written when the graph is, from the keys of the input as dask has optimised it.
@@ -23,9 +28,11 @@ from collections.abc import Callable, Sequence
 from typing import Any, NamedTuple
 
 import dask.dataframe as dd
+import numpy as np
 from dask.base import tokenize
 from dask.dataframe.dask_expr._collection import new_collection
 from dask.dataframe.dask_expr._expr import Expr
+from dask.dataframe.dask_expr.io.io import FromPandas
 from dask.task_spec import List, Task, TaskRef
 from dask.utils import funcname
 
@@ -36,11 +43,13 @@ from ._call_groups import (
     _copies_per_home,
     _holders,
     _joined,
+    _n_calls,
     _piece,
     _pieces,
     _placed,
     _placing,
     _run_group,
+    _split,
     _threads,
 )
 from ._client import active_client
@@ -49,25 +58,29 @@ __all__ = ["FrameGroups", "frame_groups", "map_frame_groups"]
 
 
 class FrameGroups(NamedTuple):
-    """The pieces of each call and the worker it runs on; a piece is ``(partition, k, count)``,
-    the ``k``-th of ``count`` equal runs of that partition's rows (``count`` 1: all of it)."""
+    """The pieces of each call and the worker it runs on (None: wherever dask's threads run
+    it); a piece is ``(partition, k, count)``, the ``k``-th of ``count`` equal runs of that
+    partition's rows (``count`` 1: all of it)."""
 
     blocks: list[list[int]]
-    workers: list[str]
+    workers: list[str | None]
     pieces: list[tuple[int, int, int]]
 
 
 def frame_groups(X: dd.DataFrame, max_bytes: int | None = None) -> FrameGroups | None:
     """The pieces of X's partitions to run as one call each, and each call's worker, where X is
     persisted on the current cluster (or computed blockwise from partitions persisted there)
-    and its scheduler places calls; None otherwise. Calls of at most ``max_bytes`` of input
-    (default: :func:`~dasklearn._call_groups._call_bytes`) as the scheduler counts the
-    partitions' bytes; partitions fewer than the threads are cut into runs of rows (of at
-    least :data:`~dasklearn._call_groups.MIN_PIECE_BYTES`), one per thread, as an array's
-    blocks are (:func:`~dasklearn._call_groups.split_blocks`)."""
+    and its scheduler places calls, or without a cluster where X's partitions are cut from a
+    pandas frame here (:func:`_groups_in_memory`); None otherwise. Calls of at most
+    ``max_bytes`` of input (default: :func:`~dasklearn._call_groups._call_bytes`) as the
+    scheduler counts the partitions' bytes; partitions fewer than the threads are cut into runs
+    of rows (of at least :data:`~dasklearn._call_groups.MIN_PIECE_BYTES`), one per thread, as
+    an array's blocks are (:func:`~dasklearn._call_groups.split_blocks`)."""
     if not isinstance(X, dd.DataFrame):
         return None
     client = active_client()
+    if client is None:
+        return _groups_in_memory(X, max_bytes)
     found = _holders(X, client, nbytes=True)
     if found is None or not _placing(client):
         return None
@@ -80,6 +93,37 @@ def frame_groups(X: dd.DataFrame, max_bytes: int | None = None) -> FrameGroups |
     max_bytes = max_bytes or _call_bytes(client, n_threads)
     groups, workers = _placed(piece_holders, piece_sizes, threads, max_bytes)
     return FrameGroups(groups, workers, pieces)
+
+
+def _sizes_in_memory(X: dd.DataFrame) -> list[float] | None:
+    """The bytes of X's partitions where X is a pandas frame of this process cut by
+    ``dd.from_pandas`` (its rows known per partition), else None."""
+    expr = X.expr.optimize()
+    if not isinstance(expr, FromPandas) or expr.operand("_partitions") is not None:
+        return None
+    frame = expr.frame  # all its columns: an upper bound where X reads some of them
+    row_bytes = float(np.sum(frame.memory_usage(index=True, deep=False))) / max(len(frame), 1)
+    return [n * max(row_bytes, 1.0) for n in np.diff(expr._locations())]
+
+
+def _groups_in_memory(X: dd.DataFrame, max_bytes: int | None) -> FrameGroups | None:
+    """Calls over X's partitions on dask's threads, as :func:`frame_groups` makes them on a
+    cluster (at least one per thread, of at most ``max_bytes``, partitions fewer than the
+    threads cut into runs of rows); None where X's partitions' sizes are not known here or
+    no call would join or cut partitions."""
+    sizes = _sizes_in_memory(X)
+    if not sizes:
+        return None
+    _, n_threads = _threads(None)
+    counts = _pieces(sizes, n_threads, MIN_PIECE_BYTES)
+    pieces = [(j, k, c) for j, c in enumerate(counts) for k in range(c)]
+    piece_sizes = [sizes[j] / c for j, _, c in pieces]
+    max_bytes = max_bytes or _call_bytes(None, n_threads)
+    n = _n_calls(sum(piece_sizes), n_threads, len(pieces), max_bytes)
+    groups = _split(list(range(len(pieces))), piece_sizes, n)
+    if len(groups) == len(sizes):
+        return None  # one call per partition, as map_partitions makes them
+    return FrameGroups(groups, [None] * len(groups), pieces)
 
 
 def _rows(part: Any, k: int, count: int) -> Any:
@@ -153,10 +197,11 @@ def map_frame_groups(
     meta: Any,
 ) -> dd.DataFrame | dd.Series | None:
     """``block_func(partition, *args)`` over X's partitions, in calls of several partitions on
-    the workers that hold them (:func:`frame_groups`); None where X is not persisted on the
-    current cluster (``map_partitions`` serves then). ``block_func`` returns a pandas object of
-    one row per input row, with its index; Delayed ``args`` are copied once to each worker
-    of the calls (:func:`~dasklearn._call_groups._copies_per_home`) or enter once."""
+    the workers that hold them, or on dask's threads for a frame cut here from pandas
+    (:func:`frame_groups`); None for other frames (``map_partitions`` serves then).
+    ``block_func`` returns a pandas object of one row per input row, with its index; Delayed
+    ``args`` are copied once to each worker of the calls
+    (:func:`~dasklearn._call_groups._copies_per_home`) or enter once."""
     groups = frame_groups(X)
     if groups is None:
         return None
