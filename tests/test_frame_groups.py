@@ -139,12 +139,25 @@ def test_categories_that_differ_between_partitions_stay_categories(client):
     np.testing.assert_allclose(out.compute().to_numpy(), model.predict_proba(X), rtol=1e-12)
 
 
-def test_a_lazy_frame_still_runs_partition_by_partition(client, frame):
+def test_a_lazy_frame_from_pandas_is_grouped_where_the_scheduler_places_it(client, frame):
     X, y = frame
     model = LogisticRegression().fit(X, y)
     lazy = dd.from_pandas(X, npartitions=4)
+    groups = frame_groups(lazy)
+    assert groups.blocks == [[0, 1], [2, 3]] and groups.workers == [None, None]
     out = ParallelPostFit(model).predict(lazy)
-    assert _groups(out) == []
+    assert len(_groups(out)) == 2
+    assert not {k for k in dict(out.__dask_graph__()) if str(k[0]).endswith("-on")}
+    np.testing.assert_array_equal(out.compute().to_numpy(), model.predict(X))
+
+
+def test_a_lazy_frame_of_unknown_partitions_runs_partition_by_partition(client, frame):
+    X, y = frame
+    model = LogisticRegression().fit(X, y)
+    parts = [dask.delayed(X.iloc[i * 500 : (i + 1) * 500]) for i in range(4)]
+    lazy = dd.from_delayed(parts, meta=X[:0])
+    out = ParallelPostFit(model).predict(lazy)
+    assert frame_groups(lazy) is None and _groups(out) == []
     np.testing.assert_array_equal(out.compute().to_numpy(), model.predict(X))
 
 

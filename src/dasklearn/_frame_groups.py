@@ -11,10 +11,11 @@ divisions). A forest costs ~10 ms a call whatever its rows (75 ms for 10,000 row
 Partitions fewer than the threads are cut into runs of rows, one call each, and their pieces
 joined again (one partition of 100,000 rows on 2 workers: 0.54 -> 0.33 s).
 
-Without a cluster (dask's threads), a frame cut from a pandas frame in this process
-(``dd.from_pandas``, whose partitions' rows are known) is grouped the same way, in few calls
-across the threads; other frames (read from files, filtered) stay one call per partition,
-since their partitions' sizes are not known before they are read.
+A frame cut from a pandas frame in this process (``dd.from_pandas``, whose partitions' rows
+are known) and not persisted is grouped the same way, in few calls across dask's threads or
+the cluster's (placed by the scheduler); other frames not persisted (read from files,
+filtered) stay one call per partition, since their partitions' sizes are not known before
+they are read.
 
 The result is a dask DataFrame expression of its own (:class:`_FrameCalls`): dask knows that
 it keeps the rows of its input, so ``len()`` of it does not run the model, and its tasks are
@@ -70,7 +71,7 @@ class FrameGroups(NamedTuple):
 def frame_groups(X: dd.DataFrame, max_bytes: int | None = None) -> FrameGroups | None:
     """The pieces of X's partitions to run as one call each, and each call's worker, where X is
     persisted on the current cluster (or computed blockwise from partitions persisted there)
-    and its scheduler places calls, or without a cluster where X's partitions are cut from a
+    and its scheduler places calls, or, not persisted, where X's partitions are cut from a
     pandas frame here (:func:`_groups_in_memory`); None otherwise. Calls of at most
     ``max_bytes`` of input (default: :func:`~dasklearn._call_groups._call_bytes`) as the
     scheduler counts the partitions' bytes; partitions fewer than the threads are cut into runs
@@ -79,10 +80,10 @@ def frame_groups(X: dd.DataFrame, max_bytes: int | None = None) -> FrameGroups |
     if not isinstance(X, dd.DataFrame):
         return None
     client = active_client()
-    if client is None:
-        return _groups_in_memory(X, max_bytes)
-    found = _holders(X, client, nbytes=True)
-    if found is None or not _placing(client):
+    found = _holders(X, client, nbytes=True) if client is not None else None
+    if found is None:
+        return _groups_in_memory(X, client, max_bytes)
+    if not _placing(client):
         return None
     holders, sizes = found
     threads, n_threads = _threads(client)
@@ -106,19 +107,20 @@ def _sizes_in_memory(X: dd.DataFrame) -> list[float] | None:
     return [n * max(row_bytes, 1.0) for n in np.diff(expr._locations())]
 
 
-def _groups_in_memory(X: dd.DataFrame, max_bytes: int | None) -> FrameGroups | None:
-    """Calls over X's partitions on dask's threads, as :func:`frame_groups` makes them on a
-    cluster (at least one per thread, of at most ``max_bytes``, partitions fewer than the
-    threads cut into runs of rows); None where X's partitions' sizes are not known here or
+def _groups_in_memory(X: dd.DataFrame, client: Any, max_bytes: int | None) -> FrameGroups | None:
+    """Calls over X's partitions on the threads of dask or of ``client``'s cluster, left to
+    the scheduler to place, as :func:`frame_groups` makes them for persisted partitions (at
+    least one per thread, of at most ``max_bytes``, partitions fewer than the threads cut
+    into runs of rows); None where X's partitions' sizes are not known here or
     no call would join or cut partitions."""
     sizes = _sizes_in_memory(X)
     if not sizes:
         return None
-    _, n_threads = _threads(None)
+    _, n_threads = _threads(client)
     counts = _pieces(sizes, n_threads, MIN_PIECE_BYTES)
     pieces = [(j, k, c) for j, c in enumerate(counts) for k in range(c)]
     piece_sizes = [sizes[j] / c for j, _, c in pieces]
-    max_bytes = max_bytes or _call_bytes(None, n_threads)
+    max_bytes = max_bytes or _call_bytes(client, n_threads)
     n = _n_calls(sum(piece_sizes), n_threads, len(pieces), max_bytes)
     groups = _split(list(range(len(pieces))), piece_sizes, n)
     if len(groups) == len(sizes):
@@ -197,7 +199,7 @@ def map_frame_groups(
     meta: Any,
 ) -> dd.DataFrame | dd.Series | None:
     """``block_func(partition, *args)`` over X's partitions, in calls of several partitions on
-    the workers that hold them, or on dask's threads for a frame cut here from pandas
+    the workers that hold them, or over the threads for a frame cut here from pandas
     (:func:`frame_groups`); None for other frames (``map_partitions`` serves then).
     ``block_func`` returns a pandas object of one row per input row, with its index; Delayed
     ``args`` are copied once to each worker of the calls
@@ -207,7 +209,8 @@ def map_frame_groups(
         return None
     shared, delayed = task_args(args)
     extra: dict = {}
-    per_home = _copies_per_home(shared, delayed, groups.workers, extra)
+    placed = None if None in groups.workers else groups.workers
+    per_home = _copies_per_home(shared, delayed, placed, extra)
     if per_home is None:
         for value in delayed:
             extra.update(dict(value.__dask_graph__()))

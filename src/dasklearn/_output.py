@@ -280,8 +280,8 @@ def map_rows(
         For functions that cost more per call than per row (a large forest's ``predict``):
         for dask array X several small blocks per call, and blocks fewer than the threads cut
         into pieces (:mod:`dasklearn._call_groups`); for a dask DataFrame persisted on the
-        cluster, a worker's partitions in few calls, and on threads the same for a frame cut
-        from pandas here (:mod:`dasklearn._frame_groups`).
+        cluster, a worker's partitions in few calls, and the same over the threads for a frame
+        cut from pandas here (:mod:`dasklearn._frame_groups`).
 
     Returns
     -------
