@@ -103,8 +103,8 @@ def _sizes_in_memory(X: dd.DataFrame) -> list[float] | None:
     if not isinstance(expr, FromPandas) or expr.operand("_partitions") is not None:
         return None
     frame = expr.frame  # all its columns: an upper bound where X reads some of them
-    row_bytes = float(np.sum(frame.memory_usage(index=True, deep=False))) / max(len(frame), 1)
-    return [n * max(row_bytes, 1.0) for n in np.diff(expr._locations())]
+    row_bytes = 8 + sum(getattr(dtype, "itemsize", 8) for dtype in frame.dtypes)  # + index
+    return [n * row_bytes for n in np.diff(expr._locations())]
 
 
 def _groups_in_memory(X: dd.DataFrame, client: Any, max_bytes: int | None) -> FrameGroups | None:

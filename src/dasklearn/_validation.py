@@ -383,12 +383,13 @@ def check_features(estimator: Any, X: Any) -> None:
     for any input kind; 1-D X (text, a single column) and estimators that did not record
     ``n_features_in_`` are not checked.
     """
+    if hasattr(X, "columns"):  # a DataFrame (a dask one's shape builds an expression: ~1.5 ms)
+        _check_fitted_features(estimator, len(X.columns), _feature_names(X))
+        return
     if not hasattr(X, "shape"):
         X = np.asarray(X)
-    if X.ndim != 2:
-        return
-    n_features = len(X.columns) if hasattr(X, "columns") else X.shape[1]
-    _check_fitted_features(estimator, n_features, _feature_names(X))
+    if X.ndim == 2:
+        _check_fitted_features(estimator, X.shape[1], _feature_names(X))
 
 
 def check_random_state_int(random_state: Any) -> int:
