@@ -33,7 +33,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.exceptions import DataConversionWarning
 
-from ._chunks import frame_to_array, input_kind, resolve_chunks, rows_only
+from ._chunks import frame_to_array, input_kind, resolve_chunks, row_shape, rows_only
 
 __all__ = ["FiniteMode", "all_finite_values", "check_array", "check_n_samples"]
 
@@ -130,7 +130,7 @@ def _check_size(X: Any, ensure_2d: bool, min_samples: int, min_features: int, wh
     )
     if not known:  # a dask dataframe's length is a lazy scalar: not read here
         n_samples = np.nan
-    width = len(X.columns) if hasattr(X, "columns") else X.shape[1] if X.ndim > 1 else 1
+    width = row_shape(X)[0] if X.ndim > 1 else 1
     shape = (n_samples, width) if X.ndim > 1 else (n_samples,)
     if known:
         check_n_samples(int(n_samples), min_samples, what, shape)

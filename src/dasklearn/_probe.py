@@ -22,7 +22,7 @@ import scipy.sparse as sp
 import sklearn
 from dask.base import tokenize
 
-from ._chunks import row_blocks
+from ._chunks import row_blocks, row_shape
 from ._output import Output
 
 __all__ = ["output_of", "probe"]
@@ -60,9 +60,7 @@ _MOST_PROBED = 256
 def _probe_key(token: str, method: str, X: Any) -> tuple:
     meta = getattr(X, "_meta", None)
     settings = sorted(sklearn.get_config().items())
-    # a dask DataFrame's shape builds an expression and its meta (~1.5 ms): its columns do not
-    width = (len(X.columns),) if hasattr(X, "columns") else tuple(X.shape[1:])
-    return (token, method, type(X).__name__, tokenize(meta, width, settings))
+    return (token, method, type(X).__name__, tokenize(meta, row_shape(X), settings))
 
 
 def probe(model: Any, method: str, X: Any, token: str | None = None) -> Any:

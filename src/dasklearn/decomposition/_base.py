@@ -17,6 +17,7 @@ import pandas as pd
 from scipy import linalg
 from sklearn.base import BaseEstimator, ClassNamePrefixFeaturesOutMixin, TransformerMixin
 
+from .._chunks import row_shape
 from .._output import Output, OutputMixin, apply_rows, map_rows
 from .._validation import check_is_fitted
 from . import _kernels as K
@@ -110,7 +111,7 @@ class BaseProjection(
         check_is_fitted(self, "components_")
         if not hasattr(X, "shape") and not isinstance(X, pd.DataFrame | dd.DataFrame):
             X = np.asarray(X)
-        width = len(X.columns) if hasattr(X, "columns") else (X.shape[1] if X.ndim == 2 else 0)
+        width = row_shape(X)[0] if X.ndim == 2 else 0
         if X.ndim != 2 or width != self.components_.shape[0]:
             raise ValueError(
                 f"X has shape {X.shape} but inverse_transform expects {self.components_.shape[0]} "

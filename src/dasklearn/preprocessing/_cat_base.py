@@ -17,6 +17,7 @@ import pandas as pd
 import scipy.sparse as sp
 from sklearn.base import BaseEstimator, TransformerMixin
 
+from .._chunks import row_shape
 from .._output import OutputMixin
 from .._params import Interval
 from .._validation import check_is_fitted, is_dask_input, validate_data
@@ -223,7 +224,7 @@ def _counts_of(
 
 def check_width(X: Any, expected: int) -> None:
     """Refuse encoded input of the wrong width (``inverse_transform``), reading no data."""
-    width = len(X.columns) if hasattr(X, "columns") else int(X.shape[1])
+    width = int(row_shape(X)[0])
     if width != expected:
         raise ValueError(
             f"Shape of the passed X data is not correct. Expected {expected} columns, got {width}."
