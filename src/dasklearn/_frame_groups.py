@@ -87,13 +87,19 @@ def frame_groups(X: dd.DataFrame, max_bytes: int | None = None) -> FrameGroups |
         return None
     holders, sizes = found
     threads, n_threads = _threads(client)
-    counts = _pieces(sizes, n_threads, MIN_PIECE_BYTES)
-    pieces = [(j, k, c) for j, c in enumerate(counts) for k in range(c)]
-    piece_sizes = [sizes[j] / c for j, _, c in pieces]
+    pieces, piece_sizes = _cut(sizes, n_threads)
     piece_holders = [holders[j] for j, _, _ in pieces]
     max_bytes = max_bytes or _call_bytes(client, n_threads)
     groups, workers = _placed(piece_holders, piece_sizes, threads, max_bytes)
     return FrameGroups(groups, workers, pieces)
+
+
+def _cut(sizes: Sequence[float], n_threads: int) -> tuple[list[tuple[int, int, int]], list[float]]:
+    """The pieces of partitions of ``sizes`` bytes so that every thread gets a call
+    (:func:`~dasklearn._call_groups._pieces`), and each piece's bytes."""
+    counts = _pieces(sizes, n_threads, MIN_PIECE_BYTES)
+    pieces = [(j, k, c) for j, c in enumerate(counts) for k in range(c)]
+    return pieces, [sizes[j] / c for j, _, c in pieces]
 
 
 def _sizes_in_memory(X: dd.DataFrame) -> list[float] | None:
@@ -117,9 +123,7 @@ def _groups_in_memory(X: dd.DataFrame, client: Any, max_bytes: int | None) -> Fr
     if not sizes:
         return None
     _, n_threads = _threads(client)
-    counts = _pieces(sizes, n_threads, MIN_PIECE_BYTES)
-    pieces = [(j, k, c) for j, c in enumerate(counts) for k in range(c)]
-    piece_sizes = [sizes[j] / c for j, _, c in pieces]
+    pieces, piece_sizes = _cut(sizes, n_threads)
     max_bytes = max_bytes or _call_bytes(client, n_threads)
     n = _n_calls(sum(piece_sizes), n_threads, len(pieces), max_bytes)
     groups = _split(list(range(len(pieces))), piece_sizes, n)
