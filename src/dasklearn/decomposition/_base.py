@@ -109,7 +109,7 @@ class BaseProjection(
             In X's container; a dask DataFrame gets the fitted feature names as columns.
         """
         check_is_fitted(self, "components_")
-        if not hasattr(X, "shape") and not isinstance(X, pd.DataFrame | dd.DataFrame):
+        if not isinstance(X, pd.DataFrame | dd.DataFrame) and not hasattr(X, "shape"):
             X = np.asarray(X)
         width = row_shape(X)[0] if X.ndim == 2 else 0
         if X.ndim != 2 or width != self.components_.shape[0]:
