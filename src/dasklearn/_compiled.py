@@ -13,7 +13,7 @@ from typing import Any
 
 import numba
 
-__all__ = ["FASTMATH", "compiled"]
+__all__ = ["FASTMATH", "compiled", "target_cpu"]
 
 #: Reassociation lets LLVM vectorise dot products; contraction gives FMAs. For kernels whose
 #: results may change in the last bits with the summation order (distances, not statistics
@@ -31,3 +31,12 @@ def compiled(**options: Any) -> Callable[[Callable], Callable]:
             return numba.njit(nogil=True, cache=False, **options)(func)
 
     return decorate
+
+
+def target_cpu() -> str:
+    """The CPU the kernels are compiled for, as LLVM names it (``znver4``, ``skylake-avx512``):
+    ``NUMBA_CPU_NAME`` when set, else this machine's. Numba's disk cache is kept per this name,
+    so a kernel may depend on it at compile time."""
+    from llvmlite import binding
+
+    return numba.config.CPU_NAME or binding.get_host_cpu_name()

@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .._compiled import FASTMATH
+from .._compiled import FASTMATH, target_cpu
 from .._compiled import compiled as _compiled
 from .._gram import TILE as GRAM_TILE
 from .._gram import add_tile_gram, hold_row, scale_tile, transpose_tile, zero_columns
@@ -54,6 +54,20 @@ GAUSSIAN, BINOMIAL, POISSON, OVR, MULTINOMIAL = 0, 1, 2, 3, 4
 
 _LINE = 64  # bytes per cache line
 
+
+def asks_for_lines(cpu: str) -> bool:
+    """Whether a sweep compiled for ``cpu`` prefetches its next tile itself. On an Intel Xeon
+    the hardware prefetcher alone left each tile's read exposed (a pass over out-of-cache data
+    took the in-cache compute time plus the read). On AMD Zen 4 the same prefetch instructions
+    doubled the time to load the tiles of 1e6 x 20 rows from memory (5.4 -> 11-13 ms, every
+    distance and cache level tried) and made a binary sweep 1.5x slower, so AMD's cores are
+    left to their hardware prefetcher (``benchmarks/results/pass_floor.md``)."""
+    return not cpu.startswith("znver")
+
+
+#: Fixed when the sweeps compile (they are cached per CPU name: :func:`target_cpu`).
+SOFTWARE_PREFETCH = asks_for_lines(target_cpu())
+
 #: Rows per tile: the tile of X (10 KiB at 20 float64 features) and the tile's predictors stay
 #: in L1 between the predictor, link, Gram and gradient loops (the Gram's tile width).
 TILE = GRAM_TILE
@@ -76,15 +90,14 @@ def padded_width(n_features: int) -> int:
 @_inline
 def _load_tile(X, start, nt, Xt):  # pragma: no cover - compiled
     """Copy rows ``start .. start+nt`` of X (any float dtype) into the float64 tile, and ask
-    for the next tile's cache lines: the hardware prefetcher alone left each tile's read
-    exposed (a pass over out-of-cache data took the in-cache compute time plus the read).
-    """
+    for the next tile's cache lines where that helps (:data:`SOFTWARE_PREFETCH`)."""
     n, p = X.shape
-    flat = X.reshape(-1)
-    ahead = (start + TILE) * p
-    stop = min((start + 2 * TILE) * p, n * p)
-    for j in range(ahead, stop, _LINE // X.itemsize):
-        _prefetch(flat, j)
+    if SOFTWARE_PREFETCH:
+        flat = X.reshape(-1)
+        ahead = (start + TILE) * p
+        stop = min((start + 2 * TILE) * p, n * p)
+        for j in range(ahead, stop, _LINE // X.itemsize):
+            _prefetch(flat, j)
     for t in range(nt):
         for f in range(p):
             Xt[t, f] = X[start + t, f]
