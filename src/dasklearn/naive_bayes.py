@@ -18,13 +18,13 @@ from numbers import Real
 from typing import Any
 
 import numpy as np
-import pandas as pd
 from scipy.special import logsumexp
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import unique_labels
 
 from ._array_checks import check_n_samples
 from ._chunks import n_rows
+from ._labels import label_codes
 from ._moments import grouped_moments, merge_moments
 from ._output import Output, apply_rows
 from ._params import Interval, check_params
@@ -76,7 +76,7 @@ def class_moments(X: np.ndarray, y: np.ndarray, w: np.ndarray | None) -> dict[st
     n, p = X.shape
     if n == 0:
         return _empty_stats(p, y)
-    codes, labels = pd.factorize(y, sort=True)  # hashing: no sort of the rows
+    codes, labels = label_codes(y)
     weight, theta, class_ssd = grouped_moments(X, codes, len(labels), w)
     if w is None:  # the classes' moments merged: no second read of the block
         parts = zip(weight, theta, class_ssd, strict=True)

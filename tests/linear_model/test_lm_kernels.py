@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from dasklearn._labels import encode_labels, label_counts, merge_label_counts
 from dasklearn.linear_model import _kernels as K
 from dasklearn.linear_model._families import (
     Binomial,
@@ -95,16 +96,16 @@ def test_float32_blocks_are_computed_in_float64():
 
 
 def test_label_counts_merge_and_encoding():
-    a = K.label_counts(np.array(["b", "a", "b"], dtype=object))
-    b = K.label_counts(np.array(["c", "b"], dtype=object), np.array([2.0, 1.0]))
-    labels, counts, weights = K.merge_label_counts(a, b)
+    a = label_counts(np.array(["b", "a", "b"], dtype=object))
+    b = label_counts(np.array(["c", "b"], dtype=object), np.array([2.0, 1.0]))
+    labels, counts, weights = merge_label_counts(a, b)
     assert labels.tolist() == ["a", "b", "c"]
     assert counts.tolist() == [1, 3, 1]
     assert weights.tolist() == [1.0, 3.0, 2.0]
-    codes = K.encode_labels(np.array(["c", "a"], dtype=object), labels)
+    codes = encode_labels(np.array(["c", "a"], dtype=object), labels)
     assert codes.tolist() == [2, 0]
     with pytest.raises(ValueError, match="NaN"):
-        K.label_counts(np.array([0.0, np.nan]))
+        label_counts(np.array([0.0, np.nan]))
 
 
 def test_target_moments():

@@ -21,11 +21,8 @@ from ._families import Family
 __all__ = [
     "admm_local_solve",
     "decision_block",
-    "encode_labels",
-    "label_counts",
     "loss_grad",
     "loss_grad_hess",
-    "merge_label_counts",
     "regression_score_parts",
     "target_moments",
 ]
@@ -38,48 +35,6 @@ def _as_float(X: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # target statistics (one pass over y only)
 # --------------------------------------------------------------------------------------------
-
-
-_DENSE_LABEL_RANGE = 1 << 16
-
-
-def _small_int_range(y: np.ndarray) -> tuple[int, int] | None:
-    """(min, max) of integer labels spanning a small range (counted with bincount), else None."""
-    if y.dtype.kind not in "iub" or not len(y):
-        return None
-    lo, hi = int(y.min()), int(y.max())
-    return (lo, hi) if hi - lo < _DENSE_LABEL_RANGE else None
-
-
-def label_counts(y: np.ndarray, sw: np.ndarray | None = None) -> tuple:
-    """Labels present in the block, their counts and summed weights; (labels, counts, weights).
-
-    Small-range integer labels are counted in O(n) with ``bincount``; others are sorted.
-    """
-    if sw is not None and len(sw) and (not np.isfinite(sw).all() or sw.min() < 0):
-        raise ValueError("sample_weight must be finite and non-negative.")
-    span = _small_int_range(y)
-    if span is not None:
-        shifted = y.astype(np.int64) - span[0]
-        counts = np.bincount(shifted)
-        weights = counts.astype(np.float64) if sw is None else np.bincount(shifted, weights=sw)
-        present = np.flatnonzero(counts)
-        labels = (present + span[0]).astype(y.dtype)
-        return labels, counts[present], weights[present]
-    if y.dtype.kind == "f" and np.isnan(y).any():
-        raise ValueError("y contains NaN labels.")
-    labels, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
-    weights = counts.astype(np.float64) if sw is None else np.bincount(inverse, weights=sw)
-    return labels, counts, weights
-
-
-def merge_label_counts(a: tuple, b: tuple) -> tuple:
-    """Combine two ``label_counts`` results."""
-    labels = np.concatenate([a[0], b[0]])
-    labels, inverse = np.unique(labels, return_inverse=True)
-    counts = np.bincount(inverse, weights=np.concatenate([a[1], b[1]]), minlength=len(labels))
-    weights = np.bincount(inverse, weights=np.concatenate([a[2], b[2]]), minlength=len(labels))
-    return labels, counts.astype(np.int64), weights
 
 
 def target_moments(y: np.ndarray, sw: np.ndarray | None = None) -> np.ndarray:
@@ -99,16 +54,6 @@ def merge_moments(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     out = a + b
     out[3] = min(a[3], b[3])
     return out
-
-
-def encode_labels(y: np.ndarray, classes: np.ndarray, dtype=np.int64) -> np.ndarray:
-    """Codes 0..K-1 of labels ``y`` in the sorted ``classes`` (a lookup table for small ints)."""
-    span = _small_int_range(classes) if classes.dtype.kind in "iub" else None
-    if span is not None and y.dtype.kind in "iub":
-        table = np.zeros(span[1] - span[0] + 1, dtype=dtype)
-        table[classes.astype(np.int64) - span[0]] = np.arange(len(classes), dtype=dtype)
-        return table[np.clip(y.astype(np.int64) - span[0], 0, len(table) - 1)]
-    return np.searchsorted(classes, y).astype(dtype)
 
 
 def class_sample_weight(

@@ -14,6 +14,7 @@ import numpy as np
 from sklearn.base import ClassifierMixin
 
 from .._array_checks import check_n_samples
+from .._labels import encode_labels
 from .._output import Output
 from .._validation import check_is_fitted
 from . import _kernels as K
@@ -183,13 +184,13 @@ class LogisticRegression(ClassifierMixin, GLM):
         n = len(labels)
         if n == 2:
             family: Family = Binomial(1)
-            codes = y.map_blocks(K.encode_labels, labels, np.float64, dtype=np.float64)
+            codes = y.map_blocks(encode_labels, labels, np.float64, dtype=np.float64)
         else:
             family = OneVsRest(n) if self.multi_class == "ovr" else Multinomial(n)
-            codes = y.map_blocks(K.encode_labels, labels, np.int64, dtype=np.int64)
+            codes = y.map_blocks(encode_labels, labels, np.int64, dtype=np.int64)
         weighted = self.class_weight is not None
         if weighted:
-            int_codes = y.map_blocks(K.encode_labels, labels, dtype=np.int64)
+            int_codes = y.map_blocks(encode_labels, labels, dtype=np.int64)
             if sw is None:
                 sw = int_codes.map_blocks(K.class_sample_weight, cw, dtype=np.float64)
             else:

@@ -17,14 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from .._labels import label_counts, merge_label_counts
 from .._passes import Passes, all_finite
 from ._families import Family
 from ._kernels import (
     admm_local_solve,
-    label_counts,
     loss_grad,
     loss_grad_hess,
-    merge_label_counts,
     merge_moments,
     target_moments,
 )
