@@ -60,8 +60,9 @@ def asks_for_lines(cpu: str) -> bool:
     the hardware prefetcher alone left each tile's read exposed (a pass over out-of-cache data
     took the in-cache compute time plus the read). On AMD Zen 4 the same prefetch instructions
     doubled the time to load the tiles of 1e6 x 20 rows from memory (5.4 -> 11-13 ms, every
-    distance and cache level tried) and made a binary sweep 1.5x slower, so AMD's cores are
-    left to their hardware prefetcher (``benchmarks/results/pass_floor.md``)."""
+    distance and cache level tried) and made a binary sweep 1.5x slower, so AMD's Zen cores
+    are left to their hardware prefetcher (measured on Zen 4 only;
+    ``benchmarks/results/pass_floor.md``)."""
     return not cpu.startswith("znver")
 
 
