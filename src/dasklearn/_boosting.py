@@ -26,6 +26,7 @@ import pandas as pd
 from distributed import Client, Future
 
 from dasklearn._chunks import is_dask_input, rows_only
+from dasklearn._labels import encode_labels
 from dasklearn._partitions import (
     ordered_futures,
     persist_aligned,
@@ -300,7 +301,7 @@ def _unique_labels(part: Any) -> np.ndarray:
 
 def _encode(part: Any, classes: np.ndarray) -> Any:
     values = part.to_numpy() if isinstance(part, pd.Series) else np.asarray(part)
-    codes = np.minimum(np.searchsorted(classes, values), len(classes) - 1).astype(np.int32)
+    codes = encode_labels(values, classes, np.int32)  # every label is in classes (checked)
     if isinstance(part, pd.Series):
         return pd.Series(codes, index=part.index, name=part.name)
     return codes
