@@ -32,7 +32,7 @@ import numpy as np
 from .._compiled import FASTMATH, target_cpu
 from .._compiled import compiled as _compiled
 from .._gram import TILE as GRAM_TILE
-from .._gram import add_tile_gram, hold_row, scale_tile, transpose_tile, zero_columns
+from .._gram import add_tile_gram, hold_row, scale_tile, transpose_tile
 from ._vmath import exp as _exp
 from ._vmath import log as _log
 from ._vmath import prefetch as _prefetch
@@ -392,9 +392,10 @@ def diagonal_sweep(
     gram = Hs.shape[1] > 0
     width = p + 1
     XT = np.zeros((P, TILE))  # the tile's rows (stride 1) or the sampled rows, transposed
+    R = np.zeros((TILE, P))  # the sampled rows as they are held, one row each
     cs = np.zeros((K, TILE))  # the sampled rows' curvature
     ST = np.empty((P, TILE))
-    held = 0  # sampled rows in XT
+    held = 0  # sampled rows in R
     unit = code == GAUSSIAN and sw.shape[0] == 0  # every row's curvature is 1
     for start in range(0, n, TILE):
         nt = min(TILE, n - start)
@@ -416,14 +417,15 @@ def diagonal_sweep(
                 _add_grams(XT, curv, width, unit, ST, Hs)
             elif j == 0 and gram:
                 for i in range(start + (-start) % stride, start + nt, stride):
-                    hold_row(Xt, i - start, width, curv, XT, cs, held)
+                    hold_row(Xt, i - start, width, curv, R, cs, held)
                     held += 1
                     if held == TILE:
+                        transpose_tile(R, TILE, width, XT)
                         _add_grams(XT, cs, width, unit, ST, Hs)
                         held = 0
         _add_gradients(Xt, nt, E, G.shape[0], G)
     if held:
-        zero_columns(XT, width, held)
+        transpose_tile(R, held, width, XT)
         _add_grams(XT, cs, width, unit, ST, Hs)
 
 
@@ -486,6 +488,7 @@ def multinomial_sweep(
     weighted = sw.shape[0] > 0
     width = p + 1
     XT = np.zeros((P, TILE))  # the tile's rows (stride 1) or the sampled rows, transposed
+    R = np.zeros((TILE, P))  # the sampled rows as they are held, one row each
     ps = np.zeros((K, TILE))  # the sampled rows' probabilities
     ws = np.ones(TILE)  # and weights
     wt = np.empty(TILE)
@@ -505,16 +508,17 @@ def multinomial_sweep(
                 _add_pair_grams(XT, prob, ws, weighted, width, wt, ST, Hs)
             elif j == 0 and gram:
                 for i in range(start + (-start) % stride, start + nt, stride):
-                    hold_row(Xt, i - start, width, prob, XT, ps, held)
+                    hold_row(Xt, i - start, width, prob, R, ps, held)
                     if weighted:
                         ws[held] = sw[i]
                     held += 1
                     if held == TILE:
+                        transpose_tile(R, TILE, width, XT)
                         _add_pair_grams(XT, ps, ws, weighted, width, wt, ST, Hs)
                         held = 0
         _add_gradients(Xt, nt, E, n_sums, Gd)
     if held:
-        zero_columns(XT, width, held)
+        transpose_tile(R, held, width, XT)
         _add_pair_grams(XT, ps, ws, weighted, width, wt, ST, Hs)
     for j in range(n_grad):
         for f in range(P):
