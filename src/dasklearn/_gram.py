@@ -48,9 +48,8 @@ def hold_row(Xt, r, width, values, R, kept, held):  # pragma: no cover - compile
     """Row ``held`` of a tile being filled row by row (sampled rows, transposed once it is
     full): row ``r`` of the tile ``Xt`` (its first ``width`` values) into ``R``, column ``r``
     of ``values`` into ``kept``. Rows, not columns of the transposed tile: sampled rows are
-    sparse, and a column write touches ``width`` lines that the sweep's work between two
-    samples may have evicted from L1 (1 row in 20 on Zen 4: ~90 ns a sampled row as columns,
-    ~60 as rows, the transposition included)."""
+    sparse, and a column write touches ``width`` cache lines that the sweep's work between
+    two samples may have evicted (``benchmarks/results/pass_floor.md``)."""
     for f in range(width):
         R[held, f] = Xt[r, f]
     for k in range(values.shape[0]):

@@ -36,18 +36,27 @@ def _unshifted(codes: np.ndarray, lo: int, dtype: np.dtype) -> np.ndarray:
     return (codes + lo).astype(dtype)
 
 
+def _counted(y: np.ndarray) -> tuple[int, np.ndarray, np.ndarray] | None:
+    """Integer labels spanning a small range: the smallest, each row's offset from it and the
+    rows of each offset (``bincount``); None for other labels."""
+    span = _small_int_range(y)
+    if span is None:
+        return None
+    shifted = _shifted(y, span[0])
+    return span[0], shifted, np.bincount(shifted)
+
+
 def label_codes(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Each row's code in the block's sorted labels, and those labels: what
     ``pd.factorize(y, sort=True)`` returns for labels without missing values, small-range
     integers by a table (0.5 against 2.0 ms for pandas over 166,667 rows of two classes)."""
-    span = _small_int_range(y)
-    if span is None:
+    counted = _counted(y)
+    if counted is None:
         return pd.factorize(y, sort=True)
-    shifted = _shifted(y, span[0])
-    present = np.bincount(shifted) > 0
+    lo, shifted, counts = counted
+    present = counts > 0
     table = np.cumsum(present) - 1
-    labels = _unshifted(np.flatnonzero(present), span[0], y.dtype)
-    return table[shifted], labels
+    return table[shifted], _unshifted(np.flatnonzero(present), lo, y.dtype)
 
 
 def label_counts(y: np.ndarray, sw: np.ndarray | None = None) -> tuple:
@@ -57,14 +66,12 @@ def label_counts(y: np.ndarray, sw: np.ndarray | None = None) -> tuple:
     """
     if sw is not None and len(sw) and (not np.isfinite(sw).all() or sw.min() < 0):
         raise ValueError("sample_weight must be finite and non-negative.")
-    span = _small_int_range(y)
-    if span is not None:
-        shifted = _shifted(y, span[0])
-        counts = np.bincount(shifted)
+    counted = _counted(y)
+    if counted is not None:
+        lo, shifted, counts = counted
         weights = counts.astype(np.float64) if sw is None else np.bincount(shifted, weights=sw)
         present = np.flatnonzero(counts)
-        labels = _unshifted(present, span[0], y.dtype)
-        return labels, counts[present], weights[present]
+        return _unshifted(present, lo, y.dtype), counts[present], weights[present]
     if y.dtype.kind == "f" and np.isnan(y).any():
         raise ValueError("y contains NaN labels.")
     labels, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)

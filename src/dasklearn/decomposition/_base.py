@@ -109,7 +109,7 @@ class BaseProjection(
             In X's container; a dask DataFrame gets the fitted feature names as columns.
         """
         check_is_fitted(self, "components_")
-        if not isinstance(X, pd.DataFrame | dd.DataFrame) and not hasattr(X, "shape"):
+        if not hasattr(X, "ndim"):  # as check_features: a dask DataFrame's shape is costly
             X = np.asarray(X)
         width = row_shape(X)[0] if X.ndim == 2 else 0
         if X.ndim != 2 or width != self.components_.shape[0]:
