@@ -8,6 +8,9 @@ them) places its validated input with :func:`dasklearn._placement.place` and rea
   (``n_passes_``), runs the kernels with BLAS held to one thread, checks the first pass's
   result for NaN or infinity (a NaN anywhere in X poisons every sum), and prints each pass when
   verbose.
+* **the driver too**: an iterative fit enters its runner (``with Passes(data) as runner:``)
+  so that BLAS stays at one thread in this process between its passes as well
+  (:meth:`Passes.__enter__`).
 * **no task per pass on a cluster**: over data persisted on a distributed cluster, the passes
   are run by actors that hold each worker's blocks (:mod:`dasklearn._resident`), and as tasks
   (one per worker thread) where they cannot be.
@@ -15,6 +18,7 @@ them) places its validated input with :func:`dasklearn._placement.place` and rea
 
 from __future__ import annotations
 
+import contextlib
 import math
 import operator
 from collections.abc import Callable, Sequence
@@ -182,6 +186,26 @@ class Passes:
     check_first: Callable[[Any], bool] | None = all_finite
     n_passes: int = field(default=0, init=False)
     _resident: ResidentBlocks | bool | None = field(default=None, init=False, repr=False)
+    _held: contextlib.ExitStack = field(
+        default_factory=contextlib.ExitStack, init=False, repr=False
+    )
+
+    def __enter__(self) -> Passes:
+        """Hold BLAS to one thread in this process until the fit leaves the runner.
+
+        The passes run with BLAS at one thread anyway (:meth:`run`); this covers an iterative
+        fit's own work between them (scipy's L-BFGS-B, a Newton step's solve, k-means++ on a
+        sample). BLAS called there at its default thread count wakes OpenBLAS's threads, which
+        stay busy for a while after it and take a core from the next pass's tasks (measured:
+        ``benchmarks/results/pass_floor.md``, stop 37). That work is small next to a pass (a
+        matrix of the features squared at most), so one thread costs it little. A fit whose
+        only work after its last pass is a large decomposition (PCA's eigh) does not enter.
+        """
+        self._held.enter_context(single_blas_thread())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._held.close()
 
     def _resident_blocks(self) -> ResidentBlocks | None:
         """The actors holding the placement's blocks, started by the first pass that can use

@@ -295,11 +295,11 @@ class KMeans(
             raise ValueError(f"n_samples={n} should be >= n_clusters={self.n_clusters}.")
         w = check_sample_weight(sample_weight, Xv)
         data = place(Xv, w, n_samples=n)
-        runner = A.make_passes(data)
-        if w is not None and is_dask_input(w):
-            low, total = dask.compute(data.vectors[0].min(), data.vectors[0].sum())
-            check_weight_values(float(low), float(total))
-        centers, n_iter, labels, inertia = self._runs(runner, init, n_init, rounds, seed)
+        with A.make_passes(data) as runner:
+            if w is not None and is_dask_input(w):
+                low, total = dask.compute(data.vectors[0].min(), data.vectors[0].sum())
+                check_weight_values(float(low), float(total))
+            centers, n_iter, labels, inertia = self._runs(runner, init, n_init, rounds, seed)
         self.cluster_centers_ = centers.astype(data.X.dtype, copy=False)
         self.n_iter_ = int(n_iter)
         self.inertia_ = float(inertia)

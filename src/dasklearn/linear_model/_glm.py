@@ -258,31 +258,40 @@ class GLM(BaseEstimator):
         X, y, sw, n = self._validate_fit_input(X, y, sample_weight)
         data = place(X, y, sw, n_samples=n)
         policy = data.policy
-        runner = make_passes(data)
-        yd, swd, family, weight_sum, stats = self._prepare_target(runner, *data.vectors)
-        if policy != "streamed":  # the encoded target and weights: computed once, kept
-            yd, swd = _persist_vectors(yd, swd)
-        n_features = X.shape[1]
-        pa = n_features + self.fit_intercept
-        mask = np.ones((family.n_outputs, pa), dtype=bool)
-        if self.fit_intercept:
-            mask[:, n_features] = False
-        penalty = make_penalty(self.penalty, self._l1_fraction(), self.C, weight_sum, mask.ravel())
-        solver = self._resolve_solver(family, n_features, n, penalty.smooth)
-        options = self._solver_options(solver)
-        obj = Objective(
-            runner, yd, swd, family, penalty, self.fit_intercept, weight_sum, verbose=self.verbose
-        )
-        w0 = self._initial_point(family, n_features, stats)
-        result = solve(
-            solver,
-            obj,
-            w0,
-            float(self.tol),
-            int(self.max_iter),
-            verbose=max(int(self.verbose) - 1, 0),
-            **options,
-        )
+        with make_passes(data) as runner:
+            yd, swd, family, weight_sum, stats = self._prepare_target(runner, *data.vectors)
+            if policy != "streamed":  # the encoded target and weights: computed once, kept
+                yd, swd = _persist_vectors(yd, swd)
+            n_features = X.shape[1]
+            pa = n_features + self.fit_intercept
+            mask = np.ones((family.n_outputs, pa), dtype=bool)
+            if self.fit_intercept:
+                mask[:, n_features] = False
+            penalty = make_penalty(
+                self.penalty, self._l1_fraction(), self.C, weight_sum, mask.ravel()
+            )
+            solver = self._resolve_solver(family, n_features, n, penalty.smooth)
+            options = self._solver_options(solver)
+            obj = Objective(
+                runner,
+                yd,
+                swd,
+                family,
+                penalty,
+                self.fit_intercept,
+                weight_sum,
+                verbose=self.verbose,
+            )
+            w0 = self._initial_point(family, n_features, stats)
+            result = solve(
+                solver,
+                obj,
+                w0,
+                float(self.tol),
+                int(self.max_iter),
+                verbose=max(int(self.verbose) - 1, 0),
+                **options,
+            )
         if not result.converged:
             warnings.warn(
                 f"{type(self).__name__}: solver {solver!r} did not converge after "
