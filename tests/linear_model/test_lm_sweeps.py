@@ -133,6 +133,23 @@ def test_extreme_predictors_stay_finite():
     assert np.isfinite(H).all()
 
 
+@pytest.mark.parametrize("scale", [0.3, 30.0, 300.0, 1000.0])
+def test_softmax_matches_numpy_for_small_and_huge_predictors(scale):
+    # Predictors up to ~1e2 (e^η taken as it is) and ~1e3 (past e^690: those tiles take the
+    # form with each row's largest predictor subtracted), weighted, 2 points, with a Hessian.
+    family = Multinomial(5)
+    X, y, sw = _data(family, 203, 6, True)
+    points = np.random.default_rng(3).normal(scale=scale, size=(2, 5 * 7))
+    losses, G, H = K.sweep(X, y, sw, points, 2, family, True, 1)
+    for j, w in enumerate(points):
+        loss, g, Z, h, s = _reference(X, y, sw, w, family, True)
+        assert losses[j] == pytest.approx(loss, rel=1e-13)
+        np.testing.assert_allclose(G[j], g, rtol=1e-12, atol=1e-10 * scale)
+        if j == 0:
+            ref = _reference_hessian(Z, h, s, family)
+            np.testing.assert_allclose(H, ref, rtol=1e-12, atol=1e-11)
+
+
 def test_exp_and_log_are_accurate():
     x = np.concatenate([np.linspace(-700, 700, 20001), [-1e-300, 0.0, 1e-12, 0.5, -0.5]])
     out = np.empty_like(x)

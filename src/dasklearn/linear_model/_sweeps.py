@@ -309,15 +309,37 @@ def _gaussian_link(E, c, y, sw, start, nt, k, curv):  # pragma: no cover - compi
     return total
 
 
-@_jit
-def _softmax_link(
-    E, c0, K, y, sw, start, nt, prob, top, norm, picked
-):  # pragma: no cover - compiled
-    """Multinomial loss of the tile's rows, from the predictors of classes 1..K-1 relative to
-    class 0 (rows ``c0 .. c0+K-2`` of ``E``; class 0's is 0: the softmax does not change when
-    every class's predictor moves by the same amount); overwrites them with the residuals of
-    classes 1..K-1 and ``prob`` with the probabilities of all K."""
-    weighted = sw.shape[0] > 0
+#: The largest softmax denominator ``1 + Σ e^η`` taken as it is (e^690): above it (an η near
+#: the overflow of e^η) a tile's probabilities are computed with each row's largest predictor
+#: subtracted first.
+_NORM_LIMIT = 1e300
+
+
+@_inline
+def _exponentials(E, c0, K, y, start, nt, prob, norm, picked):  # pragma: no cover - compiled
+    """``prob[k] = e^η_k`` for classes 1..K-1 (class 0's is e^0 = 1, left to the caller),
+    ``norm = 1 + Σ_k e^η_k`` and ``picked`` the predictor of each row's class; returns the
+    tile's largest ``norm`` (inf when one overflowed)."""
+    for t in range(nt):
+        norm[t] = 1.0
+        picked[t] = 0.0
+    for k in range(1, K):
+        for t in range(nt):
+            eta = E[c0 + k - 1, t]
+            e = _exp(eta)
+            prob[k, t] = e
+            norm[t] += e
+            picked[t] += eta if y[start + t] == k else 0.0
+    largest = 0.0
+    for t in range(nt):
+        largest = max(largest, norm[t])
+    return largest
+
+
+@_inline
+def _shifted_exponentials(E, c0, K, y, start, nt, prob, top, norm, picked):  # pragma: no cover
+    """As :func:`_exponentials` with each row's largest predictor (0 included) ``top``
+    subtracted first: no exponential overflows; ``prob[0] = e^-top``."""
     for t in range(nt):
         top[t] = 0.0
     for k in range(1, K):
@@ -335,15 +357,40 @@ def _softmax_link(
             prob[k, t] = e
             norm[t] += e
             picked[t] += eta if y[start + t] == k else 0.0
+
+
+@_jit
+def _softmax_link(
+    E, c0, K, y, sw, start, nt, prob, top, norm, picked
+):  # pragma: no cover - compiled
+    """Multinomial loss of the tile's rows, from the predictors of classes 1..K-1 relative to
+    class 0 (rows ``c0 .. c0+K-2`` of ``E``; class 0's is 0: the softmax does not change when
+    every class's predictor moves by the same amount); overwrites them with the residuals of
+    classes 1..K-1 and ``prob`` with the probabilities of all K.
+
+    The exponentials are taken of the predictors as they are (:func:`_exponentials`); a tile
+    whose denominator passes :data:`_NORM_LIMIT` takes them again with each row's largest
+    predictor subtracted (:func:`_shifted_exponentials`). Both round alike (the loss to
+    ``ulp(max η)``); the first skips the row maxima and class 0's exponential."""
+    weighted = sw.shape[0] > 0
+    shifted = not _exponentials(E, c0, K, y, start, nt, prob, norm, picked) < _NORM_LIMIT
+    if shifted:
+        _shifted_exponentials(E, c0, K, y, start, nt, prob, top, norm, picked)
     total = 0.0
     for t in range(nt):
-        loss = _log(norm[t]) + top[t] - picked[t]
+        loss = _log(norm[t]) - picked[t]
+        if shifted:
+            loss += top[t]
         if weighted:
             loss *= sw[start + t]
         total += loss
         norm[t] = 1.0 / norm[t]
-    for t in range(nt):
-        prob[0, t] *= norm[t]
+    if shifted:
+        for t in range(nt):
+            prob[0, t] *= norm[t]
+    else:
+        for t in range(nt):
+            prob[0, t] = norm[t]
     for k in range(1, K):
         for t in range(nt):
             pk = prob[k, t] * norm[t]
