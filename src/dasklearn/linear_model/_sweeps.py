@@ -182,7 +182,8 @@ def _predictors(Xt, nt, W, E):  # pragma: no cover - compiled
 @_jit
 def _add_gradients(Xt, nt, R, n_cols, G):  # pragma: no cover - compiled
     """``G[c] += sum_t R[c, t] Xt[t]`` for c < n_cols (the intercepts' sums in the column of
-    ones): 4 columns x 4 rows per step, then single columns 8 rows per step."""
+    ones): 4 columns x 4 rows per step, then a pair of columns and single columns 8 rows per
+    step."""
     P = Xt.shape[1]
     cb = n_cols - n_cols % 4
     body4 = nt - nt % 4
@@ -210,6 +211,28 @@ def _add_gradients(Xt, nt, R, n_cols, G):  # pragma: no cover - compiled
                 G[c + 2, f] += r2 * x
                 G[c + 3, f] += r3 * x
     body8 = nt - nt % 8
+    if n_cols - cb >= 2:  # a pair of columns shares its rows' loads (two points of one output)
+        c = cb
+        cb += 2
+        for t in range(0, body8, 8):
+            r0, r1, r2, r3 = R[c, t], R[c, t + 1], R[c, t + 2], R[c, t + 3]
+            r4, r5, r6, r7 = R[c, t + 4], R[c, t + 5], R[c, t + 6], R[c, t + 7]
+            q0, q1, q2, q3 = R[c + 1, t], R[c + 1, t + 1], R[c + 1, t + 2], R[c + 1, t + 3]
+            q4, q5, q6, q7 = R[c + 1, t + 4], R[c + 1, t + 5], R[c + 1, t + 6], R[c + 1, t + 7]
+            for f in range(P):
+                x0, x1, x2, x3 = Xt[t, f], Xt[t + 1, f], Xt[t + 2, f], Xt[t + 3, f]
+                x4, x5, x6, x7 = Xt[t + 4, f], Xt[t + 5, f], Xt[t + 6, f], Xt[t + 7, f]
+                G[c, f] += ((r0 * x0 + r1 * x1) + (r2 * x2 + r3 * x3)) + (
+                    (r4 * x4 + r5 * x5) + (r6 * x6 + r7 * x7)
+                )
+                G[c + 1, f] += ((q0 * x0 + q1 * x1) + (q2 * x2 + q3 * x3)) + (
+                    (q4 * x4 + q5 * x5) + (q6 * x6 + q7 * x7)
+                )
+        for t in range(body8, nt):
+            r, q = R[c, t], R[c + 1, t]
+            for f in range(P):
+                G[c, f] += r * Xt[t, f]
+                G[c + 1, f] += q * Xt[t, f]
     for c in range(cb, n_cols):
         for t in range(0, body8, 8):
             r0, r1, r2, r3 = R[c, t], R[c, t + 1], R[c, t + 2], R[c, t + 3]
