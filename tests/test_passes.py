@@ -194,6 +194,9 @@ def test_a_fit_holds_blas_to_one_thread_between_its_passes_too(monkeypatch):
     with P.Passes(PL.place(X)) as runner:
         assert set(_blas_threads()) <= {1} and runner.n_passes == 0
     assert _blas_threads() == before
+    with pytest.raises(RuntimeError, match="failed"), P.Passes(PL.place(X)):
+        raise RuntimeError("a fit that failed gives the setting back too")
+    assert _blas_threads() == before
     LogisticRegression(solver="lbfgs").fit(X, y)
     assert seen and all(set(s) <= {1} for s in seen)
     assert _blas_threads() == before
