@@ -7,6 +7,8 @@ once, each worker holding half of them), interleaved rounds. Per round and mode:
 * **Lloyd pass** (KMeans, 8 centers): the fit's own pass (``run_pass(lloyd_block)``);
 * **logistic pass** (LogisticRegression's Newton pass: loss, gradient and the Hessian from every
   20th row): every pass after the first of a ``max_iter=4`` fit, timed inside the fit;
+* **lbfgs pass** (the same model with ``solver="lbfgs"``: loss and gradient, scipy's L-BFGS-B
+  on the client between passes): every pass after the first of a ``max_iter=8`` fit;
 * **dask's own pass**: ``X.sum().compute()`` over the same placed blocks (dask's reduction
   tree), and a plain pass through our runner (``block.sum()`` per block), the read floor;
 * **round trip**: one trivial task submitted and awaited (the cluster only).
@@ -120,7 +122,7 @@ class Mode:
                 lambda: algorithm.run_pass(self.runner, kernels.lloyd_block, A, b, None), repeat
             )
 
-    def logistic(self, X: np.ndarray, y: np.ndarray) -> float:
+    def logistic(self, X: np.ndarray, y: np.ndarray, solver: str = "newton") -> float:
 
         from dasklearn import _placement
         from dasklearn.linear_model import LogisticRegression
@@ -132,7 +134,8 @@ class Mode:
         try:
             with self.running(), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                LogisticRegression(max_iter=4, tol=1e-12).fit(X, y)
+                max_iter = 4 if solver == "newton" else 8
+                LogisticRegression(solver=solver, max_iter=max_iter, tol=1e-12).fit(X, y)
         finally:
             _placement._thread_groups = original
         return statistics.median(TIMES[1:])
@@ -195,6 +198,7 @@ def main() -> None:
             rec = rows[m.name]
             rec.setdefault("lloyd", []).append(m.lloyd(A, b, args.repeat))
             rec.setdefault("logistic", []).append(m.logistic(X, y))
+            rec.setdefault("lbfgs", []).append(m.logistic(X, y, "lbfgs"))
             rec.setdefault("X.sum()", []).append(m.dask_sum(args.repeat))
             rec.setdefault("plain pass", []).append(m.plain_pass(args.repeat))
             rec.setdefault("round trip", []).append(m.round_trip(args.repeat))
@@ -210,6 +214,7 @@ def main() -> None:
         row.update({f"{k} ms": 1e3 * v for k, v in rec.items()})
         row["lloyd / threads"] = rec["lloyd"] / med["threads"]["lloyd"]
         row["logistic / threads"] = rec["logistic"] / med["threads"]["logistic"]
+        row["lbfgs / threads"] = rec["lbfgs"] / med["threads"]["lbfgs"]
         row["lloyd / X.sum()"] = rec["lloyd"] / rec["X.sum()"]
         row["logistic / X.sum()"] = rec["logistic"] / rec["X.sum()"]
         table.append(row)
