@@ -4,7 +4,7 @@ Every iterative estimator (KMeans, SpectralClustering, the linear models, and wh
 them) places its validated input with :func:`dasklearn._placement.place` and reads it through a
 :class:`Passes` runner:
 
-* **one runner**: :meth:`Passes.run` is the one ``dask.compute`` of a pass. It counts passes
+* **one runner**: :meth:`Passes.run` is the one compute of a pass. It counts passes
   (``n_passes_``), runs the kernels with BLAS held to one thread, checks the first pass's
   result for NaN or infinity (a NaN anywhere in X poisons every sum), and prints each pass when
   verbose.
@@ -121,7 +121,7 @@ def worker_died(err: KilledWorker, step: str = "a pass", X: da.Array | None = No
 
 
 def compute(*graphs: Any) -> tuple:
-    """The one ``dask.compute`` of every pass (tests count passes here): by the actors holding
+    """The one compute of every pass (tests count passes here): by the actors holding
     a fit's persisted blocks on a cluster where they can (:mod:`dasklearn._resident`), else as
     tasks. A task that killed every worker that ran it (distributed's ``KilledWorker``) is a
     MemoryError that says so."""

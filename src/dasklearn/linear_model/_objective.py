@@ -4,7 +4,7 @@
 target and the weights, persisted or streamed by the shared policy), a family and a penalty,
 and evaluates the penalised mean loss, its gradient and Hessian. Each call runs a kernel from
 :mod:`._kernels` over the row blocks through the shared runner (:class:`dasklearn._passes.Passes`:
-one ``dask.compute`` per pass, BLAS held to one thread, the first pass over X checked for NaN or
+one compute per pass, BLAS held to one thread, the first pass over X checked for NaN or
 infinity), counted in :attr:`Objective.passes`. Solvers in :mod:`._solvers` only talk to this
 class. The passes over the target alone (labels, moments) go through the same runner and are
 not counted as passes over X.
