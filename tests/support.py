@@ -3,6 +3,7 @@
 never import from ``conftest`` (which one ``import conftest`` finds depends on the run).
 
 * ``output_type(kind, ndim)``: the container a per-row result has for input of ``kind``.
+* ``blas_threads()``: the thread count of every BLAS library loaded in this process.
 * ``misaligned(a)``: a copy of ``a`` whose data start 3 bytes past an aligned address, as
   arrays deserialized from the network often do.
 * ``BigModel``: a fitted logistic model carrying 1 MiB more (a model whose size shows in a
@@ -58,6 +59,13 @@ def output_type(kind: str, ndim: int = 1):
     if kind == "dask_dataframe":
         return dd.Series if ndim == 1 else dd.DataFrame
     return np.ndarray
+
+
+def blas_threads() -> list[int]:
+    """The thread count of every BLAS library loaded in this process (threadpoolctl)."""
+    from threadpoolctl import threadpool_info
+
+    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
 
 
 def misaligned(a: np.ndarray) -> np.ndarray:

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from distributed import futures_of, get_task_stream, wait
+from support import blas_threads
 
 import dasklearn._passes as P
 import dasklearn._placement as PL
@@ -169,34 +170,28 @@ def test_a_pass_over_blocks_on_the_cluster_leaves_their_graph_as_it_is(client):
     assert fuse_block_inputs(graph, red.block_keys) is graph
 
 
-def _blas_threads() -> list[int]:
-    from threadpoolctl import threadpool_info
-
-    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
-
-
 def test_a_fit_holds_blas_to_one_thread_between_its_passes_too(monkeypatch):
     """The driver's own BLAS (scipy's L-BFGS-B, Newton's solve) runs at one thread while the
     fit holds its runner, and the process's setting comes back after it."""
     import dasklearn.linear_model._glm as G
 
-    before = _blas_threads()
+    before = blas_threads()
     seen = []
     real_solve = G.solve
 
     def solve(*args, **kwargs):
-        seen.append(_blas_threads())
+        seen.append(blas_threads())
         return real_solve(*args, **kwargs)
 
     monkeypatch.setattr(G, "solve", solve)
     X = da.from_array(np.random.default_rng(0).standard_normal((400, 3)), chunks=100)
     y = (X[:, 0] > 0).astype(int)
     with P.Passes(PL.place(X)) as runner:
-        assert set(_blas_threads()) <= {1} and runner.n_passes == 0
-    assert _blas_threads() == before
+        assert set(blas_threads()) <= {1} and runner.n_passes == 0
+    assert blas_threads() == before
     with pytest.raises(RuntimeError, match="failed"), P.Passes(PL.place(X)):
         raise RuntimeError("a fit that failed gives the setting back too")
-    assert _blas_threads() == before
+    assert blas_threads() == before
     LogisticRegression(solver="lbfgs").fit(X, y)
     assert seen and all(set(s) <= {1} for s in seen)
-    assert _blas_threads() == before
+    assert blas_threads() == before

@@ -90,7 +90,7 @@ def merge_label_counts(a: tuple, b: tuple) -> tuple:
 
 def encode_labels(y: np.ndarray, classes: np.ndarray, dtype=np.int64) -> np.ndarray:
     """Codes 0..K-1 of labels ``y`` in the sorted ``classes`` (a lookup table for small ints)."""
-    span = _small_int_range(classes) if classes.dtype.kind in "iub" else None
+    span = _small_int_range(classes)
     if span is not None and y.dtype.kind in "iub":
         table = np.zeros(span[1] - span[0] + 1, dtype=dtype)
         table[_shifted(classes, span[0])] = np.arange(len(classes), dtype=dtype)

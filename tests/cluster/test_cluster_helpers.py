@@ -7,7 +7,7 @@ import threading
 import dask
 import dask.array as da
 import numpy as np
-from threadpoolctl import threadpool_info
+from support import blas_threads
 
 from dasklearn._blockwise import single_blas_thread, with_single_blas_thread
 from dasklearn._chunks import as_dask_array
@@ -15,19 +15,15 @@ from dasklearn._client import active_client, memory_budget
 from dasklearn._placement import persist_if_fits
 
 
-def _blas_threads() -> list[int]:
-    return [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
-
-
 def test_single_blas_thread_is_reentrant_and_restores():
-    before = _blas_threads()
+    before = blas_threads()
     seen = []
     barrier = threading.Barrier(3)
 
     def worker():
         with single_blas_thread():
             barrier.wait()
-            seen.append(_blas_threads())
+            seen.append(blas_threads())
             barrier.wait()
 
     threads = [threading.Thread(target=worker) for _ in range(2)]
@@ -36,16 +32,16 @@ def test_single_blas_thread_is_reentrant_and_restores():
     with single_blas_thread():
         barrier.wait()
         with single_blas_thread():
-            seen.append(_blas_threads())
+            seen.append(blas_threads())
         barrier.wait()
     for t in threads:
         t.join()
     assert all(set(s) <= {1} for s in seen)
-    assert _blas_threads() == before
+    assert blas_threads() == before
 
-    wrapped = with_single_blas_thread(_blas_threads)
+    wrapped = with_single_blas_thread(blas_threads)
     assert set(wrapped()) <= {1}
-    assert dask.base.tokenize(wrapped) == dask.base.tokenize(with_single_blas_thread(_blas_threads))
+    assert dask.base.tokenize(wrapped) == dask.base.tokenize(with_single_blas_thread(blas_threads))
 
 
 def test_persist_if_fits_follows_the_budget_and_keeps_the_callers_keys():
